@@ -1,0 +1,78 @@
+"""Cached catalog loading and the current-dataset state shared by every page."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from core import data, sources
+from core.data import Catalog
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "dataset"  # selectbox key, also the query parameter name
+UPLOAD_KEY = "upload_catalog"  # the user's uploaded Catalog (session only)
+UPLOAD_PREFIX = "upload:"
+DOWNLOAD_RETRY_S = 600
+
+
+@st.cache_resource(show_spinner="Loading the catalog…", max_entries=4)
+def load_public_catalog(source_id: str) -> Catalog:
+    """Public catalogs are the same for everybody: one shared copy per server (never mutate)."""
+    return data.load_catalog(source_id, allow_download=False)
+
+
+@st.cache_resource(show_spinner=False, ttl=DOWNLOAD_RETRY_S)
+def _download_attempt(source_id: str) -> str | None:
+    """Try a source's download once per ``DOWNLOAD_RETRY_S``; None on success, else the error."""
+    try:
+        sources.resolve_source_file(source_id, allow_download=True)
+    except sources.DownloadError as exc:
+        log.warning("download of %s failed: %s", source_id, exc)
+        return str(exc)
+    return None
+
+
+def ensure_default_source() -> str | None:
+    """Download the default dataset when it is not on disk; return the error text if it fails."""
+    src = sources.SOURCES[sources.DEFAULT_SOURCE]
+    if sources.find_local_file(src) is not None:
+        return None
+    return _download_attempt(src.id)
+
+
+def dataset_options() -> dict[str, str]:
+    """Selectable datasets: id -> label (available public/local sources, then the upload)."""
+    options = dict(sources.available_sources())
+    upload = st.session_state.get(UPLOAD_KEY)
+    if upload is not None:
+        options[upload.source_id] = upload.title
+    return options
+
+
+def current_catalog() -> Catalog | None:
+    """The catalog the sidebar has selected for this session, or None if none can be loaded."""
+    source_id = st.session_state.get(STATE_KEY)
+    if not source_id:
+        return None
+    if source_id.startswith(UPLOAD_PREFIX):
+        upload = st.session_state.get(UPLOAD_KEY)
+        return upload if upload is not None and upload.source_id == source_id else None
+    try:
+        return load_public_catalog(source_id)
+    except (sources.DownloadError, data.SchemaError, KeyError, OSError) as exc:
+        st.session_state["dataset_error"] = str(exc)
+        return None
+
+
+def require_catalog() -> Catalog:
+    """The current catalog, or stop the page with a message saying how to get one."""
+    catalog = current_catalog()
+    if catalog is None:
+        st.info(
+            "No dataset is loaded. Choose one in the sidebar, or upload a CSV of tracks "
+            f"with Spotify audio features. {st.session_state.get('dataset_error', '')}"
+        )
+        st.stop()
+    return catalog

@@ -1,0 +1,95 @@
+"""The shared sidebar: dataset choice (public sources or the user's upload) and its report."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from core import data, sources
+from ui.catalog import (
+    STATE_KEY,
+    UPLOAD_KEY,
+    current_catalog,
+    dataset_options,
+    ensure_default_source,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _handle_upload() -> None:
+    """Turn a newly uploaded file into this session's working dataset (before the selectbox)."""
+    upload = st.session_state.get("upload_file")
+    if upload is None or st.session_state.get("upload_file_id") == upload.file_id:
+        return
+    st.session_state["upload_file_id"] = upload.file_id
+    try:
+        catalog = data.load_upload(upload.getvalue(), upload.name)
+    except data.SchemaError as exc:
+        st.session_state["upload_error"] = str(exc)
+        return
+    st.session_state.pop("upload_error", None)
+    st.session_state[UPLOAD_KEY] = catalog
+    st.session_state[STATE_KEY] = catalog.source_id
+
+
+def render_sidebar() -> None:
+    """Draw the dataset picker, its counts, the cleaning report and the upload box."""
+    _handle_upload()
+    download_error = ensure_default_source()
+    options = dataset_options()
+    side = st.sidebar
+    side.markdown("### Dataset")
+    if not options:
+        side.error(
+            "No dataset is available: the default download failed and no local file was "
+            f"found. {download_error or ''} Upload a CSV below."
+        )
+    else:
+        default = sources.DEFAULT_SOURCE if sources.DEFAULT_SOURCE in options else next(iter(options))
+        requested = st.query_params.get(STATE_KEY)
+        if requested and requested not in options:
+            side.warning(f"Dataset {requested!r} from the link is not available here; using the default.")
+        if st.session_state.get(STATE_KEY) not in options:
+            st.session_state[STATE_KEY] = default
+        side.selectbox(
+            "Working dataset",
+            list(options),
+            key=STATE_KEY,
+            format_func=lambda sid: options.get(sid, sid),
+            bind="query-params",
+            help="Shared by every page. Public datasets are cached for everybody; an upload "
+            "stays in your session only.",
+        )
+        if download_error and sources.DEFAULT_SOURCE not in options:
+            side.caption(
+                f"The default {sources.SOURCES[sources.DEFAULT_SOURCE].title} could not be "
+                f"fetched, so **{options[default]}** is used instead."
+            )
+    catalog = current_catalog()
+    if catalog is not None:
+        side.caption(
+            f"{len(catalog.df):,} tracks · {catalog.n_artists:,} artists · "
+            f"{len(catalog.genres)} genres"
+        )
+        with side.popover("Cleaning report", width="stretch"):
+            st.dataframe(catalog.report.as_frame(), hide_index=True, width="stretch")
+            if catalog.report.rescaled:
+                st.caption("Rescaled from 0-100: " + ", ".join(catalog.report.rescaled))
+            for note in catalog.report.notes:
+                st.caption(note)
+    elif options:
+        side.error(st.session_state.get("dataset_error", "The dataset could not be loaded."))
+    with side.expander("Use your own CSV", expanded=bool(st.session_state.get("upload_error"))):
+        st.file_uploader(
+            "Tracks with audio features (Spotify Tracks, TidyTuesday, Kaggle, Exportify, …)",
+            type=["csv", "tsv", "txt"],
+            key="upload_file",
+        )
+        if st.session_state.get("upload_error"):
+            st.error(st.session_state["upload_error"])
+    side.caption(
+        "Valence is Spotify's undocumented 0-1 'musical positiveness' score. Data: public "
+        "datasets only; models never train on API lookups."
+    )
