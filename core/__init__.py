@@ -1,0 +1,1 @@
+"""Pure-Python core of Valence Lab: data, models, explanations, clusters, Spotify clients."""

@@ -156,7 +156,9 @@ def read_table(source: Path | bytes | io.BytesIO) -> pd.DataFrame:
     except UnicodeDecodeError:
         text_head = raw[:65536].decode("latin-1")
         encoding = "latin-1"
-    sep = _sniff_delimiter(text_head.split("\n", 20)[0] + "\n" + "\n".join(text_head.split("\n")[1:5]))
+    sep = _sniff_delimiter(
+        text_head.split("\n", 20)[0] + "\n" + "\n".join(text_head.split("\n")[1:5])
+    )
     try:
         frame = pd.read_csv(io.BytesIO(raw), sep=sep, encoding=encoding, low_memory=False)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -188,12 +190,14 @@ def _collapse_duplicate_ids(df: pd.DataFrame, report: CleaningReport) -> pd.Data
         stats = dups.groupby(["track_id", "genre"], sort=False).agg(
             n=("order", "size"), first=("order", "min")
         )
-        stats = stats.reset_index().sort_values(["track_id", "n", "first"], ascending=[True, False, True])
+        stats = stats.reset_index().sort_values(
+            ["track_id", "n", "first"], ascending=[True, False, True]
+        )
         label = stats.drop_duplicates("track_id").set_index("track_id")["genre"]
         all_genres = (
-            stats.sort_values(["track_id", "first"]).groupby("track_id", sort=False)["genre"].agg(
-                lambda g: ";".join(x for x in g if x)
-            )
+            stats.sort_values(["track_id", "first"])
+            .groupby("track_id", sort=False)["genre"]
+            .agg(lambda g: ";".join(x for x in g if x))
         )
         report.ids_with_several_genres = int((stats.groupby("track_id").size() > 1).sum())
     kept = df[~has_id | ~df.duplicated("track_id", keep="first")].copy()

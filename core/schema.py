@@ -58,7 +58,14 @@ CONTEXT_COLUMNS: tuple[str, ...] = ("popularity", "explicit", "release_year")
 ALIASES: dict[str, tuple[str, ...]] = {
     "track_id": ("track_id", "id", "trackid", "spotify_id", "track_uri", "uri", "spotify_uri"),
     "track_name": ("track_name", "name", "title", "song", "song_name", "track", "track_title"),
-    "artists": ("artists", "artist", "artist_name", "artist_names", "artist_name_s", "track_artist"),
+    "artists": (
+        "artists",
+        "artist",
+        "artist_name",
+        "artist_names",
+        "artist_name_s",
+        "track_artist",
+    ),
     "album_name": ("album_name", "album", "track_album_name", "album_title"),
     "genre": ("genre", "track_genre", "playlist_genre", "top_genre", "genres", "artist_genres"),
     "subgenre": ("subgenre", "playlist_subgenre", "sub_genre"),
@@ -249,10 +256,10 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
         if values.notna().any() and values.quantile(0.99) > 1.5 and values.max() <= 100:
             out[col] = values / 100.0
             match.rescaled.append(col)
-    if "duration_ms" in out and out["duration_ms"].notna().any():
-        if out["duration_ms"].median() < 2000:  # given in seconds
-            out["duration_ms"] = out["duration_ms"] * 1000.0
-            match.notes.append("duration read as seconds and converted to ms.")
+    duration = out["duration_ms"]
+    if duration.notna().any() and duration.median() < 2000:  # given in seconds
+        out["duration_ms"] = duration * 1000.0
+        match.notes.append("duration read as seconds and converted to ms.")
     for col in ("track_name", "artists", "album_name", "genre", "subgenre"):
         if col in out:
             out[col] = out[col].astype("string").str.strip()

@@ -169,7 +169,7 @@ def resolve_source_file(
     if source_id.startswith(LOCAL_PREFIX):
         extras = local_extra_files()
         if source_id not in extras:
-            raise DownloadError(f"Local file {source_id[len(LOCAL_PREFIX):]} is no longer there.")
+            raise DownloadError(f"Local file {source_id[len(LOCAL_PREFIX) :]} is no longer there.")
         return extras[source_id]
     if source_id not in SOURCES:
         raise KeyError(f"Unknown source {source_id!r}; known: {', '.join(SOURCES)}")

@@ -33,7 +33,11 @@ def default_model(catalog: Catalog, task: str = "valence") -> models.TrainedMode
     key = f"default_model::{catalog.checksum}::{task}"
     if key not in st.session_state:
         with st.spinner("Training a default model on your upload…"):
-            fit = models.fit_default_valence_model if task == "valence" else models.fit_default_genre_model
+            fit = (
+                models.fit_default_valence_model
+                if task == "valence"
+                else models.fit_default_genre_model
+            )
             st.session_state[key] = fit(catalog.df)
     return st.session_state[key]
 

@@ -1,5 +1,8 @@
-"""The pages of the app. A page is shown only when its file exists (so a page in progress
-never breaks navigation); tests parametrize over ``registered_pages()``."""
+"""The pages of the app.
+
+A page is shown only when its file exists (so a page in progress never breaks navigation);
+tests parametrize over ``registered_pages()``.
+"""
 
 from __future__ import annotations
 

@@ -47,10 +47,14 @@ def render_sidebar() -> None:
             f"found. {download_error or ''} Upload a CSV below."
         )
     else:
-        default = sources.DEFAULT_SOURCE if sources.DEFAULT_SOURCE in options else next(iter(options))
+        default = (
+            sources.DEFAULT_SOURCE if sources.DEFAULT_SOURCE in options else next(iter(options))
+        )
         requested = st.query_params.get(STATE_KEY)
         if requested and requested not in options:
-            side.warning(f"Dataset {requested!r} from the link is not available here; using the default.")
+            side.warning(
+                f"Dataset {requested!r} from the link is not available here; using the default."
+            )
         if st.session_state.get(STATE_KEY) not in options:
             st.session_state[STATE_KEY] = default
         side.selectbox(
