@@ -171,7 +171,7 @@ def read_table(source: Path | bytes | io.BytesIO) -> pd.DataFrame:
 
 def _primary_artist(artists: pd.Series) -> pd.Series:
     first = artists.fillna("").astype("string").str.split(";").str[0].str.strip().str.lower()
-    return first.mask(first == "", "(unknown)")
+    return first.mask(first == "", "(unknown)").astype("string")
 
 
 def _collapse_duplicate_ids(df: pd.DataFrame, report: CleaningReport) -> pd.DataFrame:

@@ -250,10 +250,16 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
     numeric = [c for c in (*AUDIO_COLUMNS, "popularity") if c in out]
     for col in numeric:
         out[col] = pd.to_numeric(out[col], errors="coerce")
+    # A 0-100 scale (Exportify variants, hand-made sheets) is rescaled to 0-1. The file is on
+    # that scale when most danceability/energy/valence values exceed 1; a column is rescaled
+    # when most of its values exceed 1, or when the file is percent-scaled and the column has a
+    # value above 1 (sparse columns such as instrumentalness are mostly near 0 on both scales).
+    # A few values above 1 in a 0-1 file stay as they are and are dropped as impossible.
+    percent_file = bool((out[["danceability", "energy", "valence"]] > 1).mean().mean() > 0.5)
     for col in UNIT_FEATURES:
         values = out[col]
-        # A 0-100 scale (Exportify variants, hand-made sheets): rescale to 0-1.
-        if values.notna().any() and values.quantile(0.99) > 1.5 and values.max() <= 100:
+        mostly_above = (values > 1).mean() > 0.5
+        if values.max() <= 100 and (mostly_above or (percent_file and values.max() > 1)):
             out[col] = values / 100.0
             match.rescaled.append(col)
     duration = out["duration_ms"]
