@@ -1,0 +1,137 @@
+"""Figures of the Track lookup page: mood map, per-track waterfall, taste drivers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.charts import ACCENT, style
+
+QUADRANTS: tuple[tuple[float, float, str], ...] = (
+    (0.97, 0.97, "happy · energetic"),
+    (0.03, 0.97, "tense · angry"),
+    (0.03, 0.03, "sad · low"),
+    (0.97, 0.03, "calm · content"),
+)
+
+
+def plot_mood_map(
+    catalog_df: pd.DataFrame, tracks: pd.DataFrame, *, sample: int = 4000, seed: int = 0
+) -> go.Figure:
+    """Valence (x) against energy (y): the catalog as a grey cloud, the user's tracks on top.
+
+    Parameters
+    ----------
+    catalog_df
+        The catalog (a random sample of ``sample`` rows is drawn).
+    tracks
+        The user's tracks: track_name, artists, valence (or predicted_valence), energy,
+        feature_source.
+    sample
+        Catalog points drawn at most.
+    seed
+        Seed of the catalog sample.
+    """
+    cat = catalog_df.sample(min(sample, len(catalog_df)), random_state=seed)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scattergl(
+            x=cat["valence"],
+            y=cat["energy"],
+            mode="markers",
+            name="catalog",
+            marker={"size": 4, "color": "rgba(150,150,150,0.25)"},
+            hoverinfo="skip",
+        )  # fmt: skip
+    )
+    val = pd.to_numeric(tracks.get("valence"), errors="coerce")
+    if "predicted_valence" in tracks:
+        val = val.fillna(pd.to_numeric(tracks["predicted_valence"], errors="coerce"))
+    mine = tracks.assign(_v=val, _e=pd.to_numeric(tracks.get("energy"), errors="coerce")).dropna(
+        subset=["_v", "_e"]
+    )
+    names = (
+        mine.get("track_name", pd.Series("", index=mine.index)).fillna(mine["track_id"]).astype(str)
+    )
+    artists = mine.get("artists", pd.Series("", index=mine.index)).fillna("").astype(str)
+    fig.add_trace(
+        go.Scatter(
+            x=mine["_v"],
+            y=mine["_e"],
+            mode="markers",
+            name="your tracks",
+            marker={"size": 11, "color": ACCENT, "line": {"width": 1, "color": "#111"}},
+            text=names + " — " + artists.str.replace(";", ", "),
+            customdata=np.stack(
+                [mine.get("feature_source", pd.Series("", index=mine.index)).astype(str)], axis=-1
+            ),
+            hovertemplate="%{text}<br>valence %{x:.2f} · energy %{y:.2f}<br>features: %{customdata[0]}<extra></extra>",
+        )  # fmt: skip
+    )
+    for x, y, label in QUADRANTS:
+        fig.add_annotation(
+            x=x, y=y, text=label, showarrow=False, font={"color": "#888", "size": 11},
+            xanchor="right" if x > 0.5 else "left",
+        )  # fmt: skip
+    fig.add_hline(y=0.5, line={"color": "#ccc", "dash": "dot"})
+    fig.add_vline(x=0.5, line={"color": "#ccc", "dash": "dot"})
+    fig.update_xaxes(title="valence (sad → happy)", range=[0, 1])
+    fig.update_yaxes(title="energy", range=[0, 1])
+    return style(fig, height=460, title="Mood map: your tracks over the catalog")
+
+
+def plot_waterfall(
+    contributions: pd.DataFrame, base: float, *, max_features: int = 10, title: str | None = None
+) -> go.Figure:
+    """How each feature moved one prediction from the model's base value.
+
+    Parameters
+    ----------
+    contributions
+        feature, value, contribution (sorted by |contribution|, largest first).
+    base
+        The model's expected value.
+    max_features
+        Features drawn individually; the rest are summed into one bar.
+    title
+        Figure title.
+    """
+    top = contributions.head(max_features)
+    rest = contributions.iloc[max_features:]["contribution"].sum()
+    labels = [f"{f} = {v:.3g}" for f, v in zip(top["feature"], top["value"], strict=True)]
+    values = top["contribution"].tolist()
+    if len(contributions) > max_features:
+        labels.append(f"{len(contributions) - max_features} other features")
+        values.append(float(rest))
+    labels, values = labels[::-1], values[::-1]
+    pred = base + float(contributions["contribution"].sum())
+    fig = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            base=base,
+            x=values,
+            y=labels,
+            measure=["relative"] * len(values),
+            increasing={"marker": {"color": "#d62728"}},
+            decreasing={"marker": {"color": "#1f77b4"}},
+            connector={"line": {"color": "#bbb"}},
+        )  # fmt: skip
+    )
+    fig.add_vline(x=base, line={"color": "#888", "dash": "dot"}, annotation_text=f"base {base:.2f}")
+    fig.add_vline(x=pred, line={"color": ACCENT}, annotation_text=f"prediction {pred:.2f}")
+    fig.update_xaxes(title="predicted valence")
+    return style(fig, height=120 + 28 * len(values), title=title)
+
+
+def plot_taste_drivers(importance: pd.DataFrame, *, top: int = 10) -> go.Figure:
+    """Mean |SHAP| of the taste model per feature, coloured by direction (liked higher / lower)."""
+    imp = importance.head(top).iloc[::-1]
+    colors = np.where(imp["direction"] >= 0, ACCENT, "#9467bd")
+    fig = go.Figure(
+        go.Bar(x=imp["mean_abs_shap"], y=imp["feature"], orientation="h", marker_color=colors)
+    )
+    fig.update_xaxes(title="mean |SHAP| (rating points)")
+    return style(
+        fig, height=120 + 26 * len(imp), title="What your ratings follow (green: more is liked)"
+    )
