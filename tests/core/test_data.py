@@ -60,7 +60,11 @@ def test_cleaning_rules_each_counted():
     mapped, match = map_schema(df)
     cleaned, report = data.clean_tracks(mapped, match)
     assert (report.missing_features, report.impossible_values, report.too_short) == (1, 1, 1)
-    assert (report.zero_tempo, report.zero_time_signature, report.duplicate_ids_collapsed) == (1, 1, 1)
+    assert (report.zero_tempo, report.zero_time_signature, report.duplicate_ids_collapsed) == (
+        1,
+        1,
+        1,
+    )
     assert report.rows_kept == len(cleaned) == 14
     assert report.as_frame()["rows"].iloc[-1] == 14
 

@@ -30,7 +30,10 @@ def test_normalise_header_strips_bom_case_and_punctuation():
     [
         ("6f807x0ima9a1j3VPbc7VN", "6f807x0ima9a1j3VPbc7VN"),
         ("spotify:track:6f807x0ima9a1j3VPbc7VN", "6f807x0ima9a1j3VPbc7VN"),
-        ("https://open.spotify.com/intl-de/track/6f807x0ima9a1j3VPbc7VN?si=abc", "6f807x0ima9a1j3VPbc7VN"),
+        (
+            "https://open.spotify.com/intl-de/track/6f807x0ima9a1j3VPbc7VN?si=abc",
+            "6f807x0ima9a1j3VPbc7VN",
+        ),
         ("not an id", None),
         (None, None),
     ],
@@ -45,7 +48,14 @@ def test_huggingface_sample_schema():
     mapped, match = map_schema(raw)
     assert match.mapping["genre"] == "track_genre"
     assert match.rescaled == []
-    assert set(mapped["genre"].unique()) == {"country", "deep-house", "dubstep", "hip-hop", "metal", "rock"}
+    assert set(mapped["genre"].unique()) == {
+        "country",
+        "deep-house",
+        "dubstep",
+        "hip-hop",
+        "metal",
+        "rock",
+    }
     assert mapped["explicit"].dtype == bool
     assert mapped["valence"].between(0, 1).all()
 
@@ -152,7 +162,11 @@ def test_missing_columns_are_listed():
 
 @pytest.mark.parametrize(
     "payload, needle",
-    [(b"", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a text CSV"), (b"a,b\n1,2\n", "Missing")],
+    [
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a text CSV"),
+        (b"a,b\n1,2\n", "Missing"),
+    ],
 )
 def test_unreadable_uploads_give_clear_errors(payload, needle):
     with pytest.raises(SchemaError, match=needle):

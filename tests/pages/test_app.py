@@ -57,7 +57,9 @@ def test_malformed_upload_gives_a_message_and_keeps_the_dataset():
 def test_upload_without_genres_renders_explore():
     df = make_synthetic_tracks(120).drop(columns=["genre"])
     at = app_test()
-    at.file_uploader(key="upload_file").set_value(("nogenre.csv", df.to_csv(index=False).encode(), "text/csv")).run()
+    at.file_uploader(key="upload_file").set_value(
+        ("nogenre.csv", df.to_csv(index=False).encode(), "text/csv")
+    ).run()
     assert not at.exception
     assert at.selectbox(key="dataset").value == "upload:nogenre.csv"
     for tab in ("Distributions", "Correlations", "Genre means", "Scatter", "Over time", "Table"):

@@ -1,0 +1,126 @@
+"""A real browser: start `streamlit run app.py`, open every registered page in headless Chromium.
+
+Screenshots go to artifacts/screenshots/ (git-ignored). Needs Debian's chromium at
+/usr/bin/chromium (or CHROMIUM_PATH) and the playwright package; `.ci/run` installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from ui.registry import registered_pages
+
+pytestmark = pytest.mark.browser
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    log = (ROOT / "artifacts").joinpath("streamlit-server.log")
+    log.parent.mkdir(exist_ok=True)
+    with log.open("w") as fh:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "app.py",
+                "--server.port", str(port), "--server.headless", "true",
+                "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+            ],
+            cwd=ROOT,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.terminate()
+            pytest.fail(f"streamlit did not start; log:\n{log.read_text()[-3000:]}")
+        yield url
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: apt-get install chromium"
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+def _settle(page, timeout_s: float = 120) -> None:
+    """Wait until the sidebar navigation is drawn and the app has stopped running.
+
+    Streamlit draws no navigation menu while only one page is registered.
+    """
+    anchor = "stSidebarNav" if len(registered_pages()) > 1 else "stSidebarUserContent"
+    page.wait_for_selector(f"[data-testid='{anchor}']", timeout=timeout_s * 1000)
+    deadline = time.time() + timeout_s
+    quiet_since = None
+    while time.time() < deadline:
+        running = page.locator("[data-testid='stStatusWidget']").count() > 0
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.time()
+        elif time.time() - quiet_since > 1.5:
+            return
+        time.sleep(0.25)
+    raise AssertionError("the page kept running")
+
+
+@pytest.mark.parametrize("spec", registered_pages(), ids=lambda s: s.url_path)
+def test_page_renders_in_browser(server, browser, spec):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        default_page = registered_pages()[0]
+        path = "" if spec == default_page else spec.url_path
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        _settle(page)
+        page.screenshot(path=str(SHOTS / f"{spec.url_path}.png"), full_page=True)
+        exceptions = page.locator("[data-testid='stException']")
+        assert exceptions.count() == 0, exceptions.first.inner_text()
+        errors = page.locator("[data-testid='stAlertContentError']")
+        assert errors.count() == 0, errors.first.inner_text()
+        assert page.get_by_role("heading", level=1).count() >= 1
+        if len(registered_pages()) > 1:
+            nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+            for other in registered_pages():
+                assert other.title in nav
+    finally:
+        page.close()
