@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -18,6 +19,9 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+st.logo(str(ASSETS / "logo.svg"), icon_image=str(ASSETS / "icon.svg"), size="large")
 
 pages = [
     st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path) for p in registered_pages()

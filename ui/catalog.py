@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import streamlit as st
 
@@ -23,23 +25,42 @@ def load_public_catalog(source_id: str) -> Catalog:
     return data.load_catalog(source_id, allow_download=False)
 
 
-@st.cache_resource(show_spinner=False, ttl=DOWNLOAD_RETRY_S)
-def _download_attempt(source_id: str) -> str | None:
-    """Try a source's download once per ``DOWNLOAD_RETRY_S``; None on success, else the error."""
-    try:
-        sources.resolve_source_file(source_id, allow_download=True)
-    except sources.DownloadError as exc:
-        log.warning("download of %s failed: %s", source_id, exc)
-        return str(exc)
-    return None
+@st.cache_resource(show_spinner=False)
+def _download_state() -> tuple[threading.Lock, dict[str, tuple[float, str]]]:
+    """Server-wide: a lock so one download runs at a time, and recent failures by source id."""
+    return threading.Lock(), {}
 
 
 def ensure_default_source() -> str | None:
-    """Download the default dataset when it is not on disk; return the error text if it fails."""
+    """Download the default dataset when it is not on disk, with a progress bar in the sidebar.
+
+    Returns the error text when the download failed (a failure is remembered for
+    ``DOWNLOAD_RETRY_S`` so an offline server does not retry on every rerun).
+    """
     src = sources.SOURCES[sources.DEFAULT_SOURCE]
     if sources.find_local_file(src) is not None:
         return None
-    return _download_attempt(src.id)
+    lock, failures = _download_state()
+    failed = failures.get(src.id)
+    if failed is not None and time.time() - failed[0] < DOWNLOAD_RETRY_S:
+        return failed[1]
+    bar = st.sidebar.progress(0.0, text=f"Downloading {src.title}…")
+
+    def on_progress(done: int, total: int | None) -> None:
+        frac = min(done / total, 1.0) if total else 0.0
+        bar.progress(frac, text=f"Downloading {src.title}: {done / 2**20:.1f} MB")
+
+    try:
+        with lock:
+            sources.resolve_source_file(src.id, allow_download=True, on_progress=on_progress)
+    except sources.DownloadError as exc:
+        log.warning("download of %s failed: %s", src.id, exc)
+        failures[src.id] = (time.time(), str(exc))
+        return str(exc)
+    finally:
+        bar.empty()
+    failures.pop(src.id, None)
+    return None
 
 
 def dataset_options() -> dict[str, str]:

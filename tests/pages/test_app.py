@@ -79,3 +79,44 @@ def test_bad_dataset_in_url_falls_back_with_notice():
     assert not at.exception
     assert at.selectbox(key="dataset").value == TIDY
     assert "not available here" in texts(at)
+
+
+def test_default_dataset_is_downloaded_when_reachable(monkeypatch, tmp_path):
+    """With the public URL reachable (a local server here), the 114k source becomes the default."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from core import sources
+    from ui.catalog import _download_state
+
+    body = shared_file("spotify_tracks_6genres_sample.csv").read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        src = sources.SOURCES[sources.DEFAULT_SOURCE]
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/dataset.csv"
+        monkeypatch.setitem(
+            sources.SOURCES, src.id, sources.Source(src.id, src.title, url, src.filenames)
+        )
+        monkeypatch.setenv("VALENCE_LAB_CACHE_DIR", str(tmp_path))
+        _download_state.clear()
+        at = app_test()
+        assert not at.exception
+        assert at.selectbox(key="dataset").value == sources.DEFAULT_SOURCE
+        assert (tmp_path / "spotify_tracks.csv").read_bytes() == body
+        assert "4,669 tracks" in texts(at)
+        assert "could not be fetched" not in texts(at)
+    finally:
+        httpd.shutdown()
+        _download_state.clear()
