@@ -33,6 +33,8 @@ RATING_COLUMN_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 META_COLUMNS: tuple[str, ...] = ("track_name", "artists", "album_name")
 _BLANKS = {"", "undefined", "null", "none", "nan", "n/a"}
+# Headers core.schema does not alias yet (Exportify's "Track Duration (ms)").
+_EXTRA_ALIASES = {"track_duration_ms": "duration_ms"}
 
 
 class UploadError(ValueError):
@@ -152,8 +154,18 @@ def find_rating_column(frame: pd.DataFrame) -> str | None:
 
 def _upload_features(frame: pd.DataFrame) -> pd.DataFrame | None:
     """Canonical features (+ metadata) of rows that carry every required audio feature."""
+    raw = frame.drop(columns=["track_id"])
+    present = {normalise_header(c) for c in raw.columns}
+    raw = raw.rename(
+        columns={
+            c: _EXTRA_ALIASES[normalise_header(c)]
+            for c in raw.columns
+            if normalise_header(c) in _EXTRA_ALIASES
+            and _EXTRA_ALIASES[normalise_header(c)] not in present
+        }
+    )
     try:
-        mapped, _ = map_schema(frame.drop(columns=["track_id"]))
+        mapped, _ = map_schema(raw)
     except SchemaError:
         return None
     complete = mapped[list(REQUIRED_COLUMNS)].notna().all(axis=1)

@@ -1,6 +1,7 @@
 """Fake Spotify and ReccoBeats servers as pytest fixtures.
 
-Import the fixtures into a test module (``from tests.fakes import fake_apis  # noqa: F401``).
+Import the fixtures into a test module (``from tests.fakes import fake_apis_fixture  # noqa: F401``);
+the fixture is named ``fake_apis``.
 ``fake_apis`` starts both servers on 127.0.0.1, points ``SPOTIFY_API_BASE``, ``SPOTIFY_AUTH_URL``
 and ``RECCOBEATS_API_BASE`` at them and clears ``SPOTIPY_CLIENT_ID/SECRET`` so nothing leaks in
 from the environment.
@@ -15,7 +16,7 @@ import pytest
 
 from tests.fakes.servers import FakeReccoBeats, FakeSpotify, records_from_frame
 
-__all__ = ["FakeApis", "FakeReccoBeats", "FakeSpotify", "fake_apis", "records_from_frame"]
+__all__ = ["FakeApis", "FakeReccoBeats", "FakeSpotify", "fake_apis_fixture", "records_from_frame"]
 
 CLIENT_ID = "test-client-id-0001"
 CLIENT_SECRET = "s3cr3t-value-that-must-never-show"
@@ -38,8 +39,8 @@ class FakeApis:
             self.reccobeats.records.update(records)
 
 
-@pytest.fixture
-def fake_apis(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApis]:
+@pytest.fixture(name="fake_apis")
+def fake_apis_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApis]:
     spotify = FakeSpotify({}, CLIENT_ID, CLIENT_SECRET)
     recco = FakeReccoBeats({})
     monkeypatch.setenv("SPOTIFY_API_BASE", spotify.api_base)

@@ -41,6 +41,7 @@ def records_from_frame(df: Any) -> dict[str, dict[str, Any]]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    block_on_close = False  # keep-alive handler threads must not delay shutdown
     allow_reuse_address = True
     request_queue_size = 128
 
@@ -85,7 +86,9 @@ class FakeAPI:
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property
