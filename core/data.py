@@ -124,6 +124,27 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _memo_checksum(path: Path) -> str:
+    """``file_checksum`` remembered on disk by (path, size, mtime): warm loads skip the hashing."""
+    memo_path = sources.cache_dir() / "catalog" / "checksums.json"
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    try:
+        memo = json.loads(memo_path.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    if key in memo:
+        return memo[key]
+    digest = file_checksum(path)
+    memo[key] = digest
+    try:
+        memo_path.parent.mkdir(parents=True, exist_ok=True)
+        memo_path.write_text(json.dumps(memo))
+    except OSError as exc:
+        log.warning("could not write %s: %s", memo_path, exc)
+    return digest
+
+
 def _sniff_delimiter(head: str) -> str:
     try:
         return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
@@ -332,7 +353,7 @@ def load_catalog(
     path = sources.resolve_source_file(
         source_id, allow_download=allow_download, on_progress=on_progress
     )
-    checksum = file_checksum(path)
+    checksum = _memo_checksum(path)
     title = source_title(source_id)
     parquet, meta = _cache_paths(source_id, checksum)
     if parquet.is_file() and meta.is_file():
