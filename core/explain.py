@@ -58,7 +58,8 @@ class ShapResult:
         return list(self.values.columns)
 
 
-def _sample(df: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+def sample_rows(df: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+    """A seeded sample of at most ``max_rows`` rows (all rows when there are fewer)."""
     if len(df) <= max_rows:
         return df
     return df.sample(n=max_rows, random_state=seed)
@@ -215,7 +216,7 @@ def shap_values(
     k, cls = _class_index(model, class_name)
     est = model.estimator
     if _is_xgboost(est):
-        rows = _sample(df, max_rows, seed)
+        rows = sample_rows(df, max_rows, seed)
         X = model.matrix(rows)
         contribs, prediction = _xgb_contribs(est, X, k)
         vals, base = contribs[:, :-1], float(contribs[0, -1])
@@ -225,7 +226,7 @@ def shap_values(
     what = "valence" if k is None else f"probability of {cls!r}"
     if _is_sklearn_forest(est):
         cap = forest_row_cap(est, max_rows)
-        rows = _sample(df, cap, seed)
+        rows = sample_rows(df, cap, seed)
         X = model.matrix(rows)
         try:
             vals, base = _tree_explainer(est, X, k)
@@ -236,9 +237,9 @@ def shap_values(
             method = f"exact TreeSHAP (shap TreeExplainer) on {len(rows):,} rows{capped}"
             prediction = _model_output(est, X, k)
             return _result(model, rows, X, vals, base, prediction, method, what, cls)
-    rows = _sample(df, min(max_rows, AGNOSTIC_MAX_ROWS), seed)
+    rows = sample_rows(df, min(max_rows, AGNOSTIC_MAX_ROWS), seed)
     X = model.matrix(rows)
-    background = model.matrix(_sample(df, AGNOSTIC_BACKGROUND, seed + 1))
+    background = model.matrix(sample_rows(df, AGNOSTIC_BACKGROUND, seed + 1))
     vals, base = _agnostic(est, X, background, k, seed)
     method = (
         f"sampled permutation SHAP on {len(rows):,} rows "

@@ -120,7 +120,7 @@ def test_sampled_path_is_additive(synthetic_tracks, est):
         # a linear model's interventional Shapley value is w_j (x_j - mean of the background)
         scaler, lin = est
         w = lin.coef_ / scaler.scale_
-        bg = model.matrix(explain._sample(synthetic_tracks, explain.AGNOSTIC_BACKGROUND, 1))
+        bg = model.matrix(explain.sample_rows(synthetic_tracks, explain.AGNOSTIC_BACKGROUND, 1))
         expected = (r.data - bg.mean()) * w
         np.testing.assert_allclose(r.values.to_numpy(), expected.to_numpy(), atol=1e-8)
         assert explain.mean_abs_shap(r)["feature"].iloc[0] == "danceability"
