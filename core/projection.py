@@ -142,8 +142,12 @@ def fit_pca(scaled: Scaled) -> PCAResult:
     n_components = min(scaled.X.shape)
     pca = PCA(n_components=n_components, svd_solver="full").fit(scaled.X)
     names = [f"PC{i + 1}" for i in range(n_components)]
+    # Eigenvalues of the population covariance (ddof=0, as standardise uses), so each loading is
+    # the correlation of a feature with a component.
+    n_rows = len(scaled.X)
+    eigenvalues = pca.explained_variance_ * (n_rows - 1) / n_rows
     loadings = pd.DataFrame(
-        pca.components_.T * np.sqrt(pca.explained_variance_), index=scaled.features, columns=names
+        pca.components_.T * np.sqrt(eigenvalues), index=scaled.features, columns=names
     )
     return PCAResult(pca.transform(scaled.X), pca.explained_variance_ratio_, loadings)
 

@@ -144,38 +144,6 @@ def colour_column(choice: str) -> pd.Series:
     return frame[choice].astype("float64")
 
 
-def show_selection(event: object, shown: pd.DataFrame) -> None:
-    """List the tracks picked with lasso/box and their genre mix."""
-    points = getattr(getattr(event, "selection", None), "points", None) or []
-    rows = sorted(
-        {int(p["customdata"][0]) for p in points if p.get("customdata")} & set(range(len(shown)))
-    )
-    if not rows:
-        st.caption(
-            "Draw a lasso or box on the map to list the tracks inside it and their genre mix."
-        )
-        return
-    picked = shown.iloc[rows]
-    st.markdown(f"**{len(picked):,} tracks selected**")
-    left, right = st.columns([1, 2])
-    if "genre" in picked:
-        mix = (
-            picked["genre"]
-            .astype("string")
-            .fillna("unknown")
-            .value_counts(normalize=True)
-            .rename("share")
-        )
-        left.dataframe(
-            mix.to_frame(),
-            column_config={
-                "share": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
-            },
-        )
-    cols = [c for c in ("track_name", "artists", "genre", *scaled.features) if c in picked]
-    right.dataframe(picked[cols], hide_index=True, height=300)
-
-
 def render_projection() -> None:
     """PCA or UMAP map with colour choice, selection list, scree and loadings."""
     c1, c2 = st.columns(2)
@@ -216,7 +184,7 @@ def render_projection() -> None:
         key="map_selection",
         width="stretch",
     )
-    show_selection(event, shown)
+    gm.render_selection(gm.selected_positions(event, len(shown)), shown, scaled.features)
     if method == "PCA":
         left, right = st.columns(2)
         left.plotly_chart(charts.plot_scree(pca.variance_frame()), width="stretch")

@@ -6,9 +6,10 @@ features, sample size, model settings), never by hashing a big frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from core import projection
@@ -132,3 +133,46 @@ def umap_layout(
         SEED,
         catalog,
     )
+
+
+def selected_positions(event: object, n_rows: int) -> list[int]:
+    """Row positions of the points a lasso/box selection picked (from ``customdata[0]``).
+
+    Positions outside ``0..n_rows-1`` (a selection left over from another sample) are dropped.
+    """
+    selection = getattr(event, "selection", None)
+    if selection is None and isinstance(event, dict):
+        selection = event.get("selection")
+    points = (selection.get("points") if isinstance(selection, dict) else None) or []
+    positions = set()
+    for point in points:
+        custom = point.get("customdata") if isinstance(point, dict) else None
+        if custom:
+            try:
+                positions.add(int(custom[0]))
+            except (TypeError, ValueError):
+                continue
+    return sorted(p for p in positions if 0 <= p < n_rows)
+
+
+def render_selection(rows: list[int], shown: pd.DataFrame, features: Sequence[str]) -> None:
+    """List the selected tracks and their genre mix (or say how to select)."""
+    if not rows:
+        st.caption(
+            "Draw a lasso or box on the map to list the tracks inside it and their genre mix."
+        )
+        return
+    picked = shown.iloc[rows]
+    st.markdown(f"**{len(picked):,} tracks selected**")
+    left, right = st.columns([1, 2])
+    if "genre" in picked:
+        genre = picked["genre"].astype("string").fillna("unknown")
+        mix = genre.value_counts(normalize=True).rename("share").to_frame()
+        left.dataframe(
+            mix,
+            column_config={
+                "share": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
+            },
+        )
+    cols = [c for c in ("track_name", "artists", "genre", *features) if c in picked]
+    right.dataframe(picked[cols], hide_index=True, height=300)
