@@ -1,0 +1,115 @@
+"""Honest splits: grouped by primary artist so no artist is on both sides, with a fixed seed.
+
+The naive random split exists only to show how much a leaky split flatters a model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold, GroupShuffleSplit, KFold, ShuffleSplit
+
+SPLITS: dict[str, str] = {
+    "grouped": "Grouped by primary artist (honest)",
+    "random": "Naive random split (leaky, for comparison)",
+}
+GROUP_COLUMN = "primary_artist"
+
+
+def artist_groups(df: pd.DataFrame) -> np.ndarray:
+    """Group label of each row: its primary artist (rows without one form their own group)."""
+    if GROUP_COLUMN in df:
+        groups = df[GROUP_COLUMN].astype("string")
+    else:
+        groups = pd.Series(pd.NA, index=df.index, dtype="string")
+    fallback = pd.Series([f"__row{i}" for i in range(len(df))], index=df.index, dtype="string")
+    return groups.fillna(fallback).to_numpy(dtype=object)
+
+
+def _check(df: pd.DataFrame, test_size: float) -> None:
+    if not 0.0 < test_size < 1.0:
+        raise ValueError(f"test_size must be between 0 and 1, got {test_size}")
+    if len(df) < 4:
+        raise ValueError(f"Need at least 4 rows to split, got {len(df)}")
+
+
+def grouped_split(
+    df: pd.DataFrame, test_size: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positional train/test indices with no primary artist on both sides.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Catalog rows (``primary_artist`` is used as the group).
+    test_size : float
+        Share of artists (approximately of rows) held out.
+    seed : int
+        Seed of the shuffle.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Train and test positions into ``df``.
+    """
+    _check(df, test_size)
+    groups = artist_groups(df)
+    if len(set(groups)) < 2:
+        raise ValueError("A grouped split needs at least two artists.")
+    splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
+    train, test = next(splitter.split(np.zeros(len(df)), groups=groups))
+    return np.sort(train), np.sort(test)
+
+
+def random_split(
+    df: pd.DataFrame, test_size: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positional train/test indices of a naive (leaky) row-level random split."""
+    _check(df, test_size)
+    splitter = ShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
+    train, test = next(splitter.split(np.zeros(len(df))))
+    return np.sort(train), np.sort(test)
+
+
+def grouped_folds(
+    df: pd.DataFrame, k: int = 5, seed: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` grouped folds (shuffled GroupKFold by primary artist) as positional indices."""
+    if k < 2:
+        raise ValueError(f"Cross-validation needs at least 2 folds, got {k}")
+    groups = artist_groups(df)
+    if len(set(groups)) < k:
+        raise ValueError(f"{k} grouped folds need at least {k} artists.")
+    splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(df)), groups=groups))
+
+
+def random_folds(
+    df: pd.DataFrame, k: int = 5, seed: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` naive shuffled folds (leaky across artists) as positional indices."""
+    if k < 2 or k > len(df):
+        raise ValueError(f"Cross-validation needs between 2 and {len(df)} folds, got {k}")
+    return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(df))))
+
+
+def make_split(
+    df: pd.DataFrame, split: str = "grouped", test_size: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train/test positions for a split kind (``grouped`` or ``random``)."""
+    if split == "grouped":
+        return grouped_split(df, test_size, seed)
+    if split == "random":
+        return random_split(df, test_size, seed)
+    raise ValueError(f"Unknown split {split!r}; choose one of {list(SPLITS)}")
+
+
+def make_folds(
+    df: pd.DataFrame, split: str = "grouped", k: int = 5, seed: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cross-validation folds for a split kind."""
+    if split == "grouped":
+        return grouped_folds(df, k, seed)
+    if split == "random":
+        return random_folds(df, k, seed)
+    raise ValueError(f"Unknown split {split!r}; choose one of {list(SPLITS)}")
