@@ -1,0 +1,178 @@
+"""Model lab UI helpers: hyperparameter widgets, the background job, leaderboard, results.
+
+Per-user state lives in ``st.session_state`` under ``lab_*`` keys; ``core`` does the work.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core import export, metrics
+from core.charts import models as charts
+from core.experiment import RunResult
+from core.jobs import Job
+from core.params import Param
+
+JOB_KEY = "lab_job"
+BOARD_KEY = "lab_leaderboard"
+RESULT_KEY = "lab_result"
+PENDING_KEY = "lab_pending_params"
+TUNE_KEY = "lab_tune_result"
+
+
+def param_key(model_id: str, param: Param) -> str:
+    """Widget (and URL) key of one hyperparameter of one model."""
+    return f"lab_{model_id}_{param.name}"
+
+
+def apply_pending(model_id: str, space: tuple[Param, ...]) -> None:
+    """Move tuned or reset values into the slider keys (must run before the widgets)."""
+    pending = st.session_state.pop(PENDING_KEY, None)
+    if pending:
+        for p in space:
+            if p.name in pending:
+                st.session_state[param_key(model_id, p)] = p.snap(pending[p.name])
+
+
+def reset_params(model_id: str, space: tuple[Param, ...]) -> None:
+    """Button callback: every slider of the model back to its default."""
+    for p in space:
+        st.session_state[param_key(model_id, p)] = p.default
+
+
+def url_notices(model_id: str, space: tuple[Param, ...]) -> list[str]:
+    """Messages for hyperparameter values in the URL that are invalid (they are ignored)."""
+    notes = []
+    for p in space:
+        raw = st.query_params.get(param_key(model_id, p))
+        if raw is None:
+            continue
+        try:
+            value = p.validate(raw)
+        except ValueError as exc:
+            notes.append(f"Ignored the link's value for {p.label} ({exc}); using {p.default}.")
+            continue
+        if p.kind != "choice" and value not in p.ticks():
+            notes.append(f"{p.label}={raw} is not a slider position; using {p.snap(value)}.")
+    return notes
+
+
+def param_widgets(model_id: str, space: tuple[Param, ...]) -> dict[str, Any]:
+    """Render one widget per hyperparameter (bound to the URL) and return the values."""
+    values: dict[str, Any] = {}
+    cols = st.columns(3)
+    for i, p in enumerate(space):
+        key = param_key(model_id, p)
+        if key in st.session_state and st.session_state[key] not in p.ticks():
+            st.session_state[key] = p.snap(st.session_state[key])
+        st.session_state.setdefault(key, p.default)
+        col = cols[i % 3]
+        if p.kind == "choice" or p.log:
+            values[p.name] = col.select_slider(p.label, options=p.ticks(), key=key,
+                                               help=p.help or None, bind="query-params")  # fmt: skip
+        else:
+            step = p.step or (1 if p.kind == "int" else 0.01)
+            cast = int if p.kind == "int" else float
+            values[p.name] = col.slider(p.label, cast(p.low), cast(p.high), step=cast(step),
+                                        key=key, help=p.help or None, bind="query-params")  # fmt: skip
+    return values
+
+
+def start_job(work: Any, label: str, kind: str, meta: dict[str, Any]) -> Job:
+    """Start a background job and remember it (with what it was for) in the session."""
+    job = Job(work, label).start()
+    st.session_state[JOB_KEY] = {"job": job, "kind": kind, "meta": meta}
+    return job
+
+
+def stop_job() -> None:
+    """Stop button callback."""
+    entry = st.session_state.get(JOB_KEY)
+    if entry is not None:
+        entry["job"].stop()
+
+
+@st.fragment(run_every=0.5)
+def live_panel() -> None:
+    """Progress, live curve and Stop button of the running job; reruns the page when it ends."""
+    entry = st.session_state.get(JOB_KEY)
+    if entry is None:
+        return
+    job: Job = entry["job"]
+    if not job.running:
+        st.rerun()
+    latest, points = job.snapshot()
+    frac = latest.fraction if latest else 0.0
+    text = "Starting…" if latest is None else (
+        f"{latest.phase}: {latest.unit} {latest.step}/{latest.total}"
+        + (f" · validation {latest.metric} {latest.validation:.4f}" if latest.validation is not None else "")
+    )  # fmt: skip
+    st.progress(frac, text=f"{entry['meta'].get('label', '')} — {text} · {job.elapsed:.1f} s")
+    curve = [p for p in points if p.phase == "fit"]
+    if curve and entry["kind"] == "train":
+        hist = pd.DataFrame({"step": [p.step for p in curve], "train": [p.train for p in curve],
+                             "validation": [p.validation for p in curve]})  # fmt: skip
+        st.plotly_chart(charts.plot_learning_curve(hist, curve[-1].metric, curve[-1].unit),
+                        key="lab_live_curve")  # fmt: skip
+    st.button("Stop", key="lab_stop", on_click=stop_job, disabled=job.stop_requested,
+              icon=":material/stop_circle:")  # fmt: skip
+    if job.stop_requested:
+        st.caption("Stopping after the current step…")
+
+
+def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, Any]:
+    """Add a finished run to the leaderboard; store its model for the other pages."""
+    board = st.session_state.setdefault(BOARD_KEY, [])
+    cfg = result.config
+    row: dict[str, Any] = {
+        "run": len(board) + 1,
+        "model": cfg.model_id,
+        "task": cfg.task,
+        "features": cfg.feature_set,
+        "split": cfg.split,
+        "params": json.dumps(result.model.params),
+        **{k: round(v, 4) for k, v in result.metrics.items()},
+        "fit_s": round(result.fit.fit_seconds, 2),
+        "wall_s": round(seconds, 2),
+        "steps": f"{result.fit.steps_done}/{result.fit.steps_planned} {result.fit.unit}",
+        "stopped": result.stopped,
+        "source": source_id,
+        "time": time.strftime("%H:%M:%S"),
+    }
+    if result.cv:
+        metric = metrics.primary_metric(not result.model.is_classifier)
+        row[f"cv_{metric}"] = f"{result.cv[metric]:.4f} ± {result.cv[metric + '_sd']:.4f}"
+    if result.comparison:
+        metric = metrics.primary_metric(not result.model.is_classifier)
+        row[f"grouped_{metric}"] = round(result.comparison[metric], 4)
+    board.append(row)
+    card = export.model_card(result.model, {"source": source_id, "split": cfg.split,
+                                            "seed": cfg.seed, "run": row["run"]})  # fmt: skip
+    st.session_state[RESULT_KEY] = {"result": result, "card": card, "run": row["run"],
+                                    "model_bytes": export.dump_model(result.model)}  # fmt: skip
+    st.session_state["lab_active_model"] = result.model
+    st.session_state["lab_active_source"] = source_id
+    return row
+
+
+def leaderboard(task: str) -> None:
+    """The session's runs for a task, best first, with a CSV download."""
+    board = pd.DataFrame(st.session_state.get(BOARD_KEY, []))
+    if board.empty:
+        st.caption("No runs yet: train a model and it appears here.")
+        return
+    board = board[board["task"] == task].dropna(axis=1, how="all")
+    if board.empty:
+        st.caption("No runs for this task yet.")
+        return
+    metric = "mae" if "mae" in board else "accuracy"
+    board = board.sort_values(metric, ascending=metric in metrics.LOWER_IS_BETTER)
+    st.dataframe(board, hide_index=True, width="stretch")
+    st.download_button("Download leaderboard (CSV)", board.to_csv(index=False),
+                       file_name="valence_lab_leaderboard.csv", mime="text/csv",
+                       key="lab_board_csv")  # fmt: skip
