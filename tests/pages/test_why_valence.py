@@ -1,0 +1,113 @@
+"""The Why valence? page: every tab renders, a searched track is explained, odd catalogs work."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import data, recipe
+from tests.conftest import ROOT, make_synthetic_tracks
+from tests.pages.helpers import app_test, texts
+
+PAGE = "pages/why_valence.py"
+
+
+@pytest.fixture(scope="module")
+def at():
+    return app_test(PAGE)
+
+
+def _metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_drivers_tab_explains_the_default_model(at):
+    assert not at.exception
+    shown = texts(at)
+    assert "default XGBoost model" in shown
+    assert "exact TreeSHAP (XGBoost native) on 1,000 rows" in shown
+    assert len(at.get("plotly_chart")) == 4  # importance, beeswarm, dependence, genre drivers
+    at.selectbox(key="why_feature").set_value("loudness").run()
+    assert not at.exception
+    assert "interacts most with loudness" in texts(at)
+    at.segmented_control(key="why_rows").set_value(500).run()
+    assert not at.exception and "on 500 rows" in texts(at)
+
+
+def test_local_explanation_for_a_searched_track(at, tidy_catalog):
+    at.session_state["why_tab"] = "One track"
+    at.run()
+    at.text_input(key="why_search").set_value("Someone You Loved").run()
+    assert not at.exception
+    box = at.selectbox(key="why_track")
+    picked = box.value
+    assert "Someone You Loved" in str(tidy_catalog.df.at[picked, "track_name"])
+    actual = float(tidy_catalog.df.at[picked, "valence"])
+    assert _metric(at, "Actual valence") == f"{actual:.3f}"
+    assert 0 <= float(_metric(at, "Predicted valence")) <= 1
+    assert len(at.get("plotly_chart")) == 1  # the waterfall
+    at.text_input(key="why_search").set_value("zzzz no such song zzzz").run()
+    assert not at.exception and "No track matches" in texts(at)
+
+
+def test_statistics_tab(at):
+    at.session_state["why_tab"] = "Statistics"
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "2,047 models" in shown  # 11 audio features in TidyTuesday
+    assert float(_metric(at, "R²")) > 0.1
+    at.segmented_control(key="why_criterion").set_value("bic").run()
+    assert not at.exception and "by BIC" in texts(at)
+
+
+def test_agreement_tab_summary_comes_from_the_numbers(at):
+    at.session_state["why_tab"] = "Agreement"
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "The model leans most on" in shown
+    table = at.dataframe[0].value
+    top = table.sort_values("rank_shap")["feature"].iloc[0]
+    assert f"leans most on {top}" in shown
+    assert {"rank_shap", "rank_ols", "rank_permutation", "rank_impurity"} <= set(table.columns)
+
+
+def test_recipe_tab_renders_a_fitted_report(at, tidy_catalog):
+    at.session_state["why_tab"] = "Recipe"
+    at.run()
+    assert not at.exception
+    assert at.button(key="why_fit_recipe")  # nothing is fitted until asked
+    report = recipe.evaluate(tidy_catalog.df, black_box=False, interaction=False)
+    key = f"{tidy_catalog.source_id}:{tidy_catalog.checksum[:12]}:audio"
+    at.session_state["why_recipes"] = {key: report}
+    at.run()
+    assert not at.exception
+    assert _metric(at, "Recipe MAE") == f"{report['recipe']['mae']:.4f}"
+    assert _metric(at, "XGBoost MAE") == "n/a"
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_catalog_without_genre_or_track_names():
+    df = make_synthetic_tracks(240, seed=2).drop(columns=["genre", "track_name", "album_name"])
+    upload = data.load_upload(df.to_csv(index=False).encode(), "bare.csv")
+    assert "genre" not in upload.df or upload.df["genre"].isna().all()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["upload_catalog"] = upload
+    at.session_state["dataset"] = upload.source_id
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert "no genre labels" in texts(at)
+    at.session_state["why_tab"] = "One track"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="why_track").value is not None
+    assert "Actual valence" in [m.label for m in at.metric]
+    at.session_state["why_tab"] = "Recipe"
+    at.run()
+    at.button(key="why_fit_recipe").click().run()
+    assert not at.exception
+    assert "Gain kept" in [m.label for m in at.metric]
+    assert at.get("download_button")
