@@ -55,7 +55,7 @@ def max_bytes() -> int:
         mb = float(os.environ.get("VALENCE_LAB_LOOKUP_MAX_MB", DEFAULT_MAX_MB))
     except ValueError:
         mb = DEFAULT_MAX_MB
-    return int(max(0.01, mb) * 1_000_000)
+    return int(max(0.001, mb) * 1_000_000)
 
 
 @dataclass

@@ -1,0 +1,215 @@
+"""Track lookup page through AppTest, with fake Spotify / ReccoBeats servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pandas as pd
+import pytest
+
+from tests.conftest import make_synthetic_tracks
+from tests.fakes import fake_apis_fixture, records_from_frame  # noqa: F401
+from tests.pages.helpers import app_test, texts
+
+PAGE = "pages/track_lookup.py"
+
+
+@pytest.fixture(scope="module")
+def catalog_tracks() -> pd.DataFrame:
+    """A small catalog, uploaded through the sidebar so default models train in a second
+    (and per session: nothing leaks into the shared caches other page tests use)."""
+    return make_synthetic_tracks(250, n_genres=4, seed=30)
+
+
+@pytest.fixture(scope="module")
+def outside() -> pd.DataFrame:
+    """Tracks that are not in the catalog."""
+    return make_synthetic_tracks(40, n_genres=3, seed=31)
+
+
+@pytest.fixture
+def lookup_page(catalog_tracks):
+    def open_page(secrets: dict | None = None):
+        at = app_test()
+        if secrets:
+            at.secrets.update(secrets)
+        csv = catalog_tracks.to_csv(index=False).encode()
+        at.file_uploader(key="upload_file").set_value(("catalog.csv", csv, "text/csv")).run()
+        at.switch_page(PAGE)
+        at.run()
+        assert not at.exception
+        assert at.session_state["dataset"].startswith("upload:")
+        return at
+
+    return open_page
+
+
+def shown_table(at) -> pd.DataFrame:
+    """The results table (the one with a feature_source column)."""
+    for df in at.dataframe:
+        if "feature_source" in df.value:
+            return df.value
+    raise AssertionError("no results table")
+
+
+def rendered(at) -> str:
+    """Every element the page sent to the browser (protobufs), except the password inputs."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+        if getattr(node, "type", "") != "text_input":
+            out.append(str(getattr(node, "proto", "")))
+
+    walk(at._tree)
+    return texts(at) + "\n".join(out)
+
+
+def exportify(df: pd.DataFrame, ratings: bool = True) -> bytes:
+    """An Exportify export as it comes: BOM, padded headers, `undefined`, a local file, junk."""
+    frame = pd.DataFrame(
+        {
+            " Track URI": ["spotify:track:" + t for t in df["track_id"]],
+            "Track Name ": df["track_name"],
+            "Artist Name(s)": df["artists"],
+            "Added At": ["undefined"] * len(df),
+        }
+    )
+    if ratings:
+        frame["rating"] = (df["danceability"] * 9 + 1).round().to_numpy()
+    junk = pd.DataFrame(
+        [
+            {" Track URI": "spotify:local:Me:Tape:Demo:181", "Track Name ": "Demo"},
+            {" Track URI": "undefined"},
+            {" Track URI": "spotify:track:tooShort"},
+        ]
+    )
+    buf = io.StringIO()
+    pd.concat([frame, junk], ignore_index=True).to_csv(buf, index=False)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def test_no_credentials_paste_path(fake_apis, lookup_page, catalog_tracks, outside) -> None:
+    fake_apis.add(records_from_frame(outside.head(5)), spotify=False)
+    at = lookup_page()
+    assert "No Spotify credentials" in texts(at)
+    cat_ids = catalog_tracks["track_id"].head(3).tolist()
+    pasted = "\n".join(
+        [
+            f"https://open.spotify.com/intl-de/track/{cat_ids[0]}?si=abc",
+            f"spotify:track:{cat_ids[1]}, {cat_ids[2]}",
+            "definitely-not-an-id",
+            *outside["track_id"].head(6),  # the 6th is unknown to ReccoBeats
+            cat_ids[0],
+        ]
+    )
+    at.text_area(key="look_ids").set_value(pasted)
+    at.button(key="look_paste_go").click()
+    at.run()
+    assert not at.exception
+    page = texts(at)
+    assert "line 3" in page and "definitely-not-an-id" in page
+    assert "repeated id" in page
+    assert "ReccoBeats has no audio features for 1" in page
+    table = shown_table(at)
+    assert len(table) == 9
+    assert table["feature_source"].value_counts().to_dict() == {
+        "reccobeats": 5,
+        "catalog": 3,
+        "missing": 1,
+    }
+    assert table["predicted_valence"].notna().sum() == 8
+    assert table["genre guess"].str.contains("%").sum() == 8
+    assert len(at.get("download_button")) == 1
+    assert len(at.get("plotly_chart")) >= 2  # mood map + waterfall
+    assert fake_apis.spotify.requests.total() == 0  # no credentials: Spotify never called
+
+
+def test_exportify_upload_and_taste_model(fake_apis, lookup_page, outside) -> None:
+    data = outside.head(24)
+    fake_apis.add(records_from_frame(data), spotify=False)
+    at = lookup_page()
+    at.segmented_control(key="look_mode").set_value("Upload a CSV")
+    at.run()
+    at.file_uploader(key="look_upload").set_value(("My playlist.csv", exportify(data), "text/csv"))
+    at.run()
+    assert not at.exception
+    page = texts(at)
+    assert "**24** track ids in column `Track URI`" in page
+    assert "1 local files" in page and "1 empty / `undefined` rows" in page
+    assert "line 28: `spotify:track:tooShort`" in page
+    at.button(key="look_upload_go").click()
+    at.run()
+    assert not at.exception
+    table = shown_table(at)
+    assert (table["feature_source"] == "reccobeats").all() and len(table) == 24
+    at.button(key="look_taste_go").click()
+    at.run()
+    assert not at.exception
+    labels = {m.label for m in at.metric}
+    assert {"MAE (5-fold × 3)", "R²"} <= labels
+
+
+def test_broken_and_tiny_uploads_get_clear_messages(
+    fake_apis, lookup_page, outside, monkeypatch
+) -> None:
+    fake_apis.add(records_from_frame(outside.head(8)), spotify=False)
+    at = lookup_page()
+    at.segmented_control(key="look_mode").set_value("Upload a CSV")
+    at.run()
+    uploader = at.file_uploader(key="look_upload")
+    uploader.set_value(("broken.csv", b"\x00\x01\x02\x03 not text", "text/csv")).run()
+    assert not at.exception and "not a text CSV" in texts(at)
+    at.file_uploader(key="look_upload").set_value(
+        ("names.csv", b"name,score\na,1\nb,2\n", "text/csv")
+    ).run()
+    assert not at.exception and "No column of names.csv holds Spotify track ids" in texts(at)
+    monkeypatch.setenv("VALENCE_LAB_LOOKUP_MAX_MB", "0.001")
+    at.file_uploader(key="look_upload").set_value(("big.csv", exportify(outside), "text/csv")).run()
+    assert not at.exception and "the limit is" in texts(at)
+    monkeypatch.delenv("VALENCE_LAB_LOOKUP_MAX_MB")
+    at.file_uploader(key="look_upload").set_value(
+        ("small.csv", exportify(outside.head(8)), "text/csv")
+    ).run()
+    at.button(key="look_upload_go").click().run()
+    at.button(key="look_taste_go").click().run()
+    assert not at.exception
+    assert "at least 20 are needed" in texts(at)
+
+
+def test_credentials_search_and_secrets_never_shown(
+    fake_apis, lookup_page, outside, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake_apis.add(records_from_frame(outside.head(12)))
+    at = lookup_page()
+    at.text_input(key="look_client_id").set_value(fake_apis.client_id)
+    at.text_input(key="look_client_secret").set_value(fake_apis.client_secret)
+    at.segmented_control(key="look_mode").set_value("Search Spotify")
+    at.run()
+    assert "typed in (this session only)" in texts(at)
+    at.text_input(key="look_query").set_value("Song 1")
+    at.button(key="look_search_go").click().run()
+    assert not at.exception
+    options = at.multiselect(key="look_pick").options
+    assert 0 < len(options) <= 10
+    picked = [outside["track_id"].iloc[1], outside["track_id"].iloc[10]]  # "Song 1", "Song 10"
+    at.multiselect(key="look_pick").set_value(picked).run()
+    at.button(key="look_pick_go").click().run()
+    assert not at.exception
+    table = shown_table(at)
+    assert len(table) == 2 and table["image_url"].str.startswith("https://i.scdn.co/").all()
+    assert "403" in texts(at)  # audio-features refused: said once, then not asked again
+    everything = rendered(at) + str(dict(at.query_params)) + table.to_csv()
+    for secret in (fake_apis.client_secret, fake_apis.spotify.TOKEN):
+        assert secret not in everything
+        assert secret not in caplog.text
+
+
+def test_credentials_from_secrets(fake_apis, lookup_page) -> None:
+    creds = {"client_id": fake_apis.client_id, "client_secret": fake_apis.client_secret}
+    at = lookup_page(secrets={"spotify": creds})
+    assert "Using Spotify credentials from the app's secrets" in texts(at)
+    assert fake_apis.client_secret not in rendered(at)
