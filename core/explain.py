@@ -81,7 +81,10 @@ def _is_xgboost(est: object) -> bool:
 
 
 def _is_sklearn_forest(est: object) -> bool:
+    """A scikit-learn tree ensemble or single decision tree (what shap's TreeExplainer walks)."""
     mod = type(est).__module__
+    if mod.startswith("sklearn.tree"):
+        return hasattr(est, "tree_")
     return mod.startswith("sklearn.ensemble") and hasattr(est, "estimators_")
 
 
@@ -115,7 +118,7 @@ def forest_row_cap(est: object, max_rows: int) -> int:
     Parameters
     ----------
     est
-        A fitted scikit-learn tree ensemble (``estimators_``).
+        A fitted scikit-learn tree ensemble (``estimators_``) or decision tree (``tree_``).
     max_rows
         The caller's cap.
 
@@ -124,7 +127,7 @@ def forest_row_cap(est: object, max_rows: int) -> int:
     int
         ``min(max_rows, budget / work per row)``, at least ``FOREST_MIN_ROWS``.
     """
-    trees = np.ravel(est.estimators_)
+    trees = np.ravel(est.estimators_) if hasattr(est, "estimators_") else [est]
     work = sum(t.tree_.n_leaves * max(t.tree_.max_depth, 1) ** 2 for t in trees)
     return int(min(max_rows, max(FOREST_MIN_ROWS, FOREST_BUDGET // max(work, 1))))
 

@@ -10,6 +10,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeRegressor
 from xgboost import XGBClassifier, XGBRegressor
 
 from core import explain, features
@@ -82,6 +83,13 @@ def test_forest_uses_tree_explainer(synthetic_tracks):
     )
     r = explain.shap_values(model, synthetic_tracks, max_rows=80)
     assert "TreeExplainer" in r.method and r.n_explained == 80
+    np.testing.assert_allclose(r.values.sum(axis=1) + r.base_value, r.prediction, atol=1e-6)
+
+
+def test_single_decision_tree_uses_tree_explainer(synthetic_tracks):
+    model = _fit(synthetic_tracks, DecisionTreeRegressor(max_depth=4, random_state=0))
+    r = explain.shap_values(model, synthetic_tracks, max_rows=40)
+    assert "TreeExplainer" in r.method
     np.testing.assert_allclose(r.values.sum(axis=1) + r.base_value, r.prediction, atol=1e-6)
 
 
