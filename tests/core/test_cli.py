@@ -1,0 +1,107 @@
+import json
+
+import pytest
+
+from core import cli, export
+from tests.conftest import make_synthetic_tracks
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "tracks.csv"
+    make_synthetic_tracks(300, 3, seed=5).to_csv(path, index=False)
+    return path
+
+
+def _run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_evaluate_prints_one_json_object(capsys, csv_path, tmp_path):
+    model_file = tmp_path / "m.skops"
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        "--data",
+        str(csv_path),
+        "--task",
+        "valence",
+        "--model",
+        "xgboost",
+        "--params",
+        '{"n_estimators": 30}',
+        "--save-model",
+        str(model_file),
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert {"mae", "rmse", "r2"} <= set(result["metrics"])
+    assert result["n_train"] + result["n_test"] == result["n_rows"]
+    assert result["params"]["n_estimators"] == 30 and result["split"] == "grouped"
+    assert result["timings"]["total_s"] > 0
+    assert export.load_model_file(model_file).task == "valence"
+
+    pred_out = tmp_path / "pred.csv"
+    code, out, _ = _run(
+        capsys,
+        "predict",
+        "--data",
+        str(csv_path),
+        "--model-file",
+        str(model_file),
+        "--out",
+        str(pred_out),
+    )
+    assert code == 0 and json.loads(out)["rows"] == 300
+    assert "predicted_valence" in pred_out.read_text().splitlines()[0]
+
+
+def test_evaluate_folds_report_spread(capsys, csv_path):
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        "--data",
+        str(csv_path),
+        "--task",
+        "genre",
+        "--model",
+        "tree",
+        "--folds",
+        "3",
+        "--features",
+        "context",
+    )
+    assert code == 0
+    result = json.loads(out)
+    for key in ("accuracy", "balanced_accuracy", "macro_f1"):
+        assert key in result["metrics"] and f"{key}_sd" in result["metrics"]
+    assert len(result["fold_metrics"]) == 3
+
+
+def test_bad_input_exits_2_with_a_message(capsys, csv_path, tmp_path):
+    code, out, err = _run(
+        capsys,
+        "evaluate",
+        "--data",
+        str(csv_path),
+        "--params",
+        '{"max_depth": 0, "learning_rate": 0}',
+    )
+    assert code == 2 and out == "" and "Max depth" in err and "Learning rate" in err
+    code, _, err = _run(capsys, "evaluate", "--data", str(csv_path), "--params", "{oops")
+    assert code == 2 and "not valid JSON" in err
+    junk = tmp_path / "junk.csv"
+    junk.write_text("a,b\n1,2\n")
+    code, _, err = _run(capsys, "evaluate", "--data", str(junk))
+    assert code == 2 and err.startswith("error:")
+    code, _, err = _run(capsys, "predict", "--data", str(csv_path), "--model-file", str(junk))
+    assert code == 2 and "skops" in err
+
+
+def test_recipe_subcommand_is_parsed():
+    args = cli.build_parser().parse_args(
+        ["recipe", "--source", "x", "--features", "all", "--seed", "3"]
+    )
+    assert (args.command, args.source, args.features, args.seed) == ("recipe", "x", "all", 3)

@@ -1,0 +1,94 @@
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, SAMPLE
+
+PAGE = "pages/model_lab.py"
+
+
+def _lab(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.selectbox(key="dataset").set_value(SAMPLE)
+    at.run()
+    at.switch_page(PAGE)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _finish(at: AppTest) -> None:
+    entry = at.session_state["lab_job"] if "lab_job" in at.session_state else None
+    if entry is not None:
+        assert entry["job"].wait(120)
+    at.run()
+    assert not at.exception
+
+
+def _board(at: AppTest) -> list:
+    return at.session_state["lab_leaderboard"] if "lab_leaderboard" in at.session_state else []
+
+
+def test_train_small_models_grows_the_leaderboard():
+    at = _lab()
+    assert "Broad genre group (10 groups)" in at.selectbox(key="lab_task").options  # HF genres
+    at.selectbox(key="lab_model").set_value("rf").run()
+    at.slider(key="lab_rf_n_estimators").set_value(20).run()
+    at.button(key="lab_train").click().run()
+    _finish(at)
+    assert len(_board(at)) == 1
+    assert {m.label for m in at.metric} >= {"MAE", "RMSE", "R²"}
+    active = at.session_state["lab_active_model"]
+    assert active.model_id == "rf" and active.params["n_estimators"] == 20
+    assert at.session_state["lab_active_source"] == SAMPLE
+
+    at.selectbox(key="lab_task").set_value("genre").run()
+    at.selectbox(key="lab_model").set_value("linear").run()
+    at.button(key="lab_train").click().run()
+    _finish(at)
+    assert len(_board(at)) == 2
+    assert "Accuracy" in {m.label for m in at.metric}
+    assert any(d.label == "Download leaderboard (CSV)" for d in at.get("download_button"))
+
+
+def test_stop_button_keeps_a_partial_model():
+    at = _lab()
+    at.selectbox(key="lab_model").set_value("mlp").run()
+    at.select_slider(key="lab_mlp_hidden_layers").set_value("256-128").run()
+    at.select_slider(key="lab_mlp_batch_size").set_value("64").run()
+    at.slider(key="lab_mlp_max_epochs").set_value(300).run()
+    at.slider(key="lab_mlp_patience").set_value(0).run()
+    at.button(key="lab_train").click().run()
+    assert not at.exception
+    assert at.get("progress"), "progress must show while the model trains"
+    at.button(key="lab_stop").click().run()
+    _finish(at)
+    row = _board(at)[-1]
+    assert row["stopped"] is True
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Stopped after" in warnings and "partial model" in warnings
+
+
+def test_bad_url_params_fall_back_with_a_notice():
+    at = _lab(
+        {"lab_model": "xgboost", "lab_xgboost_max_depth": "0", "lab_xgboost_learning_rate": "0"}
+    )
+    notes = " ".join(w.value for w in at.warning)
+    assert "Max depth" in notes and "Learning rate" in notes
+    assert at.select_slider(key="lab_xgboost_learning_rate").value == 0.05
+    assert not at.error
+
+
+@pytest.mark.parametrize("model", ["xgboost", "knn"])
+def test_reset_to_defaults(model):
+    at = _lab()
+    at.selectbox(key="lab_model").set_value(model).run()
+    key = f"lab_{model}_max_depth" if model == "xgboost" else "lab_knn_weights"
+    widget = at.slider(key=key) if model == "xgboost" else at.select_slider(key=key)
+    default = widget.value
+    widget.set_value(3 if model == "xgboost" else "distance").run()
+    at.button(key="lab_reset").click().run()
+    widget = at.slider(key=key) if model == "xgboost" else at.select_slider(key=key)
+    assert widget.value == default and not at.exception
