@@ -20,15 +20,17 @@ def _lab(query: dict | None = None) -> AppTest:
 
 
 def _finish(at: AppTest) -> None:
-    entry = at.session_state["lab_job"] if "lab_job" in at.session_state else None
-    if entry is not None:
+    if "lab_job" in at.session_state:
+        entry = at.session_state["lab_job"]
         assert entry["job"].wait(120)
     at.run()
     assert not at.exception
 
 
 def _board(at: AppTest) -> list:
-    return at.session_state["lab_leaderboard"] if "lab_leaderboard" in at.session_state else []
+    if "lab_leaderboard" not in at.session_state:
+        return []
+    return at.session_state["lab_leaderboard"]
 
 
 def test_train_small_models_grows_the_leaderboard():
