@@ -100,7 +100,9 @@ def auto_tune(
     last = table[table["rung"] == table["rung"].max()]
     best = last.sort_values(metric, ascending=metric in metrics.LOWER_IS_BETTER).iloc[0]
     names = list(models.default_params(model_id, target.regression))
-    params = {n: _plain(best[n]) for n in names if n in best}
+    params = models.check_params(
+        model_id, target.regression, {n: _plain(best[n]) for n in names if n in best}
+    )  # validation casts back to each param's kind (the trials table may hold 34.0 for 34)
     return {"best_params": params, "best_score": float(best[metric]), "metric": metric,
             "trials": table, "seconds": round(time.perf_counter() - t0, 2)}  # fmt: skip
 

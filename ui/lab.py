@@ -36,7 +36,11 @@ def apply_pending(model_id: str, space: tuple[Param, ...]) -> None:
     if pending:
         for p in space:
             if p.name in pending:
-                st.session_state[param_key(model_id, p)] = p.snap(pending[p.name])
+                try:
+                    value = p.snap(p.validate(pending[p.name]))
+                except ValueError:
+                    value = p.default
+                st.session_state[param_key(model_id, p)] = value
 
 
 def reset_params(model_id: str, space: tuple[Param, ...]) -> None:

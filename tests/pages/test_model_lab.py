@@ -94,3 +94,16 @@ def test_reset_to_defaults(model):
     at.button(key="lab_reset").click().run()
     widget = at.slider(key=key) if model == "xgboost" else at.select_slider(key=key)
     assert widget.value == default and not at.exception
+
+
+def test_auto_tune_puts_the_best_params_into_the_sliders():
+    at = _lab()
+    at.selectbox(key="lab_model").set_value("tree").run()
+    at.select_slider(key="lab_tune_n").set_value(3).run()
+    at.button(key="lab_tune").click().run()
+    _finish(at)
+    tuned = at.session_state["lab_tune_result"]
+    best = tuned["best_params"]
+    assert at.slider(key="lab_tree_max_depth").value == best["max_depth"]
+    assert at.select_slider(key="lab_tree_min_samples_leaf").value == best["min_samples_leaf"]
+    assert any("Auto-tune" in s.value for s in at.success)
