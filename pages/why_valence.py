@@ -88,8 +88,21 @@ if len(df) < 20 or "valence" not in df:
     st.warning("This dataset is too small to explain (fewer than 20 tracks with valence).")
     st.stop()
 
+TABS = ["Drivers", "One track", "Statistics", "Agreement", "Recipe"]
+
+
+def link_notice(name: str, allowed: list[Any]) -> None:
+    """Say so when a shared link carries a value this page cannot use (Streamlit ignores it)."""
+    value = st.query_params.get(name)
+    if value is not None and value not in [str(a) for a in allowed]:
+        st.warning(f"The link's {name}={value!r} is not valid here, so the default is used.")
+
+
+link_notice("why_tab", TABS)
+link_notice("why_rows", list(SHAP_ROWS))
+link_notice("why_criterion", list(CRITERIA))
 tabs = st.tabs(
-    ["Drivers", "One track", "Statistics", "Agreement", "Recipe"],
+    TABS,
     key="why_tab",
     bind="query-params",
 )
@@ -126,6 +139,7 @@ def _drivers_tab() -> None:
         f"Red bars: higher values raise valence; blue: lower it. The beeswarm shows "
         f"{min(result.n_explained, 1000):,} of {result.n_explained:,} explained tracks."
     )
+    link_notice("why_feature", importance["feature"].tolist())
     feature = st.selectbox(
         "Dependence plot for",
         importance["feature"].tolist(),

@@ -88,6 +88,26 @@ def test_recipe_tab_renders_a_fitted_report(at, tidy_catalog):
     assert len(at.get("plotly_chart")) == 1
 
 
+def test_link_parameters_are_applied_or_refused_with_a_notice():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"why_rows": "500", "why_feature": "energy"})
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert "on 500 rows" in texts(at)
+    assert at.selectbox(key="why_feature").value == "energy"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"why_rows": "7", "why_criterion": "r2"})
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    warnings = " ".join(str(w.value) for w in at.warning)
+    assert "why_rows='7'" in warnings and "why_criterion='r2'" in warnings
+    assert "on 1,000 rows" in texts(at)
+
+
 def test_catalog_without_genre_or_track_names():
     df = make_synthetic_tracks(240, seed=2).drop(columns=["genre", "track_name", "album_name"])
     upload = data.load_upload(df.to_csv(index=False).encode(), "bare.csv")
