@@ -184,7 +184,9 @@ def render_projection() -> None:
         key="map_selection",
         width="stretch",
     )
-    gm.render_selection(gm.selected_positions(event, len(shown)), shown, scaled.features)
+    traces = [[int(c[0]) for c in trace.customdata] for trace in fig.data]
+    picked = gm.selected_positions(event, len(shown), traces)
+    gm.render_selection(picked, shown, scaled.features)
     if method == "PCA":
         left, right = st.columns(2)
         left.plotly_chart(charts.plot_scree(pca.variance_frame()), width="stretch")
@@ -334,7 +336,15 @@ def render_agreement() -> None:
         (feats, sample_arg, k, n_comp, cov),
         lambda: clusters.agreement_table(X, genres, labelings, seed=gm.SEED),
     )
-    st.dataframe(table.drop(columns="silhouette_rows").round(3), hide_index=True)
+    shown = table.drop(columns="silhouette_rows").rename(
+        columns={
+            "ari": "ARI",
+            "nmi": "NMI",
+            "groups": "labels",
+            "silhouette": "silhouette (sampled)",
+        }
+    )
+    st.dataframe(shown.round(3), hide_index=True)
     accuracy = float(np.mean(knn == genres.astype(str)))
     st.caption(
         f"Silhouette on a random {int(table['silhouette_rows'].iloc[0]):,} of {n:,} tracks (−1…1, higher = tighter). "

@@ -135,23 +135,29 @@ def umap_layout(
     )
 
 
-def selected_positions(event: object, n_rows: int) -> list[int]:
-    """Row positions of the points a lasso/box selection picked (from ``customdata[0]``).
+def selected_positions(
+    event: object, n_rows: int, traces: Sequence[Sequence[int]] | None = None
+) -> list[int]:
+    """Row positions of the points a lasso/box selection picked.
 
+    Each point's ``customdata[0]`` is its row position; when a point carries no customdata,
+    its ``curve_number``/``point_index`` are looked up in ``traces`` (each trace's positions).
     Positions outside ``0..n_rows-1`` (a selection left over from another sample) are dropped.
     """
-    selection = getattr(event, "selection", None)
-    if selection is None and isinstance(event, dict):
-        selection = event.get("selection")
+    selection = event.get("selection") if isinstance(event, dict) else None
     points = (selection.get("points") if isinstance(selection, dict) else None) or []
-    positions = set()
+    positions: set[int] = set()
     for point in points:
-        custom = point.get("customdata") if isinstance(point, dict) else None
-        if custom:
-            try:
-                positions.add(int(custom[0]))
-            except (TypeError, ValueError):
-                continue
+        if not isinstance(point, dict):
+            continue
+        try:
+            if point.get("customdata"):
+                positions.add(int(point["customdata"][0]))
+            elif traces is not None and "curve_number" in point:
+                index = point.get("point_index", point.get("point_number"))
+                positions.add(int(traces[int(point["curve_number"])][int(index)]))
+        except (TypeError, ValueError, IndexError, KeyError):
+            continue
     return sorted(p for p in positions if 0 <= p < n_rows)
 
 

@@ -246,8 +246,10 @@ def plot_profiles(profiles: pd.DataFrame) -> go.Figure:
             line={"color": PALETTE[i % len(PALETTE)]},
             hovertemplate="%{theta}: %{r:.2f} SD<extra>" + str(cluster) + "</extra>",
         )
-    fig.update_layout(polar={"radialaxis": {"title": {"text": "SD from mean"}}})
-    return style(fig, height=460, title="Cluster profiles (mean z-score per feature)")
+    fig.update_layout(polar={"radialaxis": {"angle": 90, "tickfont": {"size": 10}}})
+    style(fig, height=460, title="Cluster profiles (mean z-score per feature, 0 = average)")
+    fig.update_layout(margin={"l": 70, "r": 70, "t": 60, "b": 40})
+    return fig
 
 
 def plot_dendrogram(

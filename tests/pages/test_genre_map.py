@@ -60,7 +60,7 @@ def test_every_section_renders_on_a_small_sample():
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["method"])[0] == "genre (reference)" and len(table) == 4
-    assert table["ari"].between(-1, 1).all()
+    assert table["ARI"].between(-1, 1).all() and table["NMI"].between(0, 1).all()
 
 
 def test_umap_view_uses_a_cached_layout_without_recomputing(tidy_catalog, monkeypatch):
@@ -130,5 +130,7 @@ def test_selected_positions_reads_customdata_and_drops_stale_rows():
         }
     }
     assert gm.selected_positions(event, 10) == [1, 3]
+    by_index = {"selection": {"points": [{"curve_number": 1, "point_index": 0}]}}
+    assert gm.selected_positions(by_index, 10, traces=[[0, 2], [5, 7]]) == [5]
     assert gm.selected_positions({"selection": {"points": []}}, 10) == []
     assert gm.selected_positions(None, 10) == []
