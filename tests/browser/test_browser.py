@@ -113,6 +113,7 @@ def test_page_renders_in_browser(server, browser, spec):
         page.goto(f"{server}/{path}", wait_until="domcontentloaded")
         _settle(page)
         page.screenshot(path=str(SHOTS / f"{spec.url_path}.png"), full_page=True)
+        assert page.get_by_text("Page not found").count() == 0, f"{spec.url_path} is not routed"
         exceptions = page.locator("[data-testid='stException']")
         assert exceptions.count() == 0, exceptions.first.inner_text()
         errors = page.locator("[data-testid='stAlertContentError']")
