@@ -135,6 +135,30 @@ def umap_layout(
     )
 
 
+def invalid_link_values(checks: dict[str, Callable[[str], bool]]) -> list[str]:
+    """``key=value`` for each query parameter in ``checks`` whose value its check rejects.
+
+    Bound widgets ignore such values and use their defaults; the page says so.
+    """
+    bad = []
+    for key, is_valid in checks.items():
+        raw = st.query_params.get(key)
+        if raw is None:
+            continue
+        try:
+            ok = bool(is_valid(str(raw)))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            bad.append(f"{key}={raw}")
+    return bad
+
+
+def int_between(low: int, high: int) -> Callable[[str], bool]:
+    """A check that a query value is an integer in ``[low, high]``."""
+    return lambda raw: low <= int(raw) <= high
+
+
 def selected_positions(
     event: object, n_rows: int, traces: Sequence[Sequence[int]] | None = None
 ) -> list[int]:

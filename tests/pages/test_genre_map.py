@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/genre_map.py"
 
 
-def _open(upload: data.Catalog | None = None) -> AppTest:
+def _open(upload: data.Catalog | None = None, query: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update(query or {})
     if upload is not None:
         at.session_state["upload_catalog"] = upload
         at.session_state["dataset"] = upload.source_id
@@ -121,6 +122,16 @@ def test_tiny_upload_bounds_k_by_the_number_of_tracks(section):
     at.slider(key="map_k").set_value(11).run()
     at.radio(key="map_section").set_value(section).run()
     assert not at.exception
+
+
+def test_link_values_are_validated_with_a_notice():
+    at = _open(query={"map_section": "Genre tree", "map_k": "999", "map_cov": "banana"})
+    assert at.radio(key="map_section").value == "Genre tree"
+    assert at.slider(key="map_k").value == 6
+    assert at.selectbox(key="map_cov").value == "full"
+    notice = _texts(at)
+    assert "map_k=999" in notice and "map_cov=banana" in notice
+    assert "map_section" not in notice
 
 
 def test_selected_positions_reads_customdata_and_drops_stale_rows():
