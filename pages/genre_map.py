@@ -264,19 +264,20 @@ def render_umap(shown: pd.DataFrame) -> pd.DataFrame | None:
 def render_clusters() -> None:
     """KMeans elbow/silhouette, GMM BIC/AIC, contingency with genre and cluster profiles."""
     try:
-        sweep = gm.memo(
-            catalog,
-            "ksweep",
-            (feats, sample_arg),
-            lambda: clusters.kmeans_sweep(X, range(2, 16), gm.SEED),
-        )
-        crit = gm.memo(
-            catalog,
-            "gsweep",
-            (feats, sample_arg, cov),
-            lambda: clusters.gmm_sweep(X, range(1, 13), cov, gm.SEED),
-        )
-        labels = {"KMeans": kmeans_labels(), "GMM": gmm_labels()}
+        with st.spinner(f"Clustering {n:,} tracks for k = 2…15 and 1…12 mixture components…"):
+            sweep = gm.memo(
+                catalog,
+                "ksweep",
+                (feats, sample_arg),
+                lambda: clusters.kmeans_sweep(X, range(2, 16), gm.SEED),
+            )
+            crit = gm.memo(
+                catalog,
+                "gsweep",
+                (feats, sample_arg, cov),
+                lambda: clusters.gmm_sweep(X, range(1, 13), cov, gm.SEED),
+            )
+            labels = {"KMeans": kmeans_labels(), "GMM": gmm_labels()}
     except ClusterError as exc:
         st.warning(str(exc))
         return
@@ -341,9 +342,13 @@ def render_agreement() -> None:
         groups = (
             frame["primary_artist"].astype(str).to_numpy() if "primary_artist" in frame else None
         )
-        knn = gm.memo(
-            catalog, "knn", (feats, sample_arg), lambda: clusters.knn_genre_cv(X, genres, groups)
-        )
+        with st.spinner(f"Cross-validating a k-NN genre classifier on {n:,} tracks…"):
+            knn = gm.memo(
+                catalog,
+                "knn",
+                (feats, sample_arg),
+                lambda: clusters.knn_genre_cv(X, genres, groups),
+            )
         labelings = {
             f"KMeans (k={k})": kmeans_labels(),
             f"GMM ({n_comp}, {cov})": gmm_labels(),

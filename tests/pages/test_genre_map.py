@@ -105,6 +105,20 @@ def test_upload_without_genres_colours_by_cluster_and_explains():
     assert not at.exception
 
 
+def test_many_genres_use_genre_groups_for_colour():
+    df = make_synthetic_tracks(600, n_genres=40, seed=5)
+    at = _open(_upload(df, "many_genres.csv"))
+    assert at.selectbox(key="map_color").value == "genre group"
+    at.selectbox(key="map_color").set_value("genre").run()
+    assert not at.exception
+    at.radio(key="map_section").set_value("Genre tree").run()
+    assert not at.exception
+    groups = at.dataframe[0].value["group"]
+    assert len(at.dataframe[0].value) == 40 and 2 <= groups.nunique() <= 12
+    at.radio(key="map_section").set_value("Agreement").run()
+    assert not at.exception
+
+
 def test_constant_features_give_a_message_not_a_traceback():
     df = make_synthetic_tracks(120, seed=3).assign(energy=0.5, liveness=0.2)
     at = _open(_upload(df, "flat.csv"))
