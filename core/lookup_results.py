@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
+from core.explain import ShapResult, shap_values
 from core.models import TrainedModel
 
 log = logging.getLogger(__name__)
@@ -131,40 +132,37 @@ def nearest_tracks(
     return rows[keep].head(k).reset_index(drop=True)
 
 
-def local_contributions(
-    model: TrainedModel, row: pd.DataFrame
-) -> tuple[pd.DataFrame, float] | None:
-    """Per-feature contributions to one prediction (XGBoost's exact TreeSHAP), else None.
+def explain_track(
+    model: TrainedModel,
+    row: pd.DataFrame,
+    catalog_df: pd.DataFrame,
+    *,
+    background: int = 49,
+    seed: int = 0,
+) -> ShapResult:
+    """SHAP values of one track's prediction (``core.explain``), the track at position 0.
+
+    The track is explained together with a seeded sample of catalog rows, which the
+    model-agnostic path (MLP, linear models) needs as its background; tree models explain
+    them exactly and cheaply.
 
     Parameters
     ----------
     model
-        A fitted ``TrainedModel`` whose estimator is an XGBoost model.
+        A fitted valence ``TrainedModel``.
     row
-        One catalog-shaped row.
-
-    Returns
-    -------
-    tuple or None
-        ``(frame of feature, value, contribution sorted by |contribution|, base value)``; None
-        when the model is not XGBoost (the page then uses core.explain if present).
+        One resolved track (catalog-shaped columns).
+    catalog_df
+        The catalog the background rows come from.
+    background
+        Catalog rows added.
+    seed
+        Seed of the catalog sample and of the sampled explainer.
     """
-    booster_of = getattr(model.estimator, "get_booster", None)
-    if booster_of is None or model.is_classifier:
-        return None
-    import xgboost as xgb
-
-    X = model.matrix(row)
-    contrib = booster_of().predict(xgb.DMatrix(X), pred_contribs=True)[0]
-    frame = pd.DataFrame(
-        {
-            "feature": model.feature_names,
-            "value": X.iloc[0].to_numpy(),
-            "contribution": contrib[:-1],
-        }
-    )
-    frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
-    return frame.reset_index(drop=True), float(contrib[-1])
+    extra = catalog_df.sample(min(background, len(catalog_df)), random_state=seed)
+    cols = list(model.input_columns)
+    frame = pd.concat([row.reindex(columns=cols), extra.reindex(columns=cols)], ignore_index=True)
+    return shap_values(model, frame, max_rows=len(frame), seed=seed)
 
 
 def summarise(table: pd.DataFrame, catalog_df: pd.DataFrame) -> dict[str, Any]:

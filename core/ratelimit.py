@@ -88,12 +88,15 @@ class RetryPolicy:
         First 5xx backoff; doubled on each further attempt.
     max_backoff_s
         Cap on one 5xx backoff.
+    max_attempts_unreachable
+        Tries after a timeout or connection error (each may already have cost a full timeout).
     """
 
     max_wait_s: float = 30.0
     max_attempts: int = 4
     backoff_s: float = 0.5
     max_backoff_s: float = 4.0
+    max_attempts_unreachable: int = 2
 
     def wait_for(
         self, status: int, headers: Mapping[str, str] | None, attempt: int
@@ -114,6 +117,8 @@ class RetryPolicy:
         tuple
             ``(seconds or None, reason)``.
         """
+        if status == 0 and attempt + 1 >= min(self.max_attempts, self.max_attempts_unreachable):
+            return None, "could not be reached or did not answer in time"
         if attempt + 1 >= self.max_attempts:
             return None, f"gave up after {self.max_attempts} attempts (last status {status})"
         if status == 429:

@@ -133,7 +133,7 @@ class ReccoBeatsClient:
     def __init__(
         self,
         *,
-        timeout: float = 10.0,
+        timeout: float = 8.0,
         policy: RetryPolicy | None = None,
         on_wait: WaitFn | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -169,8 +169,6 @@ class ReccoBeatsClient:
                 log.info("ReccoBeats call failed: %s", type(exc).__name__)
             wait, reason = self.policy.wait_for(status, headers, attempt)
             if wait is None:
-                if status == 0:
-                    reason = "could not be reached or did not answer in time"
                 raise ProviderError(PROVIDER, reason, status or None)
             if self.on_wait is not None:
                 self.on_wait(wait, f"{PROVIDER} {reason}")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.charts.lookup import plot_mood_map, plot_taste_drivers, plot_waterfall
+from core.charts.explain import plot_waterfall
+from core.charts.lookup import plot_mood_map, plot_taste_drivers
 from core.idupload import UploadError, max_bytes, max_rows, read_id_upload
 from core.lookup_results import (
     add_predictions,
     enriched_csv,
-    local_contributions,
+    explain_track,
     nearest_tracks,
     summarise,
 )
@@ -59,7 +60,8 @@ if mode == MODES[0]:
         query = st.text_input("Track or artist", key="look_query", max_chars=200)
         if st.button("Search", key="look_search_go") and query.strip():
             try:
-                st.session_state["look_hits"] = SpotifyClient(creds).search(query)
+                with st.spinner("Searching Spotify…"):
+                    st.session_state["look_hits"] = SpotifyClient(creds).search(query)
             except ProviderError as exc:
                 st.error(f"Search failed: {exc}")
         hits = st.session_state.get("look_hits") or []
@@ -238,18 +240,17 @@ else:
     row = ok.loc[[pick]]
     left, right = st.columns(2)
     with left:
-        local = local_contributions(valence_model, row)
-        if local is None:
-            st.info(
-                f"A per-track explanation needs an XGBoost valence model; the current one is {valence_model.model_id}."
-            )
+        try:
+            shap_row = explain_track(valence_model, row, catalog.df)
+        except ValueError as exc:
+            st.info(f"No explanation for this track: {exc}")
         else:
-            contrib, base = local
             st.plotly_chart(
-                plot_waterfall(contrib, base, title="Why this predicted valence"),
+                plot_waterfall(shap_row, 0, title="Why this predicted valence"),
                 width="stretch",
                 key="look_waterfall",
             )
+            st.caption(f"SHAP: {shap_row.method}.")
     with right:
         st.markdown("**Sounds like** (5 nearest catalog tracks)")
         index = ui.neighbour_index(catalog.source_id, catalog.checksum, catalog.df)

@@ -1,4 +1,4 @@
-"""Figures of the Track lookup page: mood map, per-track waterfall, taste drivers."""
+"""Figures of the Track lookup page: mood map and taste drivers (waterfalls: charts.explain)."""
 
 from __future__ import annotations
 
@@ -79,49 +79,6 @@ def plot_mood_map(
     fig.update_xaxes(title="valence (sad → happy)", range=[0, 1])
     fig.update_yaxes(title="energy", range=[0, 1])
     return style(fig, height=460, title="Mood map: your tracks over the catalog")
-
-
-def plot_waterfall(
-    contributions: pd.DataFrame, base: float, *, max_features: int = 10, title: str | None = None
-) -> go.Figure:
-    """How each feature moved one prediction from the model's base value.
-
-    Parameters
-    ----------
-    contributions
-        feature, value, contribution (sorted by |contribution|, largest first).
-    base
-        The model's expected value.
-    max_features
-        Features drawn individually; the rest are summed into one bar.
-    title
-        Figure title.
-    """
-    top = contributions.head(max_features)
-    rest = contributions.iloc[max_features:]["contribution"].sum()
-    labels = [f"{f} = {v:.3g}" for f, v in zip(top["feature"], top["value"], strict=True)]
-    values = top["contribution"].tolist()
-    if len(contributions) > max_features:
-        labels.append(f"{len(contributions) - max_features} other features")
-        values.append(float(rest))
-    labels, values = labels[::-1], values[::-1]
-    pred = base + float(contributions["contribution"].sum())
-    fig = go.Figure(
-        go.Waterfall(
-            orientation="h",
-            base=base,
-            x=values,
-            y=labels,
-            measure=["relative"] * len(values),
-            increasing={"marker": {"color": "#d62728"}},
-            decreasing={"marker": {"color": "#1f77b4"}},
-            connector={"line": {"color": "#bbb"}},
-        )  # fmt: skip
-    )
-    fig.add_vline(x=base, line={"color": "#888", "dash": "dot"}, annotation_text=f"base {base:.2f}")
-    fig.add_vline(x=pred, line={"color": ACCENT}, annotation_text=f"prediction {pred:.2f}")
-    fig.update_xaxes(title="predicted valence")
-    return style(fig, height=120 + 28 * len(values), title=title)
 
 
 def plot_taste_drivers(importance: pd.DataFrame, *, top: int = 10) -> go.Figure:

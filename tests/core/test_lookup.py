@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 
 from core import features, models
-from core.charts.lookup import plot_mood_map, plot_taste_drivers, plot_waterfall
+from core.charts.explain import plot_waterfall
+from core.charts.lookup import plot_mood_map, plot_taste_drivers
 from core.idupload import UploadError, read_id_upload, upload_metadata
 from core.lookup import ProviderState, resolve_tracks
 from core.lookup_results import (
     add_predictions,
     enriched_csv,
+    explain_track,
     fit_neighbours,
-    local_contributions,
     nearest_tracks,
     summarise,
 )
@@ -218,13 +219,11 @@ def test_predictions_neighbours_and_explanation(catalog_df, valence_model, genre
     assert len(near) == 5 and table.loc[0, "track_id"] not in set(near["track_id"])
     assert near["distance"].is_monotonic_increasing
 
-    contrib, base = local_contributions(valence_model, table.iloc[[0]])
-    assert contrib["contribution"].sum() + base == pytest.approx(
-        table.loc[0, "predicted_valence"], abs=1e-4
-    )
-    fig = plot_waterfall(contrib, base, title="t")
-    assert fig.data[0].type == "waterfall"
-    assert local_contributions(genre_model, table.iloc[[0]]) is None
+    shap_row = explain_track(valence_model, table.iloc[[2]], catalog_df)
+    total = shap_row.base_value + shap_row.values.iloc[0].sum()
+    assert total == pytest.approx(table.loc[2, "predicted_valence"], abs=1e-4)
+    assert len(shap_row.values) == 50  # the track plus its catalog background
+    assert plot_waterfall(shap_row, 0, title="t").data[0].type == "waterfall"
 
 
 def test_summary_csv_and_mood_map(catalog_df, valence_model) -> None:

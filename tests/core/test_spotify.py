@@ -203,3 +203,7 @@ def test_retry_after_parsing() -> None:
     wait, _ = RetryPolicy(max_wait_s=30).wait_for(429, {"Retry-After": "31"}, 0)
     assert wait is None
     assert RetryPolicy(max_attempts=2).wait_for(500, None, 1)[0] is None
+    assert RetryPolicy().wait_for(500, None, 2)[0] == 2.0  # doubling backoff
+    assert RetryPolicy().wait_for(0, None, 0)[0] == 0.5  # one retry after a timeout …
+    assert RetryPolicy().wait_for(0, None, 1)[0] is None  # … then give up
+    assert RetryPolicy().wait_for(404, None, 0)[0] is None
