@@ -56,7 +56,8 @@ class Resolution:
     table
         Columns: track_id, metadata, audio features, ``feature_source`` (catalog / upload /
         spotify / reccobeats / missing), ``meta_source``, ``filled`` (features filled with the
-        catalog median because no provider has them), ``in_catalog``, ``catalog_genre``.
+        catalog median because no provider has them), ``in_catalog``, ``genre`` (the catalog's label, for
+        catalog tracks only; models with genre inputs use it).
     messages
         Notes for the user (provider failures, the audio-features 403 …).
     missing
@@ -83,7 +84,7 @@ def _empty_table(ids: list[str]) -> pd.DataFrame:
     table["meta_source"] = ""
     table["filled"] = ""
     table["in_catalog"] = False
-    table["catalog_genre"] = pd.Series(pd.NA, index=table.index, dtype="object")
+    table["genre"] = pd.Series(pd.NA, index=table.index, dtype="object")
     return table.set_index(pd.Index(ids, name="id"), drop=False)
 
 
@@ -118,7 +119,7 @@ def _from_catalog(table: pd.DataFrame, catalog_df: pd.DataFrame) -> None:
     table.loc[ids, "meta_source"] = "catalog"
     table.loc[ids, "in_catalog"] = True
     if "genre" in cat:
-        table.loc[ids, "catalog_genre"] = cat["genre"].astype(object).to_numpy()
+        table.loc[ids, "genre"] = cat["genre"].astype(object).to_numpy()
 
 
 def _from_upload(

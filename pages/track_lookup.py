@@ -197,7 +197,7 @@ shown["genre guess"] = [
     )
     for r in shown.itertuples()
 ]
-cols = ["image_url", "track_name", "artists", "valence", "predicted_valence", "valence_diff", "genre guess",
+cols = ["image_url", "track_name", "artists", "valence", "predicted_valence", "valence_diff", "genre guess", "genre",
         "feature_source", "danceability", "energy", "tempo", "acousticness", "filled", "meta_source", "track_id"]  # fmt: skip
 st.dataframe(
     shown[[c for c in cols if c in shown]],
@@ -209,6 +209,7 @@ st.dataframe(
         "predicted_valence": st.column_config.NumberColumn("predicted", format="%.2f"),
         "valence_diff": st.column_config.NumberColumn("pred − measured", format="%+.2f"),
         "feature_source": st.column_config.TextColumn("features from"),
+        "genre": st.column_config.TextColumn("catalog genre"),
         "filled": st.column_config.TextColumn("filled with catalog median"),
     },
 )

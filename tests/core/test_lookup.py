@@ -164,6 +164,8 @@ def test_resolve_order_catalog_upload_reccobeats_missing(fake_apis, catalog_df, 
     assert (t.loc[t["feature_source"] == "catalog", "filled"] == "").all()
     assert rb["track_name"].tolist() == from_recco["track_name"].tolist()
     assert t.loc[t["feature_source"] == "catalog", "in_catalog"].all()
+    assert t["genre"].head(5).tolist() == catalog_df["genre"].head(5).tolist()
+    assert t["genre"].iloc[5:].isna().all()
     assert t.loc[5, "track_name"] == uploaded["track_name"].iloc[0]
     assert "ReccoBeats audio features" in stages
 
