@@ -198,7 +198,7 @@ shown["genre guess"] = [
     for r in shown.itertuples()
 ]
 cols = ["image_url", "track_name", "artists", "valence", "predicted_valence", "valence_diff", "genre guess", "genre",
-        "feature_source", "danceability", "energy", "tempo", "acousticness", "filled", "meta_source", "track_id"]  # fmt: skip
+        "feature_source", "danceability", "energy", "tempo", "acousticness", "filled", "album_name", "release_date", "meta_source", "track_id"]  # fmt: skip
 st.dataframe(
     shown[[c for c in cols if c in shown]],
     hide_index=True,
