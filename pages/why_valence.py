@@ -274,7 +274,12 @@ def _recipe_tab() -> None:
             return
         with st.status("Fitting the valence recipe…", expanded=True) as status:
             bar = st.progress(0.0)
-            report = recipe.evaluate(df, "audio", on_progress=lambda f, m: bar.progress(f, m))
+            report = memo(  # shared for public data: the next visitor gets it at once
+                "recipe",
+                key,
+                lambda: recipe.evaluate(df, "audio", on_progress=lambda f, m: bar.progress(f, m)),
+                personal=is_upload,
+            )
             status.update(label="Recipe fitted", state="complete", expanded=False)
         store[key] = report
     m = st.columns(4)

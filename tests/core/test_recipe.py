@@ -75,7 +75,7 @@ def test_json_export_reproduces_the_fitted_recipe(planted, planted_report):
 
 
 def test_cli_recipe_report_on_a_small_catalog():
-    df = make_synthetic_tracks(400, seed=1)
+    df = make_synthetic_tracks(300, seed=1)
     df["primary_artist"] = df["artists"].str.lower()
     steps: list[float] = []
     out = recipe.evaluate(
@@ -90,7 +90,7 @@ def test_cli_recipe_report_on_a_small_catalog():
         "n_tracks",
         "folds",
     } <= set(out)
-    assert out["n_tracks"] == 400 and out["folds"] == 5
+    assert out["n_tracks"] == 300 and out["folds"] == 5
     assert out["black_box"]["model"].startswith("xgboost")
     for part in ("recipe", "ols", "black_box"):
         assert 0 < out[part]["mae"] < 0.2 and out[part]["r2"] <= 1
