@@ -155,10 +155,21 @@ def _drivers_tab() -> None:
     if not catalog.genres:
         st.info("This dataset has no genre labels, so there are no per-genre drivers.")
         return
-    drivers = explain.genre_drivers(result, df["genre"])
+    level = "genre"
+    if "subgenre" in df and df["subgenre"].notna().any():
+        level = st.segmented_control(
+            "Group by", ["genre", "subgenre"], default="genre", key="why_group"
+        )
+    drivers = explain.genre_drivers(result, df[level or "genre"])
     st.plotly_chart(
-        charts.plot_genre_drivers(drivers, title="What drives valence within each genre"),
+        charts.plot_genre_drivers(
+            drivers, title=f"What drives valence within each {level or 'genre'} (mean SHAP)"
+        ),
         width="stretch",
+    )
+    st.caption(
+        "Red cells: in that group the feature pushes valence up on average; blue: down. "
+        f"Based on the {result.n_explained:,} explained tracks."
     )
 
 

@@ -30,6 +30,8 @@ def test_drivers_tab_explains_the_default_model(at):
     at.selectbox(key="why_feature").set_value("loudness").run()
     assert not at.exception
     assert "interacts most with loudness" in texts(at)
+    at.segmented_control(key="why_group").set_value("subgenre").run()
+    assert not at.exception and "within each subgenre" in str(at.get("plotly_chart")[-1].proto.spec)
     at.segmented_control(key="why_rows").set_value(500).run()
     assert not at.exception and "on 500 rows" in texts(at)
 
