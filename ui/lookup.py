@@ -68,6 +68,7 @@ class Progress:
     def __init__(self) -> None:
         self.bar = st.progress(0.0, text="Starting…")
         self.note = st.empty()
+        self.waits: list[tuple[float, str]] = []
 
     def stage(self, stage: str, done: int, total: int) -> None:
         """``on_progress`` callback."""
@@ -75,6 +76,7 @@ class Progress:
 
     def wait(self, seconds: float, message: str) -> None:
         """``on_wait`` callback."""
+        self.waits.append((seconds, message))
         self.note.info(f"{message} (at {time.strftime('%H:%M:%S')})", icon=":material/hourglass:")
 
     def done(self) -> None:
@@ -114,6 +116,12 @@ def run_lookup(
         )
     finally:
         progress.done()
+    if progress.waits:
+        total = sum(s for s, _ in progress.waits)
+        res.messages.append(
+            f"Waited {len(progress.waits)} time(s), {total:.1f} s in all, for providers "
+            f"(last: {progress.waits[-1][1]})."
+        )
     st.session_state[RESULT_KEY] = {
         "resolution": res,
         "upload": upload,

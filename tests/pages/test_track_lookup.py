@@ -93,6 +93,7 @@ def exportify(df: pd.DataFrame, ratings: bool = True) -> bytes:
 
 def test_no_credentials_paste_path(fake_apis, lookup_page, catalog_tracks, outside) -> None:
     fake_apis.add(records_from_frame(outside.head(5)), spotify=False)
+    fake_apis.reccobeats.script("/v1/audio-features", 429, {"Retry-After": "1"}, times=1)
     at = lookup_page()
     assert "No Spotify credentials" in texts(at)
     cat_ids = catalog_tracks["track_id"].head(3).tolist()
@@ -113,6 +114,7 @@ def test_no_credentials_paste_path(fake_apis, lookup_page, catalog_tracks, outsi
     assert "line 3" in page and "definitely-not-an-id" in page
     assert "repeated id" in page
     assert "ReccoBeats has no audio features for 1" in page
+    assert "Waited 1 time(s), 1.0 s in all" in page and "Retry-After" in page
     table = shown_table(at)
     assert len(table) == 9
     assert table["feature_source"].value_counts().to_dict() == {
