@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -134,3 +135,52 @@ def test_catalog_without_genre_or_track_names():
     assert not at.exception
     assert "Gain kept" in [m.label for m in at.metric]
     assert at.get("download_button")
+
+
+def _lab_model(df, est, task):
+    from core import features
+    from core.models import TrainedModel
+
+    cols = features.input_columns(df, "audio", task)
+    X = features.build_matrix(df, cols, {})
+    if task == "genre":
+        classes = sorted(df["genre"].unique())
+        est.fit(X, pd.Categorical(df["genre"], categories=classes).codes)
+        return TrainedModel("xgboost", task, "audio", {}, est, cols, {}, classes)
+    est.fit(X, df["valence"].to_numpy(float))
+    return TrainedModel("mlp", task, "audio", {"hidden": 8}, est, cols, {})
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_lab_models_mlp_sampled_and_classifier_class_choice(tidy_catalog):
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from xgboost import XGBClassifier
+
+    train = tidy_catalog.df.sample(1500, random_state=0)
+    mlp = make_pipeline(
+        StandardScaler(), MLPRegressor(hidden_layer_sizes=(8,), max_iter=200, random_state=0)
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["lab_active_model"] = _lab_model(train, mlp, "valence")
+    at.session_state["lab_active_source"] = tidy_catalog.source_id
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "the model you trained in the Model lab (mlp" in shown
+    assert "sampled permutation SHAP on 200 rows" in shown and "background of 50 rows" in shown
+
+    clf = XGBClassifier(n_estimators=10, max_depth=3, n_jobs=1)
+    at.session_state["lab_active_model"] = _lab_model(train, clf, "genre")
+    at.run()
+    assert "default XGBoost model" in texts(at)  # the valence model stays the default
+    at.segmented_control(key="why_target").set_value("genre").run()
+    at.selectbox(key="why_class").set_value("rock").run()
+    assert not at.exception
+    assert "log-odds of 'rock'" in texts(at)
+    at.session_state["why_tab"] = "Agreement"
+    at.run()
+    assert not at.exception and "switch to the valence model" in texts(at)
