@@ -90,7 +90,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "liveness": ("liveness",),
     "valence": ("valence",),
     "tempo": ("tempo", "bpm"),
-    "duration_ms": ("duration_ms", "duration", "duration_ms_", "length_ms"),
+    "duration_ms": ("duration_ms", "track_duration_ms", "duration", "length_ms"),
     "time_signature": ("time_signature", "timesignature", "time_sig"),
 }
 

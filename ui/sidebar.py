@@ -10,6 +10,7 @@ from core import data, sources
 from ui.catalog import (
     STATE_KEY,
     UPLOAD_KEY,
+    UPLOAD_PREFIX,
     current_catalog,
     dataset_options,
     ensure_default_source,
@@ -34,6 +35,32 @@ def _handle_upload() -> None:
     st.session_state[STATE_KEY] = catalog.source_id
 
 
+def _sync_from_url(options: dict[str, str], default: str) -> None:
+    """Take the dataset from the link on a session's first run (validated), else keep the state."""
+    if "dataset_url_checked" not in st.session_state:
+        st.session_state["dataset_url_checked"] = True
+        requested = st.query_params.get(STATE_KEY)
+        if requested in options:
+            st.session_state[STATE_KEY] = requested
+        elif requested:
+            st.session_state["dataset_url_notice"] = (
+                f"Dataset {requested!r} from the link is not available here; using the default."
+            )
+    else:
+        st.session_state.pop("dataset_url_notice", None)
+    if st.session_state.get(STATE_KEY) not in options:
+        st.session_state[STATE_KEY] = default
+
+
+def _sync_to_url(source_id: str, default: str) -> None:
+    """Mirror a public dataset id in the URL; an upload (user data) never goes there."""
+    if source_id == default or source_id.startswith(UPLOAD_PREFIX):
+        if STATE_KEY in st.query_params:
+            del st.query_params[STATE_KEY]
+    elif st.query_params.get(STATE_KEY) != source_id:
+        st.query_params[STATE_KEY] = source_id
+
+
 def render_sidebar() -> None:
     """Draw the dataset picker, its counts, the cleaning report and the upload box."""
     _handle_upload()
@@ -50,22 +77,18 @@ def render_sidebar() -> None:
         default = (
             sources.DEFAULT_SOURCE if sources.DEFAULT_SOURCE in options else next(iter(options))
         )
-        requested = st.query_params.get(STATE_KEY)
-        if requested and requested not in options:
-            side.warning(
-                f"Dataset {requested!r} from the link is not available here; using the default."
-            )
-        if st.session_state.get(STATE_KEY) not in options:
-            st.session_state[STATE_KEY] = default
+        _sync_from_url(options, default)
         side.selectbox(
             "Working dataset",
             list(options),
             key=STATE_KEY,
             format_func=lambda sid: options.get(sid, sid),
-            bind="query-params",
             help="Shared by every page. Public datasets are cached for everybody; an upload "
             "stays in your session only.",
         )
+        _sync_to_url(st.session_state[STATE_KEY], default)
+        if st.session_state.get("dataset_url_notice"):
+            side.warning(st.session_state["dataset_url_notice"])
         if download_error and sources.DEFAULT_SOURCE not in options:
             side.caption(
                 f"The default {sources.SOURCES[sources.DEFAULT_SOURCE].title} could not be "

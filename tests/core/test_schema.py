@@ -171,3 +171,9 @@ def test_missing_columns_are_listed():
 def test_unreadable_uploads_give_clear_errors(payload, needle):
     with pytest.raises(SchemaError, match=needle):
         data.load_upload(payload, "bad.csv")
+
+
+def test_exportify_track_duration_header():
+    base = make_synthetic_tracks(10, seed=9).rename(columns={"duration_ms": "Track Duration (ms)"})
+    catalog = data.load_upload(_csv_bytes(base), "export.csv")
+    assert catalog.df["duration_ms"].between(120_000, 300_000).all()

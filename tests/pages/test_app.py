@@ -120,3 +120,28 @@ def test_default_dataset_is_downloaded_when_reachable(monkeypatch, tmp_path):
     finally:
         httpd.shutdown()
         _download_state.clear()
+
+
+def test_dataset_choice_is_mirrored_in_the_url_but_uploads_are_not():
+    at = app_test()
+    at.selectbox(key="dataset").set_value("local:spotify_tracks_6genres_sample.csv").run()
+    assert at.query_params["dataset"] == "local:spotify_tracks_6genres_sample.csv"
+    df = make_synthetic_tracks(120)
+    payload = df.to_csv(index=False).encode()
+    at.file_uploader(key="upload_file").set_value(("private.csv", payload, "text/csv")).run()
+    at.run()
+    assert "dataset" not in at.query_params
+    assert "not available" not in texts(at)
+
+
+def test_dataset_from_a_shared_link_is_used():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["dataset"] = "local:spotify_tracks_6genres_sample.csv"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="dataset").value == "local:spotify_tracks_6genres_sample.csv"
+    assert "4,669 tracks" in texts(at)
