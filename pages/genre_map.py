@@ -32,26 +32,7 @@ if len(df) < projection.MIN_ROWS:
     )
     st.stop()
 
-bad_link = gm.invalid_link_values(
-    {
-        "map_section": SECTIONS.__contains__,
-        "map_projection": ("PCA", "UMAP").__contains__,
-        "map_cov": clusters.COVARIANCE_TYPES.__contains__,
-        "map_linkage": clusters.LINKAGE_METHODS.__contains__,
-        "map_color": [
-            "genre",
-            "genre group",
-            "KMeans cluster",
-            "GMM cluster",
-            *df.columns,
-        ].__contains__,
-        "map_k": gm.int_between(2, 20),
-        "map_gmm": gm.int_between(2, 20),
-        "map_sample": gm.int_between(min(200, len(df)), len(df)),
-        "map_neighbors": gm.int_between(2, 100),
-        "map_min_dist": lambda raw: 0.0 <= float(raw) <= 0.99,
-    }
-)
+bad_link = gm.invalid_link_values(gm.link_checks(len(df), SECTIONS, list(df.columns)))
 if bad_link:
     st.warning(f"Ignored invalid link settings ({', '.join(bad_link)}); using the defaults.")
 with st.expander("Features and sample size", expanded=False):
@@ -183,7 +164,8 @@ def render_projection() -> None:
     )
     if n_genres < 2:
         st.info(
-            "This dataset has no genre column (or a single genre): colour by cluster or feature; genre metrics need genres."
+            "This dataset has no genre column (or a single genre): colour by cluster or "
+            "feature; genre metrics need genres."
         )
     pca = gm.memo(catalog, "pca", (feats, sample_arg), lambda: projection.fit_pca(scaled))
     shown = frame.assign(**{color: colour_column(color).to_numpy()})

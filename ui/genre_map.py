@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from core import projection
+from core import clusters, projection
 from core.data import Catalog
 from ui.catalog import UPLOAD_PREFIX
 
@@ -152,6 +152,25 @@ def invalid_link_values(checks: dict[str, Callable[[str], bool]]) -> list[str]:
         if not ok:
             bad.append(f"{key}={raw}")
     return bad
+
+
+def link_checks(
+    n_rows: int, sections: Sequence[str], columns: Sequence[str]
+) -> dict[str, Callable[[str], bool]]:
+    """Validity checks of the Genre map's query parameters (for ``invalid_link_values``)."""
+    colours = {"genre", "genre group", "KMeans cluster", "GMM cluster", *columns}
+    return {
+        "map_section": set(sections).__contains__,
+        "map_projection": {"PCA", "UMAP"}.__contains__,
+        "map_cov": set(clusters.COVARIANCE_TYPES).__contains__,
+        "map_linkage": set(clusters.LINKAGE_METHODS).__contains__,
+        "map_color": colours.__contains__,
+        "map_k": int_between(2, 20),
+        "map_gmm": int_between(2, 20),
+        "map_sample": int_between(min(200, n_rows), n_rows),
+        "map_neighbors": int_between(2, 100),
+        "map_min_dist": lambda raw: 0.0 <= float(raw) <= 0.99,
+    }
 
 
 def int_between(low: int, high: int) -> Callable[[str], bool]:
