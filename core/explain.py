@@ -192,6 +192,7 @@ def shap_values(
     class_name: str | None = None,
     max_rows: int = 2000,
     seed: int = 0,
+    background: pd.DataFrame | None = None,
 ) -> ShapResult:
     """SHAP values of ``model`` for (a seeded sample of) the catalog rows ``df``.
 
@@ -208,6 +209,10 @@ def shap_values(
         Cap on explained rows.
     seed
         Seed of the row sample and of the sampled explainer.
+    background
+        Catalog rows the model-agnostic path samples its background from (default ``df``).
+        Pass the catalog when explaining a few tracks: a background made of the explained
+        rows themselves gives every feature a SHAP value of 0.
 
     Returns
     -------
@@ -242,11 +247,12 @@ def shap_values(
             return _result(model, rows, X, vals, base, prediction, method, what, cls)
     rows = sample_rows(df, min(max_rows, AGNOSTIC_MAX_ROWS), seed)
     X = model.matrix(rows)
-    background = model.matrix(sample_rows(df, AGNOSTIC_BACKGROUND, seed + 1))
-    vals, base = _agnostic(est, X, background, k, seed)
+    pool = df if background is None else background
+    bg = model.matrix(sample_rows(pool, AGNOSTIC_BACKGROUND, seed + 1))
+    vals, base = _agnostic(est, X, bg, k, seed)
     method = (
         f"sampled permutation SHAP on {len(rows):,} rows "
-        f"({AGNOSTIC_PERMUTATIONS} feature orders, background of {len(background):,} rows)"
+        f"({AGNOSTIC_PERMUTATIONS} feature orders, background of {len(bg):,} rows)"
     )
     return _result(model, rows, X, vals, base, _model_output(est, X, k), method, what, cls)
 

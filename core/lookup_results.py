@@ -137,14 +137,12 @@ def explain_track(
     row: pd.DataFrame,
     catalog_df: pd.DataFrame,
     *,
-    background: int = 49,
     seed: int = 0,
 ) -> ShapResult:
     """SHAP values of one track's prediction (``core.explain``), the track at position 0.
 
-    The track is explained together with a seeded sample of catalog rows, which the
-    model-agnostic path (MLP, linear models) needs as its background; tree models explain
-    them exactly and cheaply.
+    The catalog serves as the background the model-agnostic path (MLP, linear models) needs;
+    tree models explain the track exactly.
 
     Parameters
     ----------
@@ -154,15 +152,12 @@ def explain_track(
         One resolved track (catalog-shaped columns).
     catalog_df
         The catalog the background rows come from.
-    background
-        Catalog rows added.
     seed
-        Seed of the catalog sample and of the sampled explainer.
+        Seed of the background sample and of the sampled explainer.
     """
-    extra = catalog_df.sample(min(background, len(catalog_df)), random_state=seed)
     cols = list(model.input_columns)
-    frame = pd.concat([row.reindex(columns=cols), extra.reindex(columns=cols)], ignore_index=True)
-    return shap_values(model, frame, max_rows=len(frame), seed=seed)
+    track = row.reindex(columns=cols).reset_index(drop=True)
+    return shap_values(model, track, max_rows=1, seed=seed, background=catalog_df)
 
 
 def summarise(table: pd.DataFrame, catalog_df: pd.DataFrame) -> dict[str, Any]:

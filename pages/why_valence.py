@@ -189,7 +189,9 @@ def _track_tab() -> None:
     )
     if picked is None:
         return
-    one = explain.shap_values(model, df.loc[[picked]], class_name=class_name, max_rows=1)
+    one = explain.shap_values(
+        model, df.loc[[picked]], class_name=class_name, max_rows=1, background=df
+    )
     a, b, c = st.columns(3)
     if model.is_classifier:
         proba = float(model.predict_proba(df.loc[[picked]])[class_name].iloc[0])

@@ -134,6 +134,18 @@ def test_sampled_path_is_additive(synthetic_tracks, est):
         assert explain.mean_abs_shap(r)["feature"].iloc[0] == "danceability"
 
 
+def test_single_track_uses_the_given_background(synthetic_tracks):
+    """One track explained against itself would give all zeros; the catalog background does not."""
+    model = _fit(synthetic_tracks, make_pipeline(StandardScaler(), LinearRegression()))
+    one = synthetic_tracks.iloc[[3]]
+    alone = explain.shap_values(model, one, max_rows=1)
+    assert np.allclose(alone.values.to_numpy(), 0.0)
+    r = explain.shap_values(model, one, max_rows=1, background=synthetic_tracks)
+    assert r.n_explained == 1 and "background of 50" in r.method
+    assert np.abs(r.values.to_numpy()).max() > 1e-3
+    np.testing.assert_allclose(r.values.sum(axis=1) + r.base_value, r.prediction, atol=1e-6)
+
+
 def test_empty_frame_is_a_clear_error(xgb_model, synthetic_tracks):
     with pytest.raises(ValueError, match="no rows"):
         explain.shap_values(xgb_model, synthetic_tracks.iloc[:0])
