@@ -86,7 +86,7 @@ def render(query):
     at = AppTest.from_file("app.py", default_timeout=300)
     at.query_params.update(query)
     at.run()
-    at.switch_page("pages/genre_map.py")
+    at.switch_page("app_pages/genre_map.py")
     t = time.perf_counter(); at.run(); first = time.perf_counter() - t
     assert not at.exception, at.exception
     t = time.perf_counter(); at.run(); rerun = time.perf_counter() - t

@@ -27,8 +27,6 @@ out = {{'rows_read': cat.report.rows_read, 'tracks': len(cat.df), 'cold_load_s':
 RENDER_CODE = """
 import time
 from streamlit.testing.v1 import AppTest
-from tests.conftest import _keep_navigation_apps_on_v2
-_keep_navigation_apps_on_v2()
 at = AppTest.from_file('app.py', default_timeout=300)
 t0 = time.perf_counter(); at.run(); first = time.perf_counter() - t0
 assert not at.exception, at.exception

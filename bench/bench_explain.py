@@ -65,7 +65,7 @@ def render(query):
     at = AppTest.from_file("app.py", default_timeout=600)
     at.query_params.update(query)
     at.run()
-    at.switch_page("pages/why_valence.py")
+    at.switch_page("app_pages/why_valence.py")
     t = time.perf_counter(); at.run(); first = time.perf_counter() - t
     assert not at.exception, at.exception
     t = time.perf_counter(); at.run(); rerun = time.perf_counter() - t

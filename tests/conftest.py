@@ -82,28 +82,3 @@ def make_synthetic_tracks(n: int = 300, n_genres: int = 3, seed: int = 0) -> pd.
 @pytest.fixture(scope="session")
 def synthetic_tracks() -> pd.DataFrame:
     return make_synthetic_tracks()
-
-
-def _keep_navigation_apps_on_v2() -> None:
-    """Work around an AppTest quirk (Streamlit 1.67) for st.navigation apps with a pages/ folder.
-
-    AppTest resets ``PagesManager.uses_pages_directory`` before every run and re-detects it from
-    the presence of a ``pages/`` folder, so from the second run on it executes the page script
-    alone (the v1 multipage mode) and app.py - router and shared sidebar - never runs again. A
-    real server sets the flag to False once st.navigation is used; this does the same in tests.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-    if getattr(original, "_valence_lab_patched", False):
-        return
-
-    def __init__(self, *args, **kwargs):  # noqa: N807
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    __init__._valence_lab_patched = True
-    PagesManager.__init__ = __init__
-
-
-_keep_navigation_apps_on_v2()

@@ -22,12 +22,16 @@ class PageSpec:
     url_path: str
 
 
+# The scripts live in app_pages/, never pages/: Streamlit treats a pages/ folder beside app.py as
+# a legacy multipage app, and a fresh server then runs a deep-linked page script without app.py.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/explore.py", "Explore", ":material/query_stats:", "explore"),
-    PageSpec("pages/model_lab.py", "Model lab", ":material/model_training:", "model-lab"),
-    PageSpec("pages/why_valence.py", "Why valence?", ":material/psychology:", "why-valence"),
-    PageSpec("pages/genre_map.py", "Genre map", ":material/scatter_plot:", "genre-map"),
-    PageSpec("pages/track_lookup.py", "Track lookup", ":material/library_music:", "track-lookup"),
+    PageSpec("app_pages/explore.py", "Explore", ":material/query_stats:", "explore"),
+    PageSpec("app_pages/model_lab.py", "Model lab", ":material/model_training:", "model-lab"),
+    PageSpec("app_pages/why_valence.py", "Why valence?", ":material/psychology:", "why-valence"),
+    PageSpec("app_pages/genre_map.py", "Genre map", ":material/scatter_plot:", "genre-map"),
+    PageSpec(
+        "app_pages/track_lookup.py", "Track lookup", ":material/library_music:", "track-lookup"
+    ),
 )
 
 

@@ -16,7 +16,9 @@ FONT = "Inter, Source Sans Pro, sans-serif"
 ACCENT = "#1DB954"  # Spotify green, used for valence itself
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "Viridis"
-PALETTE: list[str] = px.colors.qualitative.Bold + px.colors.qualitative.Pastel + px.colors.qualitative.Dark24
+PALETTE: list[str] = (
+    px.colors.qualitative.Bold + px.colors.qualitative.Pastel + px.colors.qualitative.Dark24
+)
 
 
 def style(fig: go.Figure, *, height: int | None = None, title: str | None = None) -> go.Figure:

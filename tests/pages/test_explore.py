@@ -11,7 +11,7 @@ TABS = ["Distributions", "Correlations", "Genre means", "Scatter", "Over time", 
 
 @pytest.fixture(scope="module")
 def at():
-    return app_test("pages/explore.py")
+    return app_test("app_pages/explore.py")
 
 
 def _metric(at, label):

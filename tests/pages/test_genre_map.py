@@ -13,7 +13,7 @@ from tests.conftest import make_synthetic_tracks
 from ui import genre_map as gm
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/genre_map.py"
+PAGE = "app_pages/genre_map.py"
 
 
 def _open(upload: data.Catalog | None = None, query: dict | None = None) -> AppTest:

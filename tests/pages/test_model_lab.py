@@ -3,7 +3,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, SAMPLE
 
-PAGE = "pages/model_lab.py"
+PAGE = "app_pages/model_lab.py"
 
 
 def _lab(query: dict | None = None) -> AppTest:

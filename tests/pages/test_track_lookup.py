@@ -12,7 +12,7 @@ from tests.conftest import make_synthetic_tracks
 from tests.fakes import fake_apis_fixture, records_from_frame  # noqa: F401
 from tests.pages.helpers import app_test, texts
 
-PAGE = "pages/track_lookup.py"
+PAGE = "app_pages/track_lookup.py"
 
 
 @pytest.fixture(scope="module")

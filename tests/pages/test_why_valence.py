@@ -10,7 +10,7 @@ from core import data, recipe
 from tests.conftest import ROOT, make_synthetic_tracks
 from tests.pages.helpers import app_test, texts
 
-PAGE = "pages/why_valence.py"
+PAGE = "app_pages/why_valence.py"
 
 
 @pytest.fixture(scope="module")
