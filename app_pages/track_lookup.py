@@ -199,6 +199,8 @@ shown["genre guess"] = [
 ]
 cols = ["image_url", "track_name", "artists", "valence", "predicted_valence", "valence_diff", "genre guess", "genre",
         "feature_source", "danceability", "energy", "tempo", "acousticness", "filled", "album_name", "release_date", "meta_source", "track_id"]  # fmt: skip
+has_covers = "image_url" in shown and shown["image_url"].notna().any()
+cols = cols if has_covers else cols[1:]  # no empty cover column without Spotify metadata
 st.dataframe(
     shown[[c for c in cols if c in shown]],
     hide_index=True,
