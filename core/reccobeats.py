@@ -21,6 +21,7 @@ from typing import Any
 import requests
 
 from core.ratelimit import Gate, ProviderError, RetryPolicy, WaitFn
+from core.schema import AUDIO_COLUMNS
 from core.trackids import parse_track_id
 
 log = logging.getLogger(__name__)
@@ -28,18 +29,9 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE = "https://api.reccobeats.com/v1"
 BATCH_SIZE = 40
 PROVIDER = "ReccoBeats"
-FEATURE_KEYS: tuple[str, ...] = (
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
+#: The audio features ReccoBeats serves (no duration or time signature).
+FEATURE_KEYS: tuple[str, ...] = tuple(
+    c for c in AUDIO_COLUMNS if c not in ("duration_ms", "time_signature")
 )
 
 #: ``on_progress(done, total)`` in ids.
