@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,16 @@ class BatchResult:
     error: str | None = None
 
 
+def _items_by_id(payload: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The items of a ReccoBeats answer that carry a Spotify id in their ``href``."""
+    items = payload.get("content") if isinstance(payload, dict) else None
+    for item in items or []:
+        if isinstance(item, dict):
+            track_id = parse_track_id(item.get("href"))
+            if track_id is not None:
+                yield track_id, item
+
+
 def parse_features(payload: Any) -> dict[str, dict[str, float]]:
     """Map a ``/audio-features`` answer to ``{spotify_id: {feature: value}}``.
 
@@ -68,14 +78,8 @@ def parse_features(payload: Any) -> dict[str, dict[str, float]]:
     dict
         Audio features by Spotify id.
     """
-    items = payload.get("content") if isinstance(payload, dict) else None
     out: dict[str, dict[str, float]] = {}
-    for item in items or []:
-        if not isinstance(item, dict):
-            continue
-        track_id = parse_track_id(item.get("href"))
-        if track_id is None:
-            continue
+    for track_id, item in _items_by_id(payload):
         values: dict[str, float] = {}
         for key in FEATURE_KEYS:
             val = item.get(key)
@@ -88,14 +92,8 @@ def parse_features(payload: Any) -> dict[str, dict[str, float]]:
 
 def parse_tracks(payload: Any) -> dict[str, dict[str, Any]]:
     """Map a ``/track`` answer to ``{spotify_id: metadata}`` (catalog-like column names)."""
-    items = payload.get("content") if isinstance(payload, dict) else None
     out: dict[str, dict[str, Any]] = {}
-    for item in items or []:
-        if not isinstance(item, dict):
-            continue
-        track_id = parse_track_id(item.get("href"))
-        if track_id is None:
-            continue
+    for track_id, item in _items_by_id(payload):
         artists = [a.get("name", "") for a in item.get("artists") or [] if isinstance(a, dict)]
         out[track_id] = {
             "track_id": track_id,
