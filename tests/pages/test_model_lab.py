@@ -1,6 +1,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import models
 from tests.conftest import ROOT, SAMPLE
 
 PAGE = "app_pages/model_lab.py"
@@ -79,7 +80,8 @@ def test_bad_url_params_fall_back_with_a_notice():
     )
     notes = " ".join(w.value for w in at.warning)
     assert "Max depth" in notes and "Learning rate" in notes
-    assert at.select_slider(key="lab_xgboost_learning_rate").value == 0.05
+    shipped = models.default_params("xgboost")["learning_rate"]
+    assert at.select_slider(key="lab_xgboost_learning_rate").value == shipped
     assert not at.error
 
 
