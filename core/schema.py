@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
+
+from core.trackids import parse_track_id
 
 #: Audio features bounded to [0, 1].
 UNIT_FEATURES: tuple[str, ...] = (
@@ -98,7 +99,6 @@ _KEY_NAMES = {
     "C": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "F": 5, "F#": 6, "GB": 6,
     "G": 7, "G#": 8, "AB": 8, "A": 9, "A#": 10, "BB": 10, "B": 11,
 }  # fmt: skip
-_TRACK_ID = re.compile(r"(?:spotify:track:|/track/)?([0-9A-Za-z]{22})(?:\b|$)")
 
 
 class SchemaError(ValueError):
@@ -155,14 +155,6 @@ def map_columns(columns: list[str]) -> dict[str, str]:
                 used.add(src)
                 break
     return mapping
-
-
-def parse_track_id(value: object) -> str | None:
-    """Extract a 22-character Spotify id from an id, URI or open.spotify.com link."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    match = _TRACK_ID.search(str(value).strip())
-    return match.group(1) if match else None
 
 
 def _key_to_int(series: pd.Series) -> pd.Series:
