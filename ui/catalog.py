@@ -81,10 +81,12 @@ def current_catalog() -> Catalog | None:
         upload = st.session_state.get(UPLOAD_KEY)
         return upload if upload is not None and upload.source_id == source_id else None
     try:
-        return load_public_catalog(source_id)
+        catalog = load_public_catalog(source_id)
     except (sources.DownloadError, data.SchemaError, KeyError, OSError) as exc:
         st.session_state["dataset_error"] = str(exc)
         return None
+    st.session_state.pop("dataset_error", None)  # an earlier failure no longer applies
+    return catalog
 
 
 def require_catalog() -> Catalog:
