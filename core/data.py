@@ -31,7 +31,7 @@ from core.schema import (
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning rules change: it is part of the Parquet cache key.
-CLEANING_VERSION = 3
+CLEANING_VERSION = 4
 MIN_DURATION_MS = 30_000
 _VALID_RANGES: dict[str, tuple[float, float]] = {
     **{c: (0.0, 1.0) for c in UNIT_FEATURES},
