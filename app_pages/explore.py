@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import explore
+from core.catalog import explore
 from core.charts import explore as charts
 from core.charts import genre_colors
 from ui.catalog import require_catalog

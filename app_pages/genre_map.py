@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import clusters, projection
+from core.catalog.data import Catalog
 from core.charts import clusters as charts
-from core.data import Catalog
+from core.genremap import clusters, projection
 from ui import genre_map as gm
 from ui.catalog import require_catalog
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core import features, models, splits, tasks
-from core.experiment import RunConfig, run_experiment
-from core.params import ParamError
-from core.tuning import auto_tune
+from core.modelling import features, models, splits, tasks
+from core.modelling.experiment import RunConfig, run_experiment
+from core.modelling.params import ParamError
+from core.modelling.tuning import auto_tune
 from ui import lab
 from ui.catalog import require_catalog
 from ui.lab_results import show_result

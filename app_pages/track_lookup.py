@@ -7,18 +7,18 @@ import streamlit as st
 
 from core.charts.explain import plot_waterfall
 from core.charts.lookup import plot_mood_map, plot_taste_drivers
-from core.idupload import UploadError, max_bytes, max_rows, read_id_upload
-from core.lookup_results import (
+from core.lookup.idupload import UploadError, max_bytes, max_rows, read_id_upload
+from core.lookup.ratelimit import ProviderError
+from core.lookup.results import (
     add_predictions,
     enriched_csv,
     explain_track,
     nearest_tracks,
     summarise,
 )
-from core.ratelimit import ProviderError
-from core.spotify import SpotifyClient
-from core.taste import TasteError, fit_taste, taste_inputs
-from core.trackids import parse_id_text
+from core.lookup.spotify import SpotifyClient
+from core.lookup.taste import TasteError, fit_taste, taste_inputs
+from core.lookup.trackids import parse_id_text
 from ui import lookup as ui
 from ui.catalog import require_catalog
 from ui.models import active_model

@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import agreement, explain, inference, recipe
+from core.catalog.data import Catalog
 from core.charts import explain as charts
-from core.data import Catalog
+from core.explain import agreement, inference, recipe, shapley
 from ui.catalog import UPLOAD_PREFIX, require_catalog
 from ui.models import active_model
 
@@ -108,13 +108,13 @@ tabs = st.tabs(
 )
 
 
-def global_shap(rows: int) -> explain.ShapResult:
+def global_shap(rows: int) -> shapley.ShapResult:
     """SHAP of ``rows`` sampled tracks for the current model (cached)."""
     with st.spinner(f"Computing SHAP values for {rows:,} tracks…"):
         return memo(
             "shap",
             f"{model_key}:{class_name}:{rows}",
-            lambda: explain.shap_values(model, df, class_name=class_name, max_rows=rows, seed=0),
+            lambda: shapley.shap_values(model, df, class_name=class_name, max_rows=rows, seed=0),
             personal=personal,
         )
 
@@ -125,12 +125,12 @@ def _drivers_tab() -> None:
     )
     result = global_shap(int(rows or 1000))
     st.caption(f"Method: {result.method}. Values are in units of {result.output}.")
-    importance = explain.mean_abs_shap(result)
+    importance = shapley.mean_abs_shap(result)
     left, right = st.columns(2)
     left.plotly_chart(
         charts.plot_importance(importance, title="Average effect (mean |SHAP|)"), width="stretch"
     )
-    bees = explain.beeswarm_frame(result, max_points=1000)
+    bees = shapley.beeswarm_frame(result, max_points=1000)
     right.plotly_chart(
         charts.plot_beeswarm(bees, title="Every track's SHAP, coloured by the feature's value"),
         width="stretch",
@@ -146,7 +146,7 @@ def _drivers_tab() -> None:
         key="why_feature",
         bind="query-params",
     )
-    frame, other = explain.dependence_frame(result, feature)
+    frame, other = shapley.dependence_frame(result, feature)
     st.plotly_chart(
         charts.plot_dependence(frame, feature, other, title=f"How {feature} moves the prediction"),
         width="stretch",
@@ -160,7 +160,7 @@ def _drivers_tab() -> None:
         level = st.segmented_control(
             "Group by", ["genre", "subgenre"], default="genre", key="why_group"
         )
-    drivers = explain.genre_drivers(result, df[level or "genre"])
+    drivers = shapley.genre_drivers(result, df[level or "genre"])
     st.plotly_chart(
         charts.plot_genre_drivers(
             drivers, title=f"What drives valence within each {level or 'genre'} (mean SHAP)"
@@ -189,7 +189,7 @@ def _track_tab() -> None:
     )
     if picked is None:
         return
-    one = explain.shap_values(
+    one = shapley.shap_values(
         model, df.loc[[picked]], class_name=class_name, max_rows=1, background=df
     )
     a, b, c = st.columns(3)
@@ -253,7 +253,7 @@ def _agreement_tab() -> None:
         st.info("The agreement table compares valence measures: switch to the valence model.")
         return
     result = global_shap(int(st.session_state.get("why_rows") or 1000))
-    importance = explain.mean_abs_shap(result)
+    importance = shapley.mean_abs_shap(result)
     X, y, _ = inference.design(df, "audio")
     ols = memo("ols", data_key, lambda: inference.ols_table(X, y), personal=is_upload)[0]
     with st.spinner("Permutation importance…"):

@@ -12,7 +12,8 @@ TIDY = "tidytuesday-spotify-songs"
 _UMAP = """
 import os, time
 t0 = time.perf_counter()
-from core import data, projection
+from core.catalog import data
+from core.genremap import projection
 cat = data.load_catalog({tidy!r}, allow_download=False)
 feats = projection.default_features(cat.df)
 out = {{"rows": len(cat.df), "features": len(feats)}}
@@ -34,7 +35,8 @@ out["estimate_full_cold_s"] = round(projection.UMAP_JIT_SECONDS + len(cat.df) * 
 _CLUSTERS = """
 import time
 import numpy as np
-from core import data, projection, clusters
+from core.catalog import data
+from core.genremap import projection, clusters
 cat = data.load_catalog({tidy!r}, allow_download=False)
 feats = projection.default_features(cat.df)
 out = {{}}
@@ -74,7 +76,8 @@ _PAGE = """
 import time
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from core import data, projection
+from core.catalog import data
+from core.genremap import projection
 from ui import genre_map as gm
 cat = data.load_catalog({tidy!r}, allow_download=False)
 feats = projection.default_features(cat.df)

@@ -13,7 +13,7 @@ TIDY = "tidytuesday-spotify-songs"
 
 LOAD_CODE = """
 import time
-from core import data
+from core.catalog import data
 t0 = time.perf_counter()
 cat = data.load_catalog({source!r}, allow_download=False)
 cold = time.perf_counter() - t0
@@ -53,7 +53,7 @@ def _explore(data_dir: str, cache: str, genres: list[str]) -> dict:
 
 
 def run(ctx: dict) -> dict:
-    from core import data
+    from core.catalog import data
 
     shared = os.environ["VALENCE_LAB_DATA_DIR"]
     out: dict = {}

@@ -13,25 +13,28 @@ TIDY = "tidytuesday-spotify-songs"
 _SHAP = """
 import time
 from bench.common import timed
-from core import data, explain, models
+from core.catalog import data
+from core.explain import shapley
+from core.modelling import models
 df = data.load_catalog({tidy!r}, allow_download=False).df
 out = {{"rows": len(df)}}
 t = time.perf_counter(); model = models.fit_default_valence_model(df)
 out["default_xgboost_fit_s"] = round(time.perf_counter() - t, 2)
 for n in (1000, 2000):
-    t = time.perf_counter(); r = explain.shap_values(model, df, max_rows=n)
+    t = time.perf_counter(); r = shapley.shap_values(model, df, max_rows=n)
     out[f"shap_{{n}}_rows_first_call_s"] = round(time.perf_counter() - t, 3)
-    best, _ = timed(lambda: explain.shap_values(model, df, max_rows=n), repeat=3)
+    best, _ = timed(lambda: shapley.shap_values(model, df, max_rows=n), repeat=3)
     out[f"shap_{{n}}_rows_best_of_3_s"] = round(best, 3)
 out["shap_method"] = r.method
 out["shap_rows_per_s"] = round(2000 / out["shap_2000_rows_best_of_3_s"])
-t = time.perf_counter(); explain.shap_values(model, df.iloc[[0]], max_rows=1)
+t = time.perf_counter(); shapley.shap_values(model, df.iloc[[0]], max_rows=1)
 out["shap_one_track_s"] = round(time.perf_counter() - t, 4)
 """
 
 _INFERENCE = """
 import time
-from core import data, inference
+from core.catalog import data
+from core.explain import inference
 df = data.load_catalog({tidy!r}, allow_download=False).df
 out = {{}}
 X, y, _ = inference.design(df, "context")
@@ -48,7 +51,8 @@ out["features_12"] = list(X.columns[:12])
 
 _RECIPE = """
 import time
-from core import data, recipe
+from core.catalog import data
+from core.explain import recipe
 df = data.load_catalog({tidy!r}, allow_download=False).df
 t = time.perf_counter()
 rep = recipe.evaluate(df, "audio", seed=0, black_box={black_box})

@@ -19,7 +19,7 @@ def _fresh_tracks(base: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     """``n`` catalog-like tracks with new random ids (so none is in the catalog)."""
     import numpy as np
 
-    from core.trackids import BASE62
+    from core.lookup.trackids import BASE62
 
     rng = np.random.default_rng(seed)
     df = base.sample(n, random_state=seed, replace=n > len(base)).reset_index(drop=True)
@@ -37,11 +37,11 @@ def _upload_bytes(ids: list[str]) -> bytes:
 
 
 def run(ctx: dict) -> dict:
-    from core import data
-    from core.idupload import read_id_upload
-    from core.lookup import ProviderState, resolve_tracks
-    from core.reccobeats import ReccoBeatsClient
-    from core.spotify import Credentials, SpotifyClient
+    from core.catalog import data
+    from core.lookup.idupload import read_id_upload
+    from core.lookup.reccobeats import ReccoBeatsClient
+    from core.lookup.resolve import ProviderState, resolve_tracks
+    from core.lookup.spotify import Credentials, SpotifyClient
     from tests.fakes.servers import FakeReccoBeats, FakeSpotify, records_from_frame
 
     quick = bool(ctx.get("quick"))

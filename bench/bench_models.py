@@ -18,9 +18,10 @@ BUDGET_S = 300.0  # skip a model at 1M rows when its 114k time scaled linearly e
 
 _FITS = """
 import time
-from core import data, models
-from core.training import fit_model
-from core.tasks import make_target
+from core.catalog import data
+from core.modelling import models
+from core.modelling.training import fit_model
+from core.modelling.tasks import make_target
 t0 = time.perf_counter()
 cat = data.load_catalog({source!r}, allow_download=False)
 target = make_target(cat.df, "valence")
@@ -43,8 +44,8 @@ out["fit_default_valence_model_s"] = round(time.perf_counter() - t, 2)
 
 _CV = """
 import time
-from core import data
-from core.experiment import RunConfig, cross_validate, run_experiment
+from core.catalog import data
+from core.modelling.experiment import RunConfig, cross_validate, run_experiment
 df = data.load_catalog({tidy!r}, allow_download=False).df
 out = {{}}
 for task, fs in [("valence", "audio"), ("valence", "all"), ("genre", "audio"), ("genre", "context")]:
@@ -70,13 +71,13 @@ out["valence_audio_holdout_random_vs_grouped"] = {{"random_split_mae": round(lea
 
 
 def run(ctx: dict) -> dict:
-    from core import data
+    from core.catalog import data
 
     quick = bool(ctx.get("quick"))
     result: dict = {
         "targets": "valence MAE <= 0.150 audio / <= 0.140 all; genre acc >= 0.55 audio / >= 0.60 "
         "context (5-fold grouped, XGBoost defaults); XGBoost fit < 5 s on 28k; RF < 10 s; MLP < 15 s",
-        "note": "fit_s = core.training.fit_model at shipped defaults on the valence task (the page's "
+        "note": "fit_s = core.modelling.training.fit_model at shipped defaults on the valence task (the page's "
         "code path: 15% grouped validation carve-out, early stopping for XGBoost), fresh process; "
         "peak_rss_mb is that process's peak memory",
     }

@@ -1,6 +1,6 @@
 """Headless CLI: ``python -m core evaluate|predict|recipe``; each prints one JSON object.
 
-Same code path as the Model lab (``core.experiment``), so numbers are reproducible outside the
+Same code path as the Model lab (``core.modelling.experiment``), so numbers are reproducible outside the
 browser. Unusable input (unknown schema, bad hyperparameters) prints a clear message to stderr
 and exits with status 2.
 """
@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core import data, export, features, models, splits, tasks
-from core.experiment import RunConfig, cross_validate, run_experiment
-from core.params import ParamError
+from core.catalog import data
+from core.modelling import export, features, models, splits, tasks
+from core.modelling.experiment import RunConfig, cross_validate, run_experiment
+from core.modelling.params import ParamError
 
 log = logging.getLogger(__name__)
 EVALUATE_TASKS = ("valence", "genre", "valence-class", "genre-group", "subgenre")
@@ -150,8 +151,8 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def recipe(args: argparse.Namespace) -> dict[str, Any]:
-    """Run ``recipe`` (implemented in ``core.recipe``)."""
-    from core.recipe import cli_recipe
+    """Run ``recipe`` (implemented in ``core.explain.recipe``)."""
+    from core.explain.recipe import cli_recipe
 
     df = load_frame(args.source, args.data)
     return cli_recipe(df, feature_set=args.features, seed=args.seed)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from core.training import Progress
+from core.modelling.training import Progress
 
 log = logging.getLogger(__name__)
 

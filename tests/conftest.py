@@ -33,14 +33,14 @@ def shared_file(name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def tidy_catalog():
-    from core import data
+    from core.catalog import data
 
     return data.load_catalog(TIDY, allow_download=False)
 
 
 @pytest.fixture(scope="session")
 def sample_catalog():
-    from core import data
+    from core.catalog import data
 
     return data.load_catalog(SAMPLE, allow_download=False)
 

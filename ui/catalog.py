@@ -8,8 +8,8 @@ import time
 
 import streamlit as st
 
-from core import data, sources
-from core.data import Catalog
+from core.catalog import data, sources
+from core.catalog.data import Catalog
 
 log = logging.getLogger(__name__)
 

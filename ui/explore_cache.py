@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import explore
+from core.catalog import explore
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

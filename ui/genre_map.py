@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from core import clusters, projection
-from core.data import Catalog
+from core.catalog.data import Catalog
+from core.genremap import clusters, projection
 from ui.catalog import UPLOAD_PREFIX
 
 T = TypeVar("T")

@@ -12,11 +12,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import export, metrics
 from core.charts import models as charts
-from core.experiment import RunResult
 from core.jobs import Job
-from core.params import Param
+from core.modelling import export, metrics
+from core.modelling.experiment import RunResult
+from core.modelling.params import Param
 
 JOB_KEY = "lab_job"
 BOARD_KEY = "lab_leaderboard"

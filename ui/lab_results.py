@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import export, metrics
 from core.charts import models as charts
-from core.experiment import RunResult
+from core.modelling import export, metrics
+from core.modelling.experiment import RunResult
 
 
 def _metric_row(

@@ -13,11 +13,11 @@ from typing import Any
 
 import streamlit as st
 
-from core.data import Catalog
-from core.lookup import ProviderState, Resolution, resolve_tracks
-from core.lookup_results import NeighbourIndex, fit_neighbours
-from core.reccobeats import ReccoBeatsClient
-from core.spotify import Credentials, SpotifyClient
+from core.catalog.data import Catalog
+from core.lookup.reccobeats import ReccoBeatsClient
+from core.lookup.resolve import ProviderState, Resolution, resolve_tracks
+from core.lookup.results import NeighbourIndex, fit_neighbours
+from core.lookup.spotify import Credentials, SpotifyClient
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def run_lookup(
     upload_features = getattr(upload, "features", None)
     upload_meta = None
     if upload is not None:
-        from core.idupload import upload_metadata
+        from core.lookup.idupload import upload_metadata
 
         upload_meta = upload_metadata(upload.frame)
     try:

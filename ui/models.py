@@ -1,7 +1,7 @@
 """Default models shared by pages, and the hand-off from the Model lab.
 
 Contract: the Model lab stores the user's latest trained model in
-``st.session_state["lab_active_model"]`` (a ``core.models.TrainedModel``) and the id of the
+``st.session_state["lab_active_model"]`` (a ``core.modelling.models.TrainedModel``) and the id of the
 dataset it was trained on in ``st.session_state["lab_active_source"]``. Other pages call
 ``active_model(catalog, task)`` to use it, or the cached default XGBoost when there is none.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import models
-from core.data import Catalog
+from core.catalog.data import Catalog
+from core.modelling import models
 from ui.catalog import UPLOAD_PREFIX, load_public_catalog
 
 ACTIVE_MODEL_KEY = "lab_active_model"

@@ -6,7 +6,7 @@ import logging
 
 import streamlit as st
 
-from core import data, sources
+from core.catalog import data, sources
 from ui.catalog import (
     STATE_KEY,
     UPLOAD_KEY,

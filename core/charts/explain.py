@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from core.charts import ACCENT, DIVERGING, style
 
 if TYPE_CHECKING:
-    from core.explain import ShapResult
+    from core.explain.shapley import ShapResult
 
 UP = "#d6604d"  # pushes the prediction up
 DOWN = "#4393c3"  # pushes it down
@@ -38,7 +38,7 @@ def plot_waterfall(
     Parameters
     ----------
     result
-        SHAP values from ``core.explain.shap_values``.
+        SHAP values from ``core.explain.shapley.shap_values``.
     row
         Position of the row in ``result.values`` (0-based).
     top_n

@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from core.catalog.explore import Fit
 from core.charts import ACCENT, DIVERGING, style
-from core.explore import Fit
 
 
 def plot_histogram(counts: pd.DataFrame, feature: str, colors: dict[str, str]) -> go.Figure:

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from core import cli, export
+from core import cli
+from core.modelling import export
 from tests.conftest import make_synthetic_tracks
 
 

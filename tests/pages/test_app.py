@@ -86,7 +86,7 @@ def test_default_dataset_is_downloaded_when_reachable(monkeypatch, tmp_path):
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from core import sources
+    from core.catalog import sources
     from ui.catalog import _download_state
 
     body = shared_file("spotify_tracks_6genres_sample.csv").read_bytes()

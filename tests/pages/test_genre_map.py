@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import data, projection
+from core.catalog import data
+from core.genremap import projection
 from tests.conftest import make_synthetic_tracks
 from ui import genre_map as gm
 

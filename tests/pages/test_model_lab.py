@@ -1,7 +1,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import models
+from core.modelling import models
 from tests.conftest import ROOT, SAMPLE
 
 PAGE = "app_pages/model_lab.py"

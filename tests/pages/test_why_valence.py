@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import data, recipe
+from core.catalog import data
+from core.explain import recipe
 from tests.conftest import ROOT, make_synthetic_tracks
 from tests.pages.helpers import app_test, texts
 
@@ -138,8 +139,8 @@ def test_catalog_without_genre_or_track_names():
 
 
 def _lab_model(df, est, task):
-    from core import features
-    from core.models import TrainedModel
+    from core.modelling import features
+    from core.modelling.models import TrainedModel
 
     cols = features.input_columns(df, "audio", task)
     X = features.build_matrix(df, cols, {})

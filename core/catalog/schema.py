@@ -1,0 +1,264 @@
+"""Canonical track schema and mapping of known CSV schemas onto it.
+
+Supported inputs: the Hugging Face "Spotify Tracks Dataset" (114k), TidyTuesday
+``spotify_songs.csv``, Kaggle's "Ultimate Spotify Tracks DB" (``SpotifyFeatures.csv``),
+Exportify playlist exports, and any CSV whose headers match the aliases below
+(case-, space-, underscore- and punctuation-insensitive).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from core.lookup.trackids import parse_track_id
+
+#: Audio features bounded to [0, 1].
+UNIT_FEATURES: tuple[str, ...] = (
+    "danceability",
+    "energy",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+)
+#: Every audio feature of the canonical table (``time_signature`` may be absent).
+AUDIO_COLUMNS: tuple[str, ...] = (
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "duration_ms",
+    "time_signature",
+)
+#: Columns without which a file cannot become a catalog.
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c != "time_signature")
+#: Audio predictors of valence (valence itself excluded).
+PREDICTOR_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c != "valence")
+TEXT_COLUMNS: tuple[str, ...] = (
+    "track_id",
+    "track_name",
+    "artists",
+    "album_name",
+    "genre",
+    "subgenre",
+)
+CONTEXT_COLUMNS: tuple[str, ...] = ("popularity", "explicit", "release_year")
+
+# canonical name -> accepted header spellings (normalised by ``normalise_header``)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "track_id": ("track_id", "id", "trackid", "spotify_id", "track_uri", "uri", "spotify_uri"),
+    "track_name": ("track_name", "name", "title", "song", "song_name", "track", "track_title"),
+    "artists": (
+        "artists",
+        "artist",
+        "artist_name",
+        "artist_names",
+        "artist_name_s",
+        "track_artist",
+    ),
+    "album_name": ("album_name", "album", "track_album_name", "album_title"),
+    "genre": ("genre", "track_genre", "playlist_genre", "top_genre", "genres", "artist_genres"),
+    "subgenre": ("subgenre", "playlist_subgenre", "sub_genre"),
+    "popularity": ("popularity", "track_popularity"),
+    "explicit": ("explicit", "is_explicit"),
+    "release_date": (
+        "release_date",
+        "track_album_release_date",
+        "album_release_date",
+        "released",
+        "date",
+    ),
+    "release_year": ("release_year", "year"),
+    "danceability": ("danceability",),
+    "energy": ("energy",),
+    "key": ("key", "musical_key"),
+    "loudness": ("loudness", "loudness_db"),
+    "mode": ("mode",),
+    "speechiness": ("speechiness",),
+    "acousticness": ("acousticness",),
+    "instrumentalness": ("instrumentalness",),
+    "liveness": ("liveness",),
+    "valence": ("valence",),
+    "tempo": ("tempo", "bpm"),
+    "duration_ms": ("duration_ms", "track_duration_ms", "duration", "length_ms"),
+    "time_signature": ("time_signature", "timesignature", "time_sig"),
+}
+
+_KEY_NAMES = {
+    "C": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "F": 5, "F#": 6, "GB": 6,
+    "G": 7, "G#": 8, "AB": 8, "A": 9, "A#": 10, "BB": 10, "B": 11,
+}  # fmt: skip
+
+
+class SchemaError(ValueError):
+    """A file whose columns cannot be mapped to the canonical schema."""
+
+    def __init__(self, message: str, missing: list[str], recognised: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.recognised = recognised
+
+
+@dataclass
+class SchemaMatch:
+    """Which source header became which canonical column."""
+
+    schema: str
+    mapping: dict[str, str] = field(default_factory=dict)  # canonical -> source header
+    rescaled: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def normalise_header(name: object) -> str:
+    """Lower-case a header and reduce punctuation/whitespace to single underscores."""
+    text = str(name).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[^0-9a-z#]+", "_", text).strip("_")
+
+
+def detect_schema(columns: list[str]) -> str:
+    """Name the known schema a header row belongs to (``generic`` when none)."""
+    norm = {normalise_header(c) for c in columns}
+    if {"playlist_genre", "track_artist", "track_album_release_date"} <= norm:
+        return "tidytuesday"
+    if {"track_genre", "artists", "album_name"} <= norm:
+        return "spotify-tracks-114k"
+    if {"genre", "artist_name", "track_name", "track_id"} <= norm:
+        return "kaggle-232k"
+    if "track_uri" in norm and "artist_name_s" in norm:
+        return "exportify"
+    return "generic"
+
+
+def map_columns(columns: list[str]) -> dict[str, str]:
+    """Map canonical names to the first matching source header."""
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(normalise_header(col), col)
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for canon, aliases in ALIASES.items():
+        for alias in aliases:
+            src = by_norm.get(alias)
+            if src is not None and src not in used:
+                mapping[canon] = src
+                used.add(src)
+                break
+    return mapping
+
+
+def _key_to_int(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series):
+        return series
+    text = series.astype("string").str.strip().str.upper()
+    mapped = text.map(_KEY_NAMES)
+    numeric = pd.to_numeric(text, errors="coerce")
+    return mapped.where(mapped.notna(), numeric)
+
+
+def _mode_to_int(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series):
+        return series
+    text = series.astype("string").str.strip().str.lower()
+    mapped = text.map({"major": 1, "minor": 0})
+    return mapped.where(mapped.notna(), pd.to_numeric(text, errors="coerce"))
+
+
+def _time_signature_to_int(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series):
+        return series
+    return pd.to_numeric(series.astype("string").str.split("/").str[0], errors="coerce")
+
+
+def _to_bool(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series
+    text = series.astype("string").str.strip().str.lower()
+    return text.map({"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False})
+
+
+def _release_year(series: pd.Series) -> pd.Series:
+    text = series.astype("string").str.extract(r"((?:19|20)\d\d)", expand=False)
+    return pd.to_numeric(text, errors="coerce").astype("Int16")
+
+
+def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
+    """Turn a raw table of any supported schema into canonical columns (not yet cleaned).
+
+    Raises
+    ------
+    SchemaError
+        When required audio columns are missing; the message lists the missing and the
+        recognised columns.
+    """
+    columns = [str(c) for c in raw.columns]
+    schema = detect_schema(columns)
+    mapping = map_columns(columns)
+    missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
+    if missing:
+        recognised = sorted(mapping)
+        raise SchemaError(
+            "This file does not look like a table of Spotify audio features. "
+            f"Missing required columns: {', '.join(missing)}. "
+            f"Recognised: {', '.join(recognised) or 'none'}.",
+            missing=missing,
+            recognised=recognised,
+        )
+    match = SchemaMatch(schema=schema, mapping=mapping)
+    out = pd.DataFrame(index=raw.index)
+    for canon, src in mapping.items():
+        out[canon] = raw[src]
+
+    if "track_id" in out:
+        out["track_id"] = out["track_id"].map(parse_track_id).astype("string")
+    if schema == "exportify" and "artists" in out:
+        out["artists"] = out["artists"].astype("string").str.replace(r"\s*,\s*", ";", regex=True)
+        match.notes.append("Exportify artists split on commas.")
+    if "genre" in out and normalise_header(mapping["genre"]) in {"genres", "artist_genres"}:
+        out["genre"] = out["genre"].astype("string").str.split(",").str[0].str.strip()
+        match.notes.append("Genre taken as the first of each row's listed genres.")
+    out["key"] = _key_to_int(out["key"])
+    out["mode"] = _mode_to_int(out["mode"])
+    if "time_signature" in out:
+        out["time_signature"] = _time_signature_to_int(out["time_signature"])
+    if "explicit" in out:
+        out["explicit"] = _to_bool(out["explicit"])
+    if "release_year" not in out and "release_date" in out:
+        out["release_year"] = _release_year(out["release_date"])
+    elif "release_year" in out:
+        out["release_year"] = _release_year(out["release_year"])
+    out = out.drop(columns=["release_date"], errors="ignore")
+
+    numeric = [c for c in (*AUDIO_COLUMNS, "popularity") if c in out]
+    for col in numeric:
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+    # A 0-100 scale (Exportify variants, hand-made sheets) is rescaled to 0-1. The file is on
+    # that scale when most danceability/energy/valence values exceed 1; a column is rescaled
+    # when most of its values exceed 1, or when the file is percent-scaled and the column has a
+    # value above 1 (sparse columns such as instrumentalness are mostly near 0 on both scales).
+    # A few values above 1 in a 0-1 file stay as they are and are dropped as impossible.
+    percent_file = bool((out[["danceability", "energy", "valence"]] > 1).mean().mean() > 0.5)
+    for col in UNIT_FEATURES:
+        values = out[col]
+        mostly_above = (values > 1).mean() > 0.5
+        if values.max() <= 100 and (mostly_above or (percent_file and values.max() > 1)):
+            out[col] = values / 100.0
+            match.rescaled.append(col)
+    duration = out["duration_ms"]
+    if duration.notna().any() and duration.median() < 2000:  # given in seconds
+        out["duration_ms"] = duration * 1000.0
+        match.notes.append("duration read as seconds and converted to ms.")
+    for col in ("track_name", "artists", "album_name", "genre", "subgenre"):
+        if col in out:
+            out[col] = out[col].astype("string").str.strip()
+    return out, match

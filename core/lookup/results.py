@@ -1,0 +1,196 @@
+"""Results of a lookup: predictions, genre top-3, neighbours, explanation, summary, CSV.
+
+What the Track lookup page shows about resolved tracks, as pure functions of the resolved table.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.neighbors import NearestNeighbors
+from sklearn.preprocessing import StandardScaler
+
+from core.explain.shapley import ShapResult, shap_values
+from core.modelling.models import TrainedModel
+
+log = logging.getLogger(__name__)
+
+#: Standardised features that define "sounds like".
+NEIGHBOUR_FEATURES: tuple[str, ...] = (
+    "danceability", "energy", "loudness", "speechiness", "acousticness", "instrumentalness",
+    "liveness", "valence", "tempo",
+)  # fmt: skip
+RESULT_COLUMNS: tuple[str, ...] = (
+    "predicted_valence", "valence_diff", "genre_1", "genre_1_p", "genre_2", "genre_2_p",
+    "genre_3", "genre_3_p",
+)  # fmt: skip
+
+
+def add_predictions(
+    table: pd.DataFrame, valence_model: TrainedModel, genre_model: TrainedModel | None = None
+) -> pd.DataFrame:
+    """Predicted valence, its difference from the measured one, and the genre top-3.
+
+    Parameters
+    ----------
+    table
+        ``Resolution.table``; rows without features get NaN predictions.
+    valence_model
+        A valence regressor (``TrainedModel``).
+    genre_model
+        A genre classifier, or None to skip the genre guess.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``predicted_valence``, ``valence_diff`` (predicted − actual)
+        and ``genre_k`` / ``genre_k_p`` for k = 1..3.
+    """
+    out = table.copy()
+    for col in RESULT_COLUMNS:
+        out[col] = np.nan if col.endswith(("_p", "valence", "diff")) else None
+    ok = out["feature_source"].ne("missing")
+    if not ok.any():
+        return out
+    rows = out.loc[ok]
+    out.loc[ok, "predicted_valence"] = valence_model.predict(rows)
+    out["valence_diff"] = out["predicted_valence"] - pd.to_numeric(out["valence"], errors="coerce")
+    if genre_model is not None and genre_model.is_classifier:
+        proba = genre_model.predict_proba(rows).to_numpy()
+        classes = np.asarray(genre_model.classes_, dtype=object)
+        top = np.argsort(-proba, axis=1)[:, :3]
+        for k in range(min(3, proba.shape[1])):
+            out.loc[ok, f"genre_{k + 1}"] = classes[top[:, k]]
+            out.loc[ok, f"genre_{k + 1}_p"] = proba[np.arange(len(rows)), top[:, k]]
+    return out
+
+
+@dataclass
+class NeighbourIndex:
+    """A fitted nearest-neighbour index over a catalog's standardised audio features."""
+
+    scaler: StandardScaler
+    nn: NearestNeighbors
+    columns: list[str]
+
+
+def fit_neighbours(catalog_df: pd.DataFrame, k: int = 6) -> NeighbourIndex:
+    """Fit the "sounds like" index on a catalog (once per catalog; the UI caches it).
+
+    Parameters
+    ----------
+    catalog_df
+        The catalog table.
+    k
+        Neighbours to ask for by default (one extra lets a catalog track skip itself).
+    """
+    cols = [c for c in NEIGHBOUR_FEATURES if c in catalog_df]
+    X = catalog_df[cols].to_numpy(dtype=float)
+    scaler = StandardScaler().fit(X)
+    nn = NearestNeighbors(n_neighbors=min(k, len(X))).fit(scaler.transform(X))
+    return NeighbourIndex(scaler, nn, cols)
+
+
+def nearest_tracks(
+    index: NeighbourIndex, catalog_df: pd.DataFrame, track: pd.Series, k: int = 5
+) -> pd.DataFrame:
+    """The ``k`` catalog tracks closest to ``track`` (itself excluded), with distances.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Catalog rows (name, artists, genre, valence, energy …) plus ``distance``.
+    """
+    x = np.array([[float(track[c]) for c in index.columns]])
+    if np.isnan(x).any():
+        return pd.DataFrame()
+    dist, pos = index.nn.kneighbors(
+        index.scaler.transform(x), n_neighbors=min(k + 1, index.nn.n_samples_fit_)
+    )
+    rows = catalog_df.iloc[pos[0]].copy()
+    rows["distance"] = dist[0]
+    if "track_id" in rows:
+        rows = rows[rows["track_id"] != track.get("track_id")]
+    keep = [
+        c
+        for c in (
+            "track_id",
+            "track_name",
+            "artists",
+            "genre",
+            "valence",
+            "energy",
+            "danceability",
+            "distance",
+        )
+        if c in rows
+    ]
+    return rows[keep].head(k).reset_index(drop=True)
+
+
+def explain_track(
+    model: TrainedModel,
+    row: pd.DataFrame,
+    catalog_df: pd.DataFrame,
+    *,
+    seed: int = 0,
+) -> ShapResult:
+    """SHAP values of one track's prediction (``core.explain.shapley``), the track at position 0.
+
+    The catalog serves as the background the model-agnostic path (MLP, linear models) needs;
+    tree models explain the track exactly.
+
+    Parameters
+    ----------
+    model
+        A fitted valence ``TrainedModel``.
+    row
+        One resolved track (catalog-shaped columns).
+    catalog_df
+        The catalog the background rows come from.
+    seed
+        Seed of the background sample and of the sampled explainer.
+    """
+    cols = list(model.input_columns)
+    track = row.reindex(columns=cols).reset_index(drop=True)
+    return shap_values(model, track, max_rows=1, seed=seed, background=catalog_df)
+
+
+def summarise(table: pd.DataFrame, catalog_df: pd.DataFrame) -> dict[str, Any]:
+    """Headline facts: counts, mean valence vs the catalog, the happiest and saddest tracks.
+
+    Valence is the measured one where known, else the predicted one.
+    """
+    val = pd.to_numeric(table["valence"], errors="coerce")
+    if "predicted_valence" in table:
+        val = val.fillna(pd.to_numeric(table["predicted_valence"], errors="coerce"))
+    ranked = table.assign(_v=val).dropna(subset=["_v"]).sort_values("_v")
+    cols = [c for c in ("track_name", "artists", "_v") if c in ranked]
+    return {
+        "n": len(table),
+        "n_resolved": int(val.notna().sum()),
+        "mean_valence": float(val.mean()) if val.notna().any() else None,
+        "catalog_mean_valence": float(catalog_df["valence"].mean()),
+        "happiest": ranked[cols].tail(3).iloc[::-1].rename(columns={"_v": "valence"}),
+        "saddest": ranked[cols].head(3).rename(columns={"_v": "valence"}),
+    }
+
+
+def enriched_frame(table: pd.DataFrame, user_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The user's own columns (if any) followed by the resolved columns, one row per track."""
+    resolved = table.copy()
+    if user_frame is None or user_frame.empty:
+        return resolved
+    user = user_frame.drop_duplicates("track_id")
+    clash = [c for c in resolved.columns if c in user.columns and c != "track_id"]
+    resolved = resolved.rename(columns={c: f"{c} (resolved)" for c in clash})
+    return user.merge(resolved, on="track_id", how="left")
+
+
+def enriched_csv(table: pd.DataFrame, user_frame: pd.DataFrame | None = None) -> bytes:
+    """``enriched_frame`` as UTF-8 CSV bytes."""
+    return enriched_frame(table, user_frame).to_csv(index=False).encode("utf-8")

@@ -1,0 +1,225 @@
+"""Experiments as used by the Model lab, the CLI and the bench.
+
+A holdout run (optionally with grouped CV and a leaky-split comparison) and cross-validation.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.modelling import metrics, models, splits, tasks
+from core.modelling.training import FitResult, Progress, ProgressFn, StopFn, fit_model
+
+PERMUTATION_ROWS = 2_000
+PERMUTATION_REPEATS = 3
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run (what the leaderboard records)."""
+
+    task: str = "valence"
+    model_id: str = "xgboost"
+    params: dict[str, Any] = field(default_factory=dict)
+    feature_set: str = "audio"
+    split: str = "grouped"  # "grouped" | "random"
+    test_size: float = 0.2
+    folds: int = 0  # 0: holdout only; k >= 2: also k-fold CV
+    seed: int = models.DEFAULT_SEED
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON-friendly)."""
+        return asdict(self)
+
+
+@dataclass
+class RunResult:
+    """A finished (or stopped) run: model, metrics, predictions and diagnostics."""
+
+    config: RunConfig
+    fit: FitResult
+    metrics: dict[str, float]
+    predictions: pd.DataFrame  # test rows: actual, predicted (+ genre, names)
+    n_rows: int
+    n_train: int
+    n_test: int
+    timings: dict[str, float]
+    comparison: dict[str, float] | None = None  # grouped-split metrics when split == "random"
+    cv: dict[str, float] | None = None
+    fold_metrics: list[dict[str, float]] = field(default_factory=list)
+    importances: pd.DataFrame | None = None
+    proba: pd.DataFrame | None = None
+    stopped: bool = False
+
+    @property
+    def model(self) -> models.TrainedModel:
+        """The trained model."""
+        return self.fit.model
+
+
+def score_model(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray) -> dict[str, float]:
+    """Metrics of a trained model on labelled rows."""
+    if not model.is_classifier:
+        return metrics.regression_metrics(y, model.predict(rows))
+    return metrics.classification_metrics(y, model.predict(rows), model.predict_proba(rows))
+
+
+def permutation_importance(
+    model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray, seed: int = 0
+) -> pd.DataFrame:
+    """Drop in the primary metric when each raw input column is shuffled (mean over repeats)."""
+    pos = np.random.default_rng(seed).permutation(len(rows))[:PERMUTATION_ROWS]
+    X = model.matrix(rows.iloc[pos])  # built once; columns of a raw feature are shuffled together
+    y_s = np.asarray(y)[pos]
+    metric = metrics.primary_metric(not model.is_classifier)
+    sign = -1.0 if metric in metrics.LOWER_IS_BETTER else 1.0
+    names = model.feature_names
+
+    def score(frame: pd.DataFrame) -> float:
+        pred = model.estimator.predict(frame)
+        if model.is_classifier:
+            labels = np.asarray(model.classes_, dtype=object)[np.asarray(pred, dtype=int)]
+            return float(np.mean(labels.astype(str) == y_s.astype(str)))
+        pred = np.clip(np.asarray(pred, float), 0.0, 1.0)
+        return float(np.mean(np.abs(pred - y_s.astype(float))))
+
+    base = score(X)
+    rng = np.random.default_rng(seed)
+    out = []
+    for col in model.input_columns:
+        idx = [i for i, n in enumerate(names) if n == col or n.startswith(f"{col}=")]
+        drops = []
+        for _ in range(PERMUTATION_REPEATS):
+            shuffled = X.copy()
+            shuffled.iloc[:, idx] = X.iloc[rng.permutation(len(X)), idx].to_numpy()
+            drops.append(sign * (base - score(shuffled)))
+        out.append(
+            {"feature": col, "importance": float(np.mean(drops)), "sd": float(np.std(drops))}
+        )
+    return pd.DataFrame(out).sort_values("importance", ascending=False).reset_index(drop=True)
+
+
+def impurity_importance(model: models.TrainedModel) -> pd.DataFrame | None:
+    """Impurity / gain importances of tree models, summed over one-hot levels; else None."""
+    values = getattr(model.estimator, "feature_importances_", None)
+    if values is None:
+        return None
+    frame = pd.DataFrame({"name": model.feature_names, "importance": np.asarray(values, float)})
+    frame["feature"] = frame["name"].str.split("=").str[0]
+    table = frame.groupby("feature", as_index=False)["importance"].sum()
+    return table.sort_values("importance", ascending=False).reset_index(drop=True)
+
+
+def _predictions(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
+    keep = [c for c in ("track_id", "track_name", "primary_artist", "genre") if c in rows]
+    out = rows[keep].copy()
+    out["actual"] = y
+    out["predicted"] = model.predict(rows)
+    if not model.is_classifier:
+        out["residual"] = out["predicted"] - out["actual"]
+    return out.reset_index(drop=True)
+
+
+def _stage(on_progress: ProgressFn | None, phase: str) -> ProgressFn | None:
+    if on_progress is None:
+        return None
+    return lambda p: on_progress(Progress(phase, p.step, p.total, p.unit, p.metric, p.train,
+                                          p.validation, p.message))  # fmt: skip
+
+
+def run_experiment(
+    df: pd.DataFrame,
+    config: RunConfig,
+    on_progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> RunResult:
+    """Train on a split of ``df``, score the held-out part, and add what the config asks for.
+
+    A stopped run keeps its partial model and is scored like any other. With
+    ``config.split == "random"`` the same model is also trained on the grouped split so the
+    leaky and honest numbers can be shown side by side; ``config.folds >= 2`` adds grouped (or
+    random) k-fold CV.
+    """
+    t0 = time.perf_counter()
+    target = tasks.make_target(df, config.task)
+    rows = target.rows
+    train, test = splits.make_split(rows, config.split, config.test_size, config.seed)
+    fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,
+                    config.params, config.feature_set, config.seed, on_progress,
+                    should_stop)  # fmt: skip
+    model, test_rows, y_test = fit.model, rows.iloc[test], target.y[test]
+    result = RunResult(config, fit, score_model(model, test_rows, y_test),
+                       _predictions(model, test_rows, y_test), len(rows), len(train), len(test),
+                       {"fit_s": round(fit.fit_seconds, 3)}, stopped=fit.stopped)  # fmt: skip
+    model.metrics = dict(result.metrics)
+    if model.is_classifier:
+        result.proba = model.predict_proba(test_rows).reset_index(drop=True)
+    result.importances = _importances(model, test_rows, y_test, config.seed)
+    stop = should_stop or (lambda: False)
+    if config.split == "random" and not fit.stopped and not stop():
+        honest = RunConfig(**{**config.as_dict(), "split": "grouped", "folds": 0})
+        g_train, g_test = splits.make_split(rows, "grouped", config.test_size, config.seed)
+        other = fit_model(rows.iloc[g_train], target.y[g_train], honest.model_id, honest.task,
+                          honest.params, honest.feature_set, honest.seed,
+                          _stage(on_progress, "compare"), should_stop)  # fmt: skip
+        result.comparison = score_model(other.model, rows.iloc[g_test], target.y[g_test])
+    if config.folds >= 2 and not fit.stopped and not stop():
+        cv = cross_validate(df, config, _stage(on_progress, "cv"), should_stop)
+        result.cv, result.fold_metrics = cv["metrics"], cv["fold_metrics"]
+    result.timings["total_s"] = round(time.perf_counter() - t0, 3)
+    return result
+
+
+def _importances(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray,
+                 seed: int) -> pd.DataFrame:  # fmt: skip
+    perm = permutation_importance(model, rows, y, seed).rename(
+        columns={"importance": "permutation", "sd": "permutation_sd"}
+    )
+    imp = impurity_importance(model)
+    if imp is not None:
+        perm = perm.merge(imp.rename(columns={"importance": "impurity"}), on="feature", how="left")
+    return perm
+
+
+def cross_validate(
+    df: pd.DataFrame,
+    config: RunConfig,
+    on_progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> dict[str, Any]:
+    """K-fold CV (grouped by artist unless ``config.split == "random"``).
+
+    Returns
+    -------
+    dict
+        ``metrics`` (mean and ``<name>_sd`` per metric), ``fold_metrics``, ``folds_done``,
+        ``n_rows`` and ``fit_s`` (mean fit seconds per fold).
+    """
+    k = config.folds if config.folds >= 2 else 5
+    target = tasks.make_target(df, config.task)
+    rows = target.rows
+    folds = splits.make_folds(rows, config.split, k, config.seed)
+    scores, fit_times = [], []
+    metric = metrics.primary_metric(target.regression)
+    for i, (train, test) in enumerate(folds, start=1):
+        if should_stop is not None and should_stop():
+            break
+        fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,
+                        config.params, config.feature_set, config.seed)  # fmt: skip
+        scores.append(score_model(fit.model, rows.iloc[test], target.y[test]))
+        fit_times.append(fit.fit_seconds)
+        if on_progress is not None:
+            on_progress(Progress("cv", i, len(folds), "fold", metric, None, scores[-1][metric]))
+    return {
+        "metrics": metrics.summarize_folds(scores) if scores else {},
+        "fold_metrics": scores,
+        "folds_done": len(scores),
+        "folds": len(folds),
+        "n_rows": len(rows),
+        "fit_s": float(np.mean(fit_times)) if fit_times else None,
+    }

@@ -1,0 +1,94 @@
+"""Saving and loading trained models safely (skops, never pickle) with a model card."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from core.modelling import models
+
+#: Module prefixes whose types a model file may contain; anything else is refused on load.
+TRUSTED_PREFIXES: tuple[str, ...] = (
+    "core.modelling.models.",
+    "sklearn.",
+    "xgboost.",
+    "numpy.",
+    "scipy.",
+    "builtins.",
+    "collections.",
+)
+
+
+class UnsafeModelError(ValueError):
+    """A model file holds types outside the trusted allow-list, or is not a model file."""
+
+
+def dump_model(model: models.TrainedModel) -> bytes:
+    """Serialise a trained model with skops (a safe, inspectable format)."""
+    import skops.io as sio
+
+    return sio.dumps(model)
+
+
+def load_model(data: bytes) -> models.TrainedModel:
+    """Load a skops model file, refusing any type outside ``TRUSTED_PREFIXES``.
+
+    Raises
+    ------
+    UnsafeModelError
+        If the file is not a skops file, holds untrusted types, or is not a TrainedModel.
+    """
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except Exception as exc:  # zip / JSON errors: not a skops file
+        raise UnsafeModelError(f"Not a skops model file ({type(exc).__name__}: {exc})") from exc
+    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    if refused:
+        raise UnsafeModelError(f"Refusing to load untrusted types: {refused}")
+    model = sio.loads(data, trusted=untrusted)
+    if not isinstance(model, models.TrainedModel):
+        raise UnsafeModelError(f"The file holds a {type(model).__name__}, not a Valence Lab model")
+    return model
+
+
+def load_model_file(path: Path) -> models.TrainedModel:
+    """Load a model file from disk (see :func:`load_model`)."""
+    return load_model(Path(path).read_bytes())
+
+
+def model_card(model: models.TrainedModel, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A JSON-friendly description: model, task, inputs, params, metrics and provenance."""
+    spec = models.REGISTRY.get(model.model_id)
+    card = {
+        "model": model.model_id,
+        "label": spec.label if spec else model.model_id,
+        "task": model.task,
+        "feature_set": model.feature_set,
+        "input_columns": list(model.input_columns),
+        "classes": model.classes_,
+        "params": model.params,
+        "metrics": model.metrics,
+        "format": "skops; load with core.modelling.export.load_model (trusted types are checked)",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return card | (extra or {})
+
+
+def model_card_markdown(card: dict[str, Any]) -> str:
+    """The model card as Markdown."""
+    lines = [f"# Model card: {card['label']} for {card['task']}", ""]
+    for key in ("model", "task", "feature_set", "created", "format"):
+        lines.append(f"- **{key}**: {card.get(key)}")
+    lines += ["", "## Inputs", ", ".join(card["input_columns"]), "", "## Hyperparameters"]
+    lines += [f"- {k}: {v}" for k, v in card["params"].items()] or ["- (none)"]
+    lines += ["", "## Held-out metrics"]
+    lines += [f"- {k}: {v:.4f}" if isinstance(v, float) else f"- {k}: {v}"
+              for k, v in card.get("metrics", {}).items()] or ["- (not evaluated)"]  # fmt: skip
+    for key in sorted(set(card) - {"model", "task", "feature_set", "created", "format", "label",
+                                   "input_columns", "params", "metrics", "classes"}):  # fmt: skip
+        lines.append(f"- **{key}**: {json.dumps(card[key], default=str)}")
+    return "\n".join(lines) + "\n"

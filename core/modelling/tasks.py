@@ -1,0 +1,103 @@
+"""Prediction tasks: which target a model learns and which rows carry it.
+
+``valence``        regression of Spotify's valence (0-1);
+``valence-class``  sad / neutral / happy by the catalog's valence tertiles;
+``genre``          the catalog's genre labels;
+``genre-group``    ten broad groups (only when every genre is in :mod:`core.catalog.genre_groups`);
+``subgenre``       the source's subgenres (TidyTuesday's 24 playlist subgenres).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.catalog import genre_groups
+
+TASKS: dict[str, str] = {
+    "valence": "Valence (regression)",
+    "valence-class": "Valence class: sad / neutral / happy (tertiles)",
+    "genre": "Genre (classification)",
+    "genre-group": "Broad genre group (10 groups)",
+    "subgenre": "Subgenre (classification)",
+}
+REGRESSION_TASKS = frozenset({"valence"})
+VALENCE_CLASSES: tuple[str, ...] = ("sad", "neutral", "happy")
+
+
+def is_regression(task: str) -> bool:
+    """Whether a task predicts a number rather than a label."""
+    if task not in TASKS:
+        raise ValueError(f"Unknown task {task!r}; choose one of {list(TASKS)}")
+    return task in REGRESSION_TASKS
+
+
+def available_tasks(df: pd.DataFrame) -> list[str]:
+    """Tasks a catalog supports, in menu order."""
+    tasks = ["valence", "valence-class"]
+    if "genre" in df and df["genre"].nunique() >= 2:
+        tasks.append("genre")
+        if genre_groups.covers(df["genre"].dropna().unique()):
+            tasks.append("genre-group")
+    if "subgenre" in df and df["subgenre"].nunique() >= 2:
+        tasks.append("subgenre")
+    return tasks
+
+
+@dataclass
+class Target:
+    """The labelled rows of a catalog for a task, and their target values."""
+
+    task: str
+    rows: pd.DataFrame  # catalog rows that have a target (original index kept)
+    y: np.ndarray  # float valence, or object-dtype string labels
+    thresholds: tuple[float, float] | None = None  # valence-class tertile cut points
+
+    @property
+    def regression(self) -> bool:
+        """Whether the target is numeric."""
+        return is_regression(self.task)
+
+
+def valence_thresholds(valence: pd.Series) -> tuple[float, float]:
+    """The 1/3 and 2/3 quantiles of valence (the sad/neutral/happy cut points)."""
+    low, high = np.nanquantile(valence.to_numpy(float), [1 / 3, 2 / 3])
+    return float(low), float(high)
+
+
+def valence_class(valence: pd.Series, thresholds: tuple[float, float]) -> np.ndarray:
+    """Label each valence as sad (< low), happy (>= high) or neutral."""
+    v = valence.to_numpy(float)
+    out = np.full(v.shape, "neutral", dtype=object)
+    out[v < thresholds[0]] = "sad"
+    out[v >= thresholds[1]] = "happy"
+    return out
+
+
+def make_target(df: pd.DataFrame, task: str) -> Target:
+    """Rows with a target for ``task`` and the target values.
+
+    Raises
+    ------
+    ValueError
+        If the task is unknown or the catalog cannot support it.
+    """
+    is_regression(task)
+    if task not in available_tasks(df):
+        raise ValueError(f"This dataset has no labels for the task {TASKS[task]!r}.")
+    if task == "valence":
+        rows = df[df["valence"].notna()]
+        return Target(task, rows, rows["valence"].to_numpy(float))
+    if task == "valence-class":
+        rows = df[df["valence"].notna()]
+        cuts = valence_thresholds(rows["valence"])
+        return Target(task, rows, valence_class(rows["valence"], cuts), cuts)
+    column = "subgenre" if task == "subgenre" else "genre"
+    labels = df[column].astype("string")
+    if task == "genre-group":
+        labels = genre_groups.to_group(labels)
+    keep = labels.notna().to_numpy()
+    rows = df[keep]
+    return Target(task, rows, labels[keep].astype(str).to_numpy(dtype=object))

@@ -1,0 +1,121 @@
+"""Auto-tune: a bounded random search with successive halving over a model's space.
+
+Candidates are drawn from the slider grid of each hyperparameter (so the winner maps exactly
+onto the sliders), scored on a grouped validation split of the training rows, and the best third
+of each rung moves on to a rung with three times as many rows.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.modelling import metrics, models, splits, tasks
+from core.modelling.training import Progress, ProgressFn, StopFn, fit_model
+
+TUNING_SKIP = frozenset({"early_stopping_rounds", "patience"})
+
+
+def candidate_params(model_id: str, regression: bool, n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` distinct parameter sets: the defaults first, then random draws from the grid."""
+    space = [
+        p for p in models.get_spec(model_id).params_for(regression) if p.name not in TUNING_SKIP
+    ]
+    rng = np.random.default_rng(seed)
+    seen, out = set(), []
+    defaults = models.default_params(model_id, regression)
+    for attempt in range(n * 20):
+        cand = (
+            dict(defaults)
+            if attempt == 0
+            else {**defaults, **{p.name: p.sample(rng) for p in space}}
+        )
+        key = tuple(sorted(cand.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(cand)
+        if len(out) >= n or not space:
+            break
+    return out
+
+
+def auto_tune(
+    df: pd.DataFrame,
+    task: str,
+    model_id: str,
+    feature_set: str = "audio",
+    n_candidates: int = 9,
+    seed: int = models.DEFAULT_SEED,
+    max_seconds: float = 120.0,
+    on_progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> dict[str, Any]:
+    """Search for better hyperparameters on the training part of the grouped split.
+
+    Returns
+    -------
+    dict
+        ``best_params``, ``best_score``, ``metric`` and ``trials`` (a DataFrame: rung, rows,
+        score and the params of every evaluation).
+    """
+    target = tasks.make_target(df, task)
+    rows = target.rows
+    train, _ = splits.grouped_split(rows, 0.2, seed)  # the test part is never seen while tuning
+    rows, y = rows.iloc[train], target.y[train]
+    fit_pos, val_pos = splits.grouped_split(rows, 0.2, seed + 2)
+    metric = metrics.primary_metric(target.regression)
+    pool = candidate_params(model_id, target.regression, n_candidates, seed)
+    fractions = [f for f in (1 / 9, 1 / 3, 1.0) if f * len(fit_pos) >= 30] or [1.0]
+    total = sum(max(1, int(np.ceil(len(pool) / 3**i))) for i in range(len(fractions)))
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(fit_pos)
+    trials, done, t0 = [], 0, time.perf_counter()
+    for rung, frac in enumerate(fractions):
+        use = np.sort(order[: max(30, int(frac * len(order)))])
+        scored = []
+        for cand in pool:
+            out_of_time = time.perf_counter() - t0 > max_seconds
+            if (should_stop is not None and should_stop()) or out_of_time:
+                break
+            fit = fit_model(rows.iloc[use], y[use], model_id, task, cand, feature_set, seed,
+                            validation_size=0.0 if model_id != "xgboost" else 0.15)  # fmt: skip
+            pred = fit.model.predict(rows.iloc[val_pos])
+            score = _score(metric, y[val_pos], pred)
+            scored.append((score, cand))
+            trials.append({"rung": rung, "rows": len(use), metric: score, **cand})
+            done += 1
+            if on_progress is not None:
+                on_progress(Progress("tune", done, total, "trial", metric, None, score))
+        if not scored:
+            break
+        scored.sort(key=lambda t: t[0], reverse=metric not in metrics.LOWER_IS_BETTER)
+        pool = [c for _, c in scored[: max(1, int(np.ceil(len(scored) / 3)))]]
+    table = pd.DataFrame(trials)
+    if table.empty:
+        return {"best_params": models.default_params(model_id, target.regression),
+                "best_score": None, "metric": metric, "trials": table}  # fmt: skip
+    last = table[table["rung"] == table["rung"].max()]
+    best = last.sort_values(metric, ascending=metric in metrics.LOWER_IS_BETTER).iloc[0]
+    names = list(models.default_params(model_id, target.regression))
+    params = models.check_params(
+        model_id, target.regression, {n: _plain(best[n]) for n in names if n in best}
+    )  # validation casts back to each param's kind (the trials table may hold 34.0 for 34)
+    return {"best_params": params, "best_score": float(best[metric]), "metric": metric,
+            "trials": table, "seconds": round(time.perf_counter() - t0, 2)}  # fmt: skip
+
+
+def _score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:
+    if metric == "mae":
+        return float(np.mean(np.abs(np.asarray(pred, float) - np.asarray(y_true, float))))
+    return float(np.mean(np.asarray(pred).astype(str) == np.asarray(y_true).astype(str)))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value

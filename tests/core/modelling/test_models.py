@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+
+from core.catalog import data
+from core.modelling import models, tasks
+from core.modelling.experiment import RunConfig, run_experiment
+from core.modelling.params import Param, ParamError
+from tests.conftest import make_synthetic_tracks
+
+SMALL = {"xgboost": {"n_estimators": 20}, "rf": {"n_estimators": 10}, "mlp": {"max_epochs": 5}}
+
+
+@pytest.fixture(scope="module")
+def lab_df():
+    raw = make_synthetic_tracks(300, 3, seed=1)
+    return data.load_upload(raw.to_csv(index=False).encode(), "syn.csv").df
+
+
+@pytest.mark.parametrize("model_id", list(models.REGISTRY))
+@pytest.mark.parametrize("task", ["valence", "valence-class", "genre"])
+def test_every_model_fits_and_predicts_every_task(lab_df, model_id, task):
+    spec = models.REGISTRY[model_id]
+    kind = "regression" if tasks.is_regression(task) else "classification"
+    assert kind in spec.tasks
+    res = run_experiment(
+        lab_df, RunConfig(task=task, model_id=model_id, params=SMALL.get(model_id, {}))
+    )
+    pred = res.model.predict(lab_df.head(25))
+    assert len(pred) == 25
+    if kind == "regression":
+        assert np.all((pred >= 0) & (pred <= 1))
+        assert {"mae", "rmse", "r2"} <= set(res.metrics)
+    else:
+        assert set(pred) <= set(res.model.classes_)
+        proba = res.model.predict_proba(lab_df.head(25))
+        assert np.allclose(proba.sum(axis=1), 1.0)
+        assert {"accuracy", "balanced_accuracy", "macro_f1", "top3_accuracy", "log_loss"} <= set(
+            res.metrics
+        )
+    assert res.n_train + res.n_test == res.n_rows
+
+
+def test_models_beat_the_mean_baseline_on_planted_signal(lab_df):
+    base = run_experiment(lab_df, RunConfig(model_id="mean")).metrics["mae"]
+    for model_id in ("xgboost", "rf", "linear"):
+        mae = run_experiment(
+            lab_df, RunConfig(model_id=model_id, params=SMALL.get(model_id, {}))
+        ).metrics["mae"]
+        assert mae < 0.8 * base, model_id
+
+
+def test_bad_params_give_readable_messages():
+    with pytest.raises(ParamError) as err:
+        models.check_params("xgboost", True, {"max_depth": 0, "learning_rate": 0})
+    text = str(err.value)
+    assert "Max depth must be between 1 and 10" in text
+    assert "Learning rate must be between" in text
+    assert len(err.value.problems) == 2
+    for bad in (
+        {"max_depth": "deep"},
+        {"max_depth": 2.5},
+        {"nope": 1},
+        {"subsample": float("nan")},
+    ):
+        with pytest.raises(ParamError):
+            models.check_params("xgboost", True, bad)
+    with pytest.raises(ParamError):
+        models.check_params("mlp", True, {"hidden_layers": "9999"})
+
+
+def test_check_params_fills_defaults_and_coerces():
+    out = models.check_params("rf", True, {"n_estimators": "40"})
+    assert out["n_estimators"] == 40 and isinstance(out["n_estimators"], int)
+    assert out["max_depth"] == models.default_params("rf")["max_depth"]
+    # C only applies to the logistic model
+    assert models.default_params("linear", True) == {}
+    assert "C" in models.default_params("linear", False)
+
+
+def test_spaces_are_sane_and_forest_stays_explainable():
+    for spec in models.REGISTRY.values():
+        for p in spec.space:
+            ticks = p.ticks()
+            assert p.default in ticks, (spec.id, p.name)
+            assert p.validate(p.default) == p.default
+            if p.kind != "choice":
+                assert ticks == sorted(ticks) and ticks[0] >= p.low and ticks[-1] <= p.high
+    assert models.default_params("rf")["max_depth"] <= 12
+
+
+def test_log_param_snaps_to_nearest_tick():
+    p = Param("lr", "Learning rate", "float", 0.05, 0.005, 0.5, log=True)
+    assert p.snap(0.0501) in p.ticks()
+    assert abs(p.snap(0.0501) - 0.05) < 1e-9
+    assert p.sample(np.random.default_rng(0)) in p.ticks()
+
+
+def test_default_models_keep_the_contract(lab_df):
+    reg = models.fit_default_valence_model(lab_df)
+    assert reg.task == "valence" and not reg.is_classifier
+    assert reg.feature_names == list(reg.matrix(lab_df.head(3)).columns)
+    clf = models.fit_default_genre_model(lab_df)
+    assert clf.classes_ == sorted(lab_df["genre"].unique())
+    assert set(clf.predict(lab_df.head(10))) <= set(clf.classes_)

@@ -1,0 +1,52 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.modelling import splits
+
+
+def _frame(n=200, artists=40):
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {"primary_artist": [f"a{i}" for i in rng.integers(0, artists, n)], "x": rng.normal(size=n)}
+    )
+
+
+def test_grouped_split_has_no_artist_on_both_sides():
+    df = _frame()
+    train, test = splits.grouped_split(df, 0.25, seed=3)
+    assert len(train) + len(test) == len(df)
+    assert not set(df["primary_artist"].iloc[train]) & set(df["primary_artist"].iloc[test])
+    again = splits.grouped_split(df, 0.25, seed=3)
+    assert np.array_equal(train, again[0]) and np.array_equal(test, again[1])
+
+
+def test_grouped_split_on_real_catalog(tidy_catalog):
+    df = tidy_catalog.df
+    train, test = splits.grouped_split(df, 0.2, seed=0)
+    assert not set(df["primary_artist"].iloc[train]) & set(df["primary_artist"].iloc[test])
+    assert 0.1 < len(test) / len(df) < 0.3
+
+
+def test_grouped_folds_partition_rows_and_artists():
+    df = _frame()
+    folds = splits.grouped_folds(df, 5, seed=1)
+    assert len(folds) == 5
+    seen = np.concatenate([test for _, test in folds])
+    assert sorted(seen) == list(range(len(df)))
+    for train, test in folds:
+        assert not set(df["primary_artist"].iloc[train]) & set(df["primary_artist"].iloc[test])
+
+
+def test_random_split_mixes_artists_and_bad_inputs_raise():
+    df = _frame()
+    train, test = splits.random_split(df, 0.3, seed=0)
+    assert set(df["primary_artist"].iloc[train]) & set(df["primary_artist"].iloc[test])
+    with pytest.raises(ValueError):
+        splits.grouped_split(df, 0.0)
+    with pytest.raises(ValueError):
+        splits.grouped_folds(df, 1)
+    with pytest.raises(ValueError):
+        splits.make_split(df, "sideways")
+    with pytest.raises(ValueError, match="two artists"):
+        splits.grouped_split(pd.DataFrame({"primary_artist": ["a"] * 10}), 0.2)
