@@ -14,11 +14,12 @@ import logging
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from core.catalog import sources
+from core.catalog import large, sources
 from core.catalog.schema import (
     AUDIO_COLUMNS,
     REQUIRED_COLUMNS,
@@ -101,10 +102,26 @@ class Catalog:
     df: pd.DataFrame
     report: CleaningReport
     checksum: str
+    #: Out-of-core catalogs only: the cleaned Parquet file (``df`` is then a stated sample).
+    parquet: Path | None = None
+    #: Out-of-core catalogs only: every row's genres and distinct artists (the sample may miss some).
+    totals: dict[str, Any] | None = None
+
+    @property
+    def is_large(self) -> bool:
+        """True when the catalog lives on disk and ``df`` holds a sample of it."""
+        return self.parquet is not None
+
+    @property
+    def n_tracks(self) -> int:
+        """Tracks in the whole catalog (``len(df)`` unless out-of-core)."""
+        return self.report.rows_kept if self.is_large else len(self.df)
 
     @property
     def genres(self) -> list[str]:
         """Sorted genre labels (empty when the source has none)."""
+        if self.totals is not None:
+            return list(self.totals["genres"])
         if "genre" not in self.df:
             return []
         return sorted(self.df["genre"].dropna().unique().tolist())
@@ -112,6 +129,8 @@ class Catalog:
     @property
     def n_artists(self) -> int:
         """Distinct primary artists."""
+        if self.totals is not None:
+            return int(self.totals["artists"])
         return int(self.df["primary_artist"].nunique())
 
 
@@ -358,11 +377,18 @@ def load_catalog(
     parquet, meta = _cache_paths(source_id, checksum)
     if parquet.is_file() and meta.is_file():
         try:
-            df = pd.read_parquet(parquet)
             report = CleaningReport(**json.loads(meta.read_text()))
+            if report.rows_kept > large.row_threshold():
+                return _large_catalog(source_id, title, parquet, report, checksum)
+            df = large.canonical_dtypes(pd.read_parquet(parquet))
             return Catalog(source_id, title, df, report, checksum)
         except (OSError, ValueError, TypeError) as exc:  # a corrupt cache is rebuilt
             log.warning("ignoring unreadable cache %s: %s", parquet, exc)
+    if large.is_large_source(path):  # never whole in pandas: staged and cleaned by DuckDB
+        report = CleaningReport()
+        large.build_cleaned_parquet(path, parquet, report)
+        meta.write_text(json.dumps(asdict(report)))
+        return load_catalog(source_id, allow_download=False)
     catalog = build_catalog(read_table(path), source_id, title, checksum)
     try:
         catalog.df.to_parquet(parquet, index=False)
@@ -370,6 +396,17 @@ def load_catalog(
     except OSError as exc:  # read-only disk: still usable, just not cached
         log.warning("could not write cache %s: %s", parquet, exc)
     return catalog
+
+
+def _large_catalog(
+    source_id: str, title: str, parquet: Path, report: CleaningReport, checksum: str
+) -> Catalog:
+    """An out-of-core catalog: the Parquet on disk plus a seeded sample in memory."""
+    from core.catalog.backend import DuckDBBackend
+
+    totals = DuckDBBackend(parquet).totals()
+    df = large.read_sample(parquet, large.sample_rows())
+    return Catalog(source_id, title, df, report, checksum, parquet=parquet, totals=totals)
 
 
 def load_upload(data: bytes, name: str) -> Catalog:

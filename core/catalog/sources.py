@@ -58,6 +58,8 @@ SOURCES: dict[str, Source] = {
 }
 DEFAULT_SOURCE = "spotify-tracks-114k"
 LOCAL_PREFIX = "local:"
+#: File types offered as extra local sources (Parquet and SQLite are read out-of-core).
+LOCAL_SUFFIXES = (".csv", ".parquet", ".sqlite", ".sqlite3", ".db")
 
 
 class DownloadError(RuntimeError):
@@ -93,14 +95,14 @@ def find_local_file(source: Source) -> Path | None:
 
 
 def local_extra_files() -> dict[str, Path]:
-    """CSV files in the data dir / cache that are not a registered source's file."""
+    """CSV, Parquet and SQLite files in the data dir / cache that are not a registered source's file."""
     known = {name for s in SOURCES.values() for name in s.filenames}
     found: dict[str, Path] = {}
     for folder in (data_dir(), cache_dir()):
         if folder is None:
             continue
-        for path in sorted(folder.glob("*.csv")):
-            if path.name not in known:
+        for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in LOCAL_SUFFIXES):
+            if path.name not in known and path.is_file():
                 found.setdefault(f"{LOCAL_PREFIX}{path.name}", path)
     return found
 
