@@ -215,10 +215,10 @@ class DuckDBBackend:
 
     def _where(self, f: Filters, genres: tuple[str, ...] | None = None) -> tuple[str, list[Any]]:
         parts, params = ["TRUE"], []
-        chosen = genres or f.genres
-        if chosen and "genre" in self.columns:
-            parts.append(f"genre IN ({', '.join('?' for _ in chosen)})")
-            params += list(chosen)
+        for chosen in (f.genres, genres):  # the filter, then a subset the chart shows
+            if chosen and "genre" in self.columns:
+                parts.append(f"genre IN ({', '.join('?' for _ in chosen)})")
+                params += list(chosen)
         if f.popularity is not None and "popularity" in self.columns:
             parts.append("(popularity IS NULL OR popularity BETWEEN ? AND ?)")
             params += list(f.popularity)
@@ -333,10 +333,10 @@ class DuckDBBackend:
         where, params = self._where(f, genres)
         cols = [c for c in (columns or self.columns) if c in self.columns]
         sel = ", ".join(f'"{c}"' for c in cols)
+        n = int(self._one(f"SELECT count(*) FROM tracks WHERE {where}", params)[0])
+        sample = "" if n <= cap else f"USING SAMPLE reservoir({int(cap)} ROWS) REPEATABLE (0)"
         frame = self._query(
-            f"SELECT * FROM (SELECT {sel} FROM tracks WHERE {where}) "
-            f"USING SAMPLE reservoir({int(cap)} ROWS) REPEATABLE (0)",
-            params,
+            f"SELECT * FROM (SELECT {sel} FROM tracks WHERE {where}) {sample}", params
         )
         from core.catalog.large import canonical_dtypes
 
@@ -368,6 +368,7 @@ class DuckDBBackend:
             f"WHERE {where} AND genre IS NOT NULL GROUP BY genre ORDER BY genre",
             params,
         )
+        frame["genre"] = frame["genre"].astype("string")
         return frame.set_index("genre")
 
     def fit(self, f: Filters, x: str, y: str, degree: int) -> Fit | None:
