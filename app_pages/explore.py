@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.catalog import explore
+from core.catalog.backend import SPEARMAN_SAMPLE, Filters
 from core.charts import explore as charts
 from core.charts import genre_colors
 from ui.catalog import require_catalog
-from ui.explore_cache import filtered_view, genre_means_tables
+from ui.explore_cache import ask, explore_backend, genre_means_tables, render_table
 
 SCATTER_CAP = 20_000
 BOX_CAP = 30_000
-TABLE_EAGER_ROWS = 5_000
 
 catalog = require_catalog()
-df = catalog.df
+backend = explore_backend(catalog)
 key = f"{catalog.source_id}:{catalog.checksum[:12]}"
 st.title("Explore")
-st.caption(f"{catalog.title} · {len(df):,} tracks after cleaning (see the sidebar's report).")
+st.caption(
+    f"{catalog.title} · {catalog.n_tracks:,} tracks after cleaning (see the sidebar's report)."
+    + (
+        " Out-of-core: aggregates are computed by DuckDB over every track."
+        if catalog.is_large
+        else ""
+    )
+)
 
 # ---- filters ---------------------------------------------------------------------------
 genres_all = catalog.genres
@@ -33,43 +39,45 @@ with st.container(border=True):
         disabled=not genres_all,
     )
     pop_range = year_range = None
-    if "popularity" in df and df["popularity"].notna().any():
+    if ask(key, backend, "value_range", "popularity") is not None:
         pop_range = cols[1].slider(
             "Popularity", 0, 100, (0, 100), key="exp_pop", bind="query-params"
         )
         pop_range = None if pop_range == (0, 100) else pop_range
-    if "release_year" in df and df["release_year"].notna().any():
-        y_lo, y_hi = int(df["release_year"].min()), int(df["release_year"].max())
+    if (years := ask(key, backend, "value_range", "release_year")) is not None:
+        y_lo, y_hi = int(years[0]), int(years[1])
         year_range = cols[2].slider(
             "Release year", y_lo, y_hi, (y_lo, y_hi), key="exp_years", bind="query-params"
         )
         year_range = None if year_range == (y_lo, y_hi) else year_range
 
-view = filtered_view(key, df, tuple(chosen), pop_range, year_range)
-view_key = f"{key}|{sorted(chosen)}|{pop_range}|{year_range}"  # names the filtered rows
-if view.empty:
+flt = Filters(tuple(sorted(chosen)), pop_range, year_range)
+stats = ask(key, backend, "kpis", flt)
+if stats["tracks"] == 0:
     st.warning(
         "No track matches these filters. Widen the popularity or year range, or clear genres."
     )
     st.stop()
 
-stats = explore.kpis(view)
 k = st.columns(4)
 k[0].metric("Tracks", f"{stats['tracks']:,}", border=True)
-k[1].metric("Artists", f"{stats['artists']:,}", border=True)
+k[1].metric(
+    "Artists", f"{'≈' if stats.get('artists_estimated') else ''}{stats['artists']:,}", border=True
+)
 k[2].metric("Genres", f"{stats['genres']:,}", border=True)
 k[3].metric(
     "Mean valence",
     f"{stats['mean_valence']:.3f}",
-    delta=f"{stats['mean_valence'] - df['valence'].mean():+.3f} vs all"
-    if len(view) < len(df)
+    delta=f"{stats['mean_valence'] - ask(key, backend, 'kpis', Filters())['mean_valence']:+.3f} vs all"
+    if stats["tracks"] < catalog.n_tracks
     else None,
     border=True,
 )
 
-numeric = explore.numeric_columns(view)
-has_genre = "genre" in view and view["genre"].notna().any()
-shown_genres = sorted(view["genre"].dropna().unique()) if has_genre else []
+numeric = ask(key, backend, "numeric_columns")
+backend_columns = set(catalog.df.columns)
+shown_genres = ask(key, backend, "genres", flt)
+has_genre = bool(shown_genres)
 colors = genre_colors(genres_all)
 tab_names = ["Distributions", "Correlations", "Genre means", "Scatter", "Over time", "Table"]
 tabs = st.tabs(tab_names, key="exp_tab", bind="query-params")
@@ -91,14 +99,14 @@ def _dist_tab() -> None:
         c[2].caption(
             f"{len(shown_genres)} genres: pick up to 15 in the genre filter for a readable chart."
         )
-    sub = view[view["genre"].isin(shown_genres[:15])] if group else view
+    sub = tuple(shown_genres[:15]) if group else None
     if kind == "Histogram":
-        counts = explore.histogram_counts(sub, feature, group)
+        counts = ask(key, backend, "histogram", flt, feature, sub)
         st.plotly_chart(charts.plot_histogram(counts, feature, colors), key="exp_hist")
     elif group:
-        sample = explore.sample_rows(sub, BOX_CAP)
-        if len(sample) < len(sub):
-            st.caption(f"Drawn from a random sample of {BOX_CAP:,} of {len(sub):,} tracks.")
+        sample = ask(key, backend, "sample", flt, BOX_CAP, ("genre", feature), sub)
+        if len(sample) == BOX_CAP:
+            st.caption(f"Drawn from a random sample of {BOX_CAP:,} tracks.")
         order = sorted(
             sample["genre"].unique(),
             key=lambda g: sample.loc[sample["genre"] == g, feature].median(),
@@ -114,13 +122,14 @@ def _corr_tab() -> None:
         "Correlation", ["Pearson", "Spearman"], default="Pearson", key="exp_corr"
     )
     method = (method or "Pearson").lower()
-    corr = explore.correlation_matrix(view, numeric, method)
+    corr = ask(key, backend, "correlation", flt, tuple(numeric), method)
     st.plotly_chart(charts.plot_correlation(corr, method), key="exp_corr_fig")
     top = corr["valence"].drop("valence").sort_values(key=abs, ascending=False).head(3)
     st.caption(
         "Strongest with valence: "
         + ", ".join(f"{name} ({val:+.2f})" for name, val in top.items())
         + ". Correlation is not cause: see *Why valence?* for models."
+        + (f" Spearman: a random sample of {SPEARMAN_SAMPLE:,} tracks." if catalog.is_large else "")
     )
 
 
@@ -128,7 +137,7 @@ def _means_tab() -> None:
     if not has_genre or len(shown_genres) < 2:
         st.info("Genre means need at least two genres in the current selection.")
         return
-    raw, z, order = genre_means_tables(view_key, view, tuple(shown_genres), tuple(numeric))
+    raw, z, order = genre_means_tables(key, backend, flt, tuple(numeric))
     st.plotly_chart(charts.plot_genre_means(z.loc[order], raw), key="exp_means_fig")
     st.caption(
         "Each feature is z-scored across genres; genres are ordered so similar ones sit together."
@@ -159,11 +168,14 @@ def _scatter_tab() -> None:
         f
         for d, name in ((1, "linear"), (2, "quadratic"))
         if name in (fit_kinds or [])
-        for f in [explore.polynomial_fit(view[x], view[y], d)]
+        for f in [ask(key, backend, "fit", flt, x, y, d)]
         if f
     ]
-    sample = explore.sample_rows(view, int(cap))
-    hover = [c for c in ("track_name", "artists", "genre") if c in sample]
+    hover = [c for c in ("track_name", "artists", "genre") if c in backend_columns]
+    wanted = tuple(
+        dict.fromkeys([x, y, *hover, *(c for c in (color, size) if c in backend_columns)])
+    )
+    sample = ask(key, backend, "sample", flt, int(cap), wanted)
     fig = charts.plot_scatter(
         sample,
         x,
@@ -175,21 +187,21 @@ def _scatter_tab() -> None:
         hover,
     )
     st.plotly_chart(fig, key="exp_scatter_fig")
-    shown = f"{len(sample):,} of {len(view):,} tracks shown" + (
-        " (random sample)" if len(sample) < len(view) else ""
+    shown = f"{len(sample):,} of {stats['tracks']:,} tracks shown" + (
+        " (random sample)" if len(sample) < stats["tracks"] else ""
     )
     st.caption(f"{shown}. Fit lines use every filtered track.")
 
 
 def _time_tab() -> None:
-    if "release_year" not in view or view["release_year"].isna().all():
+    if "release_year" not in numeric:
         st.info("This dataset has no release dates.")
         return
     period = (
         st.segmented_control("By", ["year", "decade"], default="decade", key="exp_period")
         or "decade"
     )
-    trend = explore.valence_by_period(view, period)
+    trend = ask(key, backend, "valence_by_period", flt, period)
     if trend.empty:
         st.info("Too few dated tracks in the selection (at least 5 per period are needed).")
         return
@@ -200,17 +212,7 @@ def _time_tab() -> None:
 
 
 def _table_tab() -> None:
-    st.dataframe(
-        view, width="stretch", hide_index=True, height=420, lazy=len(view) > TABLE_EAGER_ROWS
-    )
-    st.download_button(
-        f"Download {len(view):,} tracks as CSV",
-        data=lambda: view.to_csv(index=False).encode("utf-8"),
-        file_name=f"valence-lab-{catalog.source_id.replace(':', '-')}-filtered.csv",
-        mime="text/csv",
-        key="exp_download",
-        icon=":material/download:",
-    )
+    render_table(catalog, backend, flt, stats["tracks"])
 
 
 for tab, render in zip(

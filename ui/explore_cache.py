@@ -1,31 +1,80 @@
-"""Cached derived tables for the Explore page, keyed by the dataset key and filter values."""
+"""Explore's data access: one backend per catalog, and a cache of its answers.
+
+The backend is pandas in memory or DuckDB out-of-core; answers are cached by the dataset key,
+the question and the filters.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from core.catalog import explore
+from core.catalog.backend import DuckDBBackend, ExploreBackend, Filters, PandasBackend
+from core.catalog.data import Catalog
+from core.safety import csv_bytes
+
+TABLE_EAGER_ROWS = 5_000
+TABLE_PAGE_ROWS = 1_000
+DOWNLOAD_CAP = 200_000  # rows an out-of-core catalog's CSV download holds
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def filtered_view(
-    key: str,
-    _df: pd.DataFrame,
-    genres: tuple[str, ...],
-    popularity: tuple[int, int] | None,
-    years: tuple[int, int] | None,
-) -> pd.DataFrame:
-    """Rows of the dataset ``key`` matching the filters (the frame itself is not hashed)."""
-    mask = explore.filter_mask(_df, list(genres) or None, popularity, years)
-    return _df[mask]
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _duckdb_backend(parquet: str) -> DuckDBBackend:
+    """One DuckDB connection per public Parquet catalog, shared by the server's sessions."""
+    return DuckDBBackend(Path(parquet))
+
+
+def explore_backend(catalog: Catalog) -> ExploreBackend:
+    """DuckDB over the Parquet for an out-of-core catalog, the in-memory frame otherwise."""
+    if catalog.is_large:
+        return _duckdb_backend(str(catalog.parquet))
+    return PandasBackend(catalog.df)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def ask(key: str, _backend: ExploreBackend, question: str, *args: Any) -> Any:
+    """``_backend.<question>(*args)`` for the dataset ``key``, cached (the backend is not hashed)."""
+    return getattr(_backend, question)(*args)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def genre_means_tables(
-    view_key: str, _view: pd.DataFrame, genres: tuple[str, ...], features: tuple[str, ...]
+    key: str, _backend: ExploreBackend, f: Filters, features: tuple[str, ...]
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Raw genre means of the filtered rows ``view_key`` names, their z-scores across genres, and the similarity order of genres."""
-    raw = explore.genre_means(_view, list(features))
+    """Raw genre means of the filtered rows, their z-scores across genres, and the similarity order of genres."""
+    raw = _backend.genre_means(f, features)
     z = explore.zscore_columns(raw[list(features)])
     return raw, z, explore.order_by_similarity(z)
+
+
+def render_table(catalog: Catalog, backend: ExploreBackend, f: Filters, n: int) -> None:
+    """The filtered rows and a CSV download (paged and capped for out-of-core catalogs)."""
+    stem = f"valence-lab-{catalog.source_id.replace(':', '-')}-filtered"
+    if isinstance(backend, PandasBackend):
+        view = backend.view(f)
+        st.dataframe(
+            view, width="stretch", hide_index=True, height=420, lazy=len(view) > TABLE_EAGER_ROWS
+        )
+        rows, label = view, f"Download {n:,} tracks as CSV"
+    else:
+        pages = max(1, -(-n // TABLE_PAGE_ROWS))
+        page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="exp_table_page")
+        offset = (int(page) - 1) * TABLE_PAGE_ROWS
+        st.dataframe(
+            backend.rows(f, offset, TABLE_PAGE_ROWS), width="stretch", hide_index=True, height=420
+        )
+        st.caption(f"Rows {offset + 1:,}–{min(offset + TABLE_PAGE_ROWS, n):,} of {n:,}.")
+        rows = None
+        label = f"Download {min(n, DOWNLOAD_CAP):,} of {n:,} tracks as CSV"
+    st.download_button(
+        label,
+        data=lambda: csv_bytes(rows if rows is not None else backend.rows(f, 0, DOWNLOAD_CAP)),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key="exp_download",
+        icon=":material/download:",
+    )

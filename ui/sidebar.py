@@ -97,9 +97,14 @@ def render_sidebar() -> None:
     catalog = current_catalog()
     if catalog is not None:
         side.caption(
-            f"{len(catalog.df):,} tracks · {catalog.n_artists:,} artists · "
+            f"{catalog.n_tracks:,} tracks · {catalog.n_artists:,} artists · "
             f"{len(catalog.genres)} genres"
         )
+        if catalog.is_large:
+            side.caption(
+                f"Out-of-core catalog: Explore queries every track with DuckDB; models, SHAP, "
+                f"maps and lookups use a random sample of {len(catalog.df):,} tracks."
+            )
         with side.popover("Cleaning report", width="stretch"):
             st.dataframe(catalog.report.as_frame(), hide_index=True, width="stretch")
             if catalog.report.rescaled:
