@@ -29,6 +29,7 @@ SHARED = ROOT.parent / "shared" / "data"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help="module names, e.g. scale (same as --only)")
     parser.add_argument("--only", nargs="*", help="module names without the bench_ prefix")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -38,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["VALENCE_LAB_DATA_DIR"] = str(SHARED)
 
     names = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
-    if args.only:
-        names = [n for n in names if n in set(args.only)]
+    if args.only or args.names:
+        names = [n for n in names if n in set(args.only or []) | set(args.names)]
     report: dict = {
         "machine": {
             "python": platform.python_version(),

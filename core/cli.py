@@ -8,6 +8,7 @@ and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -19,11 +20,15 @@ import numpy as np
 import pandas as pd
 
 from core.catalog import data
-from core.modelling import export, features, models, splits, tasks
+from core.modelling import distributed, export, features, models, splits, tasks
 from core.modelling.experiment import RunConfig, cross_validate, run_experiment
 from core.modelling.params import ParamError
 
 log = logging.getLogger(__name__)
+ENGINE_HELP = (
+    "local (default) or dask: XGBoost through xgboost.dask, CV folds and predictions as Dask "
+    f"tasks on the scheduler in {distributed.SCHEDULER_ENV}, or on a 2-worker local cluster"
+)
 EVALUATE_TASKS = ("valence", "genre", "valence-class", "genre-group", "subgenre")
 
 
@@ -55,11 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--seed", type=int, default=models.DEFAULT_SEED)
     ev.add_argument("--save-model", type=Path, help="write the holdout model as a skops file")
+    ev.add_argument("--engine", choices=distributed.ENGINES, help=ENGINE_HELP)
 
     pr = sub.add_parser("predict", help="apply a saved model to a CSV; write predictions")
     pr.add_argument("--data", type=Path, required=True)
     pr.add_argument("--model-file", type=Path, required=True)
     pr.add_argument("--out", type=Path, help="output CSV (default: <data>.predictions.csv)")
+    pr.add_argument("--engine", choices=distributed.ENGINES, help=ENGINE_HELP)
 
     rc = sub.add_parser("recipe", help="the additive valence recipe as JSON")
     add_source(rc)
@@ -141,7 +148,11 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
     df = load_frame(None, args.data)
     keep = [c for c in ("track_id", "track_name", "artists", "genre", "valence") if c in df]
     out = df[keep].copy()
-    out[f"predicted_{model.task}"] = model.predict(df)
+    client = distributed.active_client()
+    if client is not None:
+        out[f"predicted_{model.task}"] = distributed.predict_partitions(client, model, df)
+    else:
+        out[f"predicted_{model.task}"] = model.predict(df)
     if model.is_classifier:
         out["confidence"] = model.predict_proba(df).max(axis=1).to_numpy()
     path = args.out or Path(f"{args.data.stem}.predictions.csv")
@@ -175,9 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     args = build_parser().parse_args(argv)
     handlers = {"evaluate": evaluate, "predict": predict, "recipe": recipe}
+    engine = getattr(args, "engine", None)
     try:
-        result = handlers[args.command](args)
-    except (data.SchemaError, ParamError, UsageError, export.UnsafeModelError) as exc:
+        with distributed.use_engine(engine) if engine else contextlib.nullcontext():
+            result = handlers[args.command](args)
+            if engine:
+                result["engine"] = engine
+    except (data.SchemaError, ParamError, UsageError, export.UnsafeModelError,
+            distributed.EngineError) as exc:  # fmt: skip
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:  # e.g. too few rows/artists for a split

@@ -67,7 +67,13 @@ def _public_layout(
         seed=seed,
         source_id=source_id,
         checksum=checksum,
+        fit_size=_fit_size(_catalog, sample_size),
     )
+
+
+def _fit_size(catalog: Catalog, sample: int | None) -> int | None:
+    """UMAP of many rows is fitted on a stated sample and the rest transformed (see projection)."""
+    return projection.umap_fit_size(min(sample or len(catalog.df), len(catalog.df)))
 
 
 def layout_is_cached(
@@ -82,8 +88,9 @@ def layout_is_cached(
         params = (features, n_neighbors, min_dist, sample, SEED)
         return ("umap", catalog.checksum, params) in st.session_state.get(_SESSION_MEMO, {})
     key = projection.umap_cache_key(
-        catalog.source_id, catalog.checksum, features, n_neighbors, min_dist, sample, SEED
-    )
+        catalog.source_id, catalog.checksum, features, n_neighbors, min_dist, sample, SEED,
+        _fit_size(catalog, sample),
+    )  # fmt: skip
     return projection.umap_cache_path(key).is_file()
 
 
@@ -109,6 +116,7 @@ def umap_layout(
                 sample_size=sample,
                 seed=SEED,
                 on_progress=on_progress,
+                fit_size=_fit_size(catalog, sample),
             ),
         )
     if not layout_is_cached(catalog, features, n_neighbors, min_dist, sample):
@@ -122,6 +130,7 @@ def umap_layout(
             source_id=catalog.source_id,
             checksum=catalog.checksum,
             on_progress=on_progress,
+            fit_size=_fit_size(catalog, sample),
         )
     return _public_layout(
         catalog.source_id,

@@ -50,6 +50,10 @@ UMAP_CACHE_VERSION = 1
 #: Up to this many rows UMAP's neighbour graph is exact (k-d tree), above it NN-descent.
 EXACT_KNN_MAX_ROWS = 30_000
 NNDESCENT_SECONDS = 45.0
+#: Above this many rows a layout is fitted on a sample of this size and the rest transformed.
+UMAP_FIT_MAX = 30_000
+#: Rows per ``UMAP.transform`` call when a layout is fitted on a sample.
+TRANSFORM_CHUNK_ROWS = 50_000
 _jit_warm = False  # process-wide fact: numba has compiled UMAP's kernels in this process
 
 
@@ -196,6 +200,7 @@ def umap_cache_key(
     min_dist: float,
     sample_size: int | None,
     seed: int,
+    fit_size: int | None = None,
 ) -> str:
     """A file-name-safe hash of everything a UMAP layout depends on."""
     spec = {
@@ -208,6 +213,8 @@ def umap_cache_key(
         "sample": None if sample_size is None else int(sample_size),
         "seed": int(seed),
     }
+    if fit_size is not None:  # only then: keys of layouts fitted on every row stay as they were
+        spec["fit"] = int(fit_size)
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -271,6 +278,49 @@ def compute_umap(
     return coords
 
 
+def compute_umap_at_scale(
+    X: np.ndarray,
+    fit_size: int,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    seed: int = 0,
+    on_progress: Progress | None = None,
+    chunk_rows: int = TRANSFORM_CHUNK_ROWS,
+) -> np.ndarray:
+    """UMAP fitted on a seeded sample of ``fit_size`` rows, the rest placed by ``transform``.
+
+    Rows outside the sample are transformed in chunks of ``chunk_rows`` (progress after each).
+    """
+    global _jit_warm
+    import umap
+
+    if fit_size >= len(X):
+        return compute_umap(X, n_neighbors, min_dist, seed, on_progress)
+    validate_umap_params(fit_size, n_neighbors, min_dist)
+    report = on_progress or (lambda message, fraction: None)
+    fit_rows = np.sort(np.random.default_rng(seed).choice(len(X), fit_size, replace=False))
+    report(f"Fitting UMAP on a random sample of {fit_size:,} of {len(X):,} tracks…", 0.05)
+    reducer = umap.UMAP(
+        n_neighbors=n_neighbors, min_dist=min_dist, n_components=2, random_state=seed, n_jobs=1
+    ).fit(X[fit_rows])
+    coords = np.empty((len(X), 2), dtype="float32")
+    coords[fit_rows] = reducer.embedding_
+    rest = np.setdiff1d(np.arange(len(X)), fit_rows)
+    for start in range(0, len(rest), chunk_rows):
+        part = rest[start : start + chunk_rows]
+        coords[part] = reducer.transform(X[part])
+        done = min(start + chunk_rows, len(rest))
+        report(f"Placed {done + fit_size:,} of {len(X):,} tracks…", 0.4 + 0.6 * done / len(rest))
+    _jit_warm = True
+    report("Layout ready.", 1.0)
+    return coords
+
+
+def umap_fit_size(n_rows: int) -> int | None:
+    """Rows UMAP is fitted on when laying out ``n_rows`` (None: fit on all of them)."""
+    return UMAP_FIT_MAX if n_rows > UMAP_FIT_MAX else None
+
+
 def umap_layout(
     df: pd.DataFrame,
     features: Sequence[str],
@@ -282,8 +332,12 @@ def umap_layout(
     source_id: str | None = None,
     checksum: str | None = None,
     on_progress: Progress | None = None,
+    fit_size: int | None = None,
 ) -> UmapLayout:
     """UMAP layout of a sample of ``df``, read from the disk cache when it was made before.
+
+    With ``fit_size`` smaller than the rows laid out, UMAP is fitted on that many rows and the
+    rest are placed by ``transform`` in chunks (:func:`compute_umap_at_scale`).
 
     The layout is cached under ``cache_dir()/umap`` only when ``source_id`` and ``checksum``
     are given (public catalogs); uploads pass neither and are computed in memory.
@@ -291,7 +345,7 @@ def umap_layout(
     key = None
     if source_id is not None and checksum is not None:
         key = umap_cache_key(
-            source_id, checksum, features, n_neighbors, min_dist, sample_size, seed
+            source_id, checksum, features, n_neighbors, min_dist, sample_size, seed, fit_size
         )
         cached = load_cached_layout(key)
         if cached is not None:
@@ -300,7 +354,10 @@ def umap_layout(
     start = time.perf_counter()
     report("Scaling the features…", 0.02)
     scaled = standardise(sample_rows(df, sample_size, seed), features)
-    coords = compute_umap(scaled.X, n_neighbors, min_dist, seed, report)
+    if fit_size is not None and fit_size < len(scaled.X):
+        coords = compute_umap_at_scale(scaled.X, fit_size, n_neighbors, min_dist, seed, report)
+    else:
+        coords = compute_umap(scaled.X, n_neighbors, min_dist, seed, report)
     rows = df.index.get_indexer(scaled.index).astype("int64")
     if key is not None:
         path = umap_cache_path(key)

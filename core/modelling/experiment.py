@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.modelling import metrics, models, splits, tasks
+from core.modelling import distributed, metrics, models, splits, tasks
 from core.modelling.training import FitResult, Progress, ProgressFn, StopFn, fit_model
 
 PERMUTATION_ROWS = 2_000
@@ -186,6 +186,16 @@ def _importances(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray,
     return perm
 
 
+def _cv_fold(
+    rows: pd.DataFrame, y: np.ndarray, config: RunConfig, fold: tuple[np.ndarray, np.ndarray]
+) -> tuple[dict[str, float], float]:
+    """One CV fold (a Dask task): fit on the train part, score the test part."""
+    train, test = fold
+    fit = fit_model(rows.iloc[train], y[train], config.model_id, config.task, config.params,
+                    config.feature_set, config.seed)  # fmt: skip
+    return score_model(fit.model, rows.iloc[test], y[test]), fit.fit_seconds
+
+
 def cross_validate(
     df: pd.DataFrame,
     config: RunConfig,
@@ -206,7 +216,22 @@ def cross_validate(
     folds = splits.make_folds(rows, config.split, k, config.seed)
     scores, fit_times = [], []
     metric = metrics.primary_metric(target.regression)
-    for i, (train, test) in enumerate(folds, start=1):
+    client = distributed.active_client()
+    if client is not None:  # each fold is a Dask task; progress as they finish, stop cancels
+
+        def done(_: int, out: tuple[dict[str, float], float]) -> None:
+            scores.append(out[0])
+            fit_times.append(out[1])
+            if on_progress is not None:
+                on_progress(Progress("cv", len(scores), len(folds), "fold", metric, None,
+                                     out[0][metric]))  # fmt: skip
+
+        distributed.map_tasks(client, _cv_fold, (rows, target.y, config), folds, done,
+                              should_stop)  # fmt: skip
+        folds_iter: list = []
+    else:
+        folds_iter = folds
+    for i, (train, test) in enumerate(folds_iter, start=1):
         if should_stop is not None and should_stop():
             break
         fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,

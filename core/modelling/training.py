@@ -214,8 +214,17 @@ def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress:
                   should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
     from xgboost.callback import TrainingCallback
 
+    from core.modelling import distributed
+
     total = int(params["n_estimators"])
     live = _Live(phase, "round", total, ctx.metric, on_progress, should_stop)
+    client = distributed.active_client() if model_id == "xgboost" else None
+    if client is not None:  # VALENCE_LAB_DASK_SCHEDULER / --engine dask: xgboost.dask
+        est, stopped, best = distributed.fit_xgboost(
+            client, ctx.X, ctx.y, ctx.fit, ctx.val, ctx.regression, len(ctx.classes or []),
+            params, ctx.seed, live.report,
+        )  # fmt: skip
+        return est, live, stopped, total, best
     key = "mae" if ctx.regression else "merror"
 
     class _Report(TrainingCallback):

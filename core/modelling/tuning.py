@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.modelling import metrics, models, splits, tasks
+from core.modelling import distributed, metrics, models, splits, tasks
 from core.modelling.training import Progress, ProgressFn, StopFn, fit_model
 
 TUNING_SKIP = frozenset({"early_stopping_rounds", "patience"})
@@ -73,10 +73,33 @@ def auto_tune(
     rng = np.random.default_rng(seed)
     order = rng.permutation(fit_pos)
     trials, done, t0 = [], 0, time.perf_counter()
+    client = distributed.active_client()
+    shared = (
+        [client.scatter(rows, broadcast=True), client.scatter(y, broadcast=True)] if client else []
+    )
     for rung, frac in enumerate(fractions):
         use = np.sort(order[: max(30, int(frac * len(order)))])
         scored = []
-        for cand in pool:
+        if client is not None:  # every candidate of the rung is a Dask task
+
+            def finished(i: int, score: float, pool: list = pool, use: np.ndarray = use,
+                         rung: int = rung, scored: list = scored) -> None:  # fmt: skip
+                nonlocal done
+                scored.append((score, pool[i]))
+                trials.append({"rung": rung, "rows": len(use), metric: score, **pool[i]})
+                done += 1
+                if on_progress is not None:
+                    on_progress(Progress("tune", done, total, "trial", metric, None, score))
+
+            settings = (model_id, task, feature_set, seed, metric)
+            distributed.map_tasks(
+                client, _trial, (*shared, use, val_pos, settings), pool, finished, should_stop,
+                deadline=time.monotonic() + max(0.0, max_seconds - (time.perf_counter() - t0)),
+            )  # fmt: skip
+            pool_iter: list = []
+        else:
+            pool_iter = pool
+        for cand in pool_iter:
             out_of_time = time.perf_counter() - t0 > max_seconds
             if (should_stop is not None and should_stop()) or out_of_time:
                 break
@@ -105,6 +128,21 @@ def auto_tune(
     )  # validation casts back to each param's kind (the trials table may hold 34.0 for 34)
     return {"best_params": params, "best_score": float(best[metric]), "metric": metric,
             "trials": table, "seconds": round(time.perf_counter() - t0, 2)}  # fmt: skip
+
+
+def _trial(
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    use: np.ndarray,
+    val_pos: np.ndarray,
+    settings: tuple[str, str, str, int, str],
+    cand: dict[str, Any],
+) -> float:
+    """One auto-tune trial (a Dask task): fit on ``use``, score on ``val_pos``."""
+    model_id, task, feature_set, seed, metric = settings
+    fit = fit_model(rows.iloc[use], y[use], model_id, task, cand, feature_set, seed,
+                    validation_size=0.0 if model_id != "xgboost" else 0.15)  # fmt: skip
+    return _score(metric, y[val_pos], fit.model.predict(rows.iloc[val_pos]))
 
 
 def _score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:

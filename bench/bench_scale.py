@@ -1,0 +1,198 @@
+"""Catalogs of millions of tracks: out-of-core loading, Explore on DuckDB, training on Dask.
+
+``python -m bench --only scale`` (or ``python -m bench scale``) on synthetic resamples of the
+TidyTuesday catalog at 1M and 10M rows (``--quick``: 200k only). Per size, in fresh processes:
+cold load (CSV -> cleaned Parquet) and warm load with peak RSS; Explore's first render and a
+filter change through AppTest on the warm Parquet catalog, with that process's peak RSS. At 1M:
+XGBoost fit locally vs on a ``LocalCluster`` of 1 and 2 worker processes. On TidyTuesday:
+8-trial auto-tune locally vs on the cluster, and the local vs Dask MAE. The generated files go
+to ``VALENCE_LAB_SCALE_DIR`` (default: a temporary folder) and are deleted afterwards unless
+that variable is set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench.common import run_child
+
+TIDY = "tidytuesday-spotify-songs"
+CHUNK = 1_000_000
+
+LOAD_CODE = """
+import time
+from core.catalog import data
+t0 = time.perf_counter()
+cat = data.load_catalog({source!r}, allow_download=False)
+cold = time.perf_counter() - t0
+out = {{'cold_load_s': round(cold, 2), 'tracks': cat.n_tracks, 'out_of_core': cat.is_large,
+        'rows_read': cat.report.rows_read}}
+"""
+
+WARM_CODE = """
+import time
+from core.catalog import data
+t0 = time.perf_counter()
+cat = data.load_catalog({source!r}, allow_download=False)
+out = {{'warm_load_s': round(time.perf_counter() - t0, 2), 'in_memory_rows': len(cat.df)}}
+"""
+
+EXPLORE_CODE = """
+import time
+from streamlit.testing.v1 import AppTest
+from ui.catalog import load_public_catalog
+t0 = time.perf_counter()
+load_public_catalog({source!r})  # the server's shared catalog cache, warm (a visitor's view)
+warm = time.perf_counter() - t0
+at = AppTest.from_file('app.py', default_timeout=300)
+at.session_state['dataset'] = {source!r}
+t0 = time.perf_counter(); at.run(); at.switch_page('app_pages/explore.py'); at.run()
+first = time.perf_counter() - t0
+assert not at.exception, at.exception
+tracks = next(m.value for m in at.metric if m.label == 'Tracks')
+t0 = time.perf_counter(); at.multiselect(key='exp_genres').set_value(['rock', 'latin']).run()
+genre = time.perf_counter() - t0
+assert not at.exception, at.exception
+t0 = time.perf_counter(); at.slider(key='exp_pop').set_value((30, 90)).run()
+pop = time.perf_counter() - t0
+t0 = time.perf_counter(); at.session_state['exp_tab'] = 'Correlations'; at.run()
+tab = time.perf_counter() - t0
+assert not at.exception, at.exception
+out = {{'catalog_into_server_s': round(warm, 2), 'explore_first_render_s': round(first, 3),
+        'explore_filter_change_s': round(max(genre, pop), 3),
+        'genre_filter_s': round(genre, 3), 'popularity_filter_s': round(pop, 3),
+        'tab_switch_correlations_s': round(tab, 3), 'tracks_shown': tracks,
+        'filtered_tracks': next(m.value for m in at.metric if m.label == 'Tracks')}}
+"""
+
+DASK_FIT_CODE = """
+import time
+from core.catalog import data
+from core.modelling import distributed
+from core.modelling.experiment import RunConfig, run_experiment
+df = data.load_catalog({source!r}, allow_download=False).df
+cfg = RunConfig(params={{'early_stopping_rounds': 0}})
+out = {{'rows': len(df)}}
+t0 = time.perf_counter(); res = run_experiment(df, cfg)
+out['xgboost_fit_local_s'] = round(res.fit.fit_seconds, 2); out['mae_local'] = res.metrics['mae']
+for workers in (1, 2):
+    with distributed.use_engine('dask', workers=workers):
+        distributed.active_client().wait_for_workers(workers)
+        res = run_experiment(df, cfg)
+    out[f'xgboost_fit_dask_{{workers}}w_s'] = round(res.fit.fit_seconds, 2)
+    out[f'mae_dask_{{workers}}w'] = res.metrics['mae']
+"""
+
+TUNE_CODE = """
+import time
+from core.catalog import data
+from core.modelling import distributed
+from core.modelling.experiment import RunConfig, run_experiment
+from core.modelling.tuning import auto_tune
+df = data.load_catalog({source!r}, allow_download=False).df
+out = {{}}
+t0 = time.perf_counter(); res = run_experiment(df, RunConfig())
+out['fit_local_s'] = round(time.perf_counter() - t0, 2); out['mae_local'] = res.metrics['mae']
+t0 = time.perf_counter(); tuned = auto_tune(df, 'valence', 'xgboost', n_candidates=8)
+out['autotune_8_local_s'] = round(time.perf_counter() - t0, 2)
+out['autotune_best_local'] = tuned['best_score']
+for workers in (1, 2):
+    with distributed.use_engine('dask', workers=workers):
+        distributed.active_client().wait_for_workers(workers)
+        t0 = time.perf_counter(); res = run_experiment(df, RunConfig())
+        out[f'fit_dask_{{workers}}w_s'] = round(time.perf_counter() - t0, 2)
+        out[f'mae_dask_{{workers}}w'] = res.metrics['mae']
+        t0 = time.perf_counter(); tuned = auto_tune(df, 'valence', 'xgboost', n_candidates=8)
+        out[f'autotune_8_dask_{{workers}}w_s'] = round(time.perf_counter() - t0, 2)
+        out[f'autotune_best_dask_{{workers}}w'] = tuned['best_score']
+out['mae_abs_diff_dask_2w'] = abs(out['mae_dask_2w'] - out['mae_local'])
+"""
+
+
+def write_synthetic(base: pd.DataFrame, n_rows: int, path: Path, seed: int = 0) -> Path:
+    """Write ``n_rows`` tracks resampled from ``base`` in chunks of 1M (fresh ids, jitter)."""
+    alphabet = np.array(list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+    base = base.reset_index(drop=True)
+    done = 0
+    with path.open("w", encoding="utf-8") as fh:
+        while done < n_rows:
+            n = min(CHUNK, n_rows - done)
+            rng = np.random.default_rng(seed + done)
+            df = base.iloc[rng.integers(0, len(base), n)].reset_index(drop=True)
+            codes = alphabet[rng.integers(0, len(alphabet), size=(n, 22))]
+            df["track_id"] = ["".join(row) for row in codes]
+            df["artists"] = (
+                df["artists"].astype(str) + " #" + ((np.arange(n) + done) % 500_000).astype(str)
+            )
+            for col in ("danceability", "energy", "speechiness", "acousticness", "liveness",
+                        "valence"):  # fmt: skip
+                df[col] = np.clip(df[col] + rng.normal(0, 0.01, n), 0, 1).round(4)
+            df["tempo"] = (df["tempo"] + rng.normal(0, 0.5, n)).round(3)
+            df.drop(columns=["primary_artist", "genres"], errors="ignore").to_csv(
+                fh, index=False, header=done == 0
+            )
+            done += n
+    return path
+
+
+def _size(n: int, base: pd.DataFrame, root: Path, with_fit: bool) -> dict:
+    src, cache = root / f"src_{n}", root / f"cache_{n}"
+    src.mkdir(exist_ok=True)
+    name = f"synthetic_{n}.csv"
+    path = src / name
+    out: dict = {}
+    if not path.is_file():
+        t0 = time.perf_counter()
+        write_synthetic(base, n, path)
+        out["generate_s"] = round(time.perf_counter() - t0, 1)
+    out["csv_mb"] = round(path.stat().st_size / 2**20, 1)
+    env = {"VALENCE_LAB_DATA_DIR": str(src), "VALENCE_LAB_CACHE_DIR": str(cache)}
+    source = f"local:{name}"
+    out["load"] = run_child(LOAD_CODE.format(source=source), env=env, timeout=3600)
+    out["warm"] = run_child(WARM_CODE.format(source=source), env=env)
+    parquet = next((cache / "catalog").glob("*.parquet"), None)
+    out["parquet_mb"] = round(parquet.stat().st_size / 2**20, 1) if parquet else None
+    out["explore"] = run_child(EXPLORE_CODE.format(source=source), env=env)
+    if with_fit:
+        out["dask_fit"] = run_child(DASK_FIT_CODE.format(source=source), env=env, timeout=3600)
+    return out
+
+
+def run(ctx: dict) -> dict:
+    from core.catalog import data
+
+    sizes = [200_000] if ctx["quick"] else [1_000_000, 10_000_000]
+    keep = os.environ.get("VALENCE_LAB_SCALE_DIR")
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="valence-scale-"))
+    root.mkdir(parents=True, exist_ok=True)
+    base = data.load_catalog(TIDY, allow_download=False).df
+    out: dict = {"sizes": sizes}
+    try:
+        out["tidytuesday_dask"] = run_child(TUNE_CODE.format(source=TIDY), timeout=3600)
+        for n in sizes:
+            tag = f"{n // 1_000_000}m" if n >= 1_000_000 else f"{n // 1000}k"
+            res = _size(n, base, root, with_fit=n == sizes[0])
+            out[f"synthetic_{tag}"] = res
+            out[f"rss_peak_mb_{tag}"] = res["explore"]["peak_rss_mb"]
+            out[f"explore_first_render_s_{tag}"] = res["explore"]["explore_first_render_s"]
+            out[f"explore_filter_change_s_{tag}"] = res["explore"]["explore_filter_change_s"]
+            out[f"cold_load_s_{tag}"] = res["load"]["cold_load_s"]
+            out[f"cold_load_rss_mb_{tag}"] = res["load"]["peak_rss_mb"]
+            out[f"warm_load_s_{tag}"] = res["warm"]["warm_load_s"]
+            out[f"warm_load_rss_mb_{tag}"] = res["warm"]["peak_rss_mb"]
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+    out["note"] = (
+        "fresh process per figure; rss = that process's peak resident memory; Explore timings "
+        "via AppTest (server script time, no browser) with the catalog already in the server's "
+        "cache; out-of-core above VALENCE_LAB_DUCKDB_ROWS (default 2,000,000)"
+    )
+    return out

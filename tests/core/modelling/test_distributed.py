@@ -1,0 +1,116 @@
+"""Training on a real Dask LocalCluster (2 worker processes) gives the local path's numbers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from core.modelling import distributed
+from core.modelling.experiment import RunConfig, cross_validate, run_experiment
+from core.modelling.tuning import auto_tune
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.timeout(900)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as lc:
+        yield lc.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def frame(tidy_catalog):
+    return tidy_catalog.df
+
+
+@pytest.fixture(scope="module")
+def local_holdout(frame):
+    with distributed.use_engine("local"):
+        return run_experiment(frame, RunConfig())
+
+
+def test_local_is_the_default_and_never_starts_dask(monkeypatch):
+    monkeypatch.delenv(distributed.SCHEDULER_ENV, raising=False)
+    assert distributed.active_client() is None
+    monkeypatch.setenv(distributed.SCHEDULER_ENV, "tcp://127.0.0.1:1")
+    with distributed.use_engine("local"):
+        assert distributed.active_client() is None  # --engine local beats the variable
+
+
+def test_xgboost_dask_matches_local_mae(frame, cluster, local_holdout):
+    seen = []
+    with distributed.use_engine("dask", cluster):
+        res = run_experiment(frame, RunConfig(), on_progress=seen.append)
+    assert abs(res.metrics["mae"] - local_holdout.metrics["mae"]) <= 0.002
+    assert seen and seen[-1].step == res.fit.steps_done and seen[-1].validation is not None
+    assert res.fit.best_step is not None  # early stopping followed the validation curve
+    assert type(res.model.estimator).__name__ == "XGBRegressor"  # a plain local model
+
+
+def test_stop_ends_a_dask_fit_early(frame, cluster):
+    with distributed.use_engine("dask", cluster):
+        res = run_experiment(
+            frame,
+            RunConfig(params={"n_estimators": 1000, "early_stopping_rounds": 0}),
+            should_stop=lambda: True,
+        )
+    assert res.fit.stopped and res.fit.steps_done < 1000
+
+
+def test_genre_classifier_on_dask(frame, cluster):
+    with distributed.use_engine("dask", cluster):
+        res = run_experiment(frame, RunConfig(task="genre"))
+    assert res.metrics["accuracy"] > 0.45  # six genres: chance is ~0.17
+    assert len(res.model.classes_) == 6
+
+
+def test_cv_folds_as_dask_tasks_match_local(frame, cluster):
+    config = RunConfig(folds=3)
+    with distributed.use_engine("local"):
+        local = cross_validate(frame, config)
+    seen = []
+    with distributed.use_engine("dask", cluster):
+        remote = cross_validate(frame, config, on_progress=seen.append)
+    assert remote["folds_done"] == 3 and [p.step for p in seen] == [1, 2, 3]
+    assert remote["metrics"]["mae"] == pytest.approx(local["metrics"]["mae"], abs=1e-4)
+
+
+def test_autotune_trials_as_dask_tasks_match_local(frame, cluster):
+    kwargs = {"task": "valence", "model_id": "xgboost", "n_candidates": 4, "max_seconds": 3600}
+    with distributed.use_engine("local"):
+        local = auto_tune(frame, **kwargs)
+    with distributed.use_engine("dask", cluster):
+        remote = auto_tune(frame, **kwargs)
+    assert len(remote["trials"]) == len(local["trials"])
+    assert remote["best_score"] == pytest.approx(local["best_score"], abs=0.002)
+
+
+def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT_S", 1)
+    with (
+        distributed.use_engine("dask", "tcp://127.0.0.1:9"),
+        pytest.raises(distributed.EngineError, match="Could not reach the Dask scheduler"),
+    ):
+        distributed.active_client()
+
+
+def test_cli_engine_dask(cluster, local_holdout, tmp_path):
+    env = {**os.environ, distributed.SCHEDULER_ENV: cluster}
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "evaluate", "--source", "tidytuesday-spotify-songs",
+         "--engine", "dask"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout)
+    assert out["engine"] == "dask"
+    assert abs(out["metrics"]["mae"] - local_holdout.metrics["mae"]) <= 0.002
