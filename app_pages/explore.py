@@ -7,24 +7,17 @@ import streamlit as st
 from core.catalog.backend import SPEARMAN_SAMPLE, Filters
 from core.charts import explore as charts
 from core.charts import genre_colors
+from ui import explore_cache as xc
 from ui.catalog import require_catalog
-from ui.explore_cache import ask, explore_backend, genre_means_tables, render_table
 
 SCATTER_CAP = 20_000
 BOX_CAP = 30_000
 
 catalog = require_catalog()
-backend = explore_backend(catalog)
+backend = xc.explore_backend(catalog)
 key = f"{catalog.source_id}:{catalog.checksum[:12]}"
 st.title("Explore")
-st.caption(
-    f"{catalog.title} · {catalog.n_tracks:,} tracks after cleaning (see the sidebar's report)."
-    + (
-        " Out-of-core: aggregates are computed by DuckDB over every track."
-        if catalog.is_large
-        else ""
-    )
-)
+st.caption(xc.page_caption(catalog))
 
 # ---- filters ---------------------------------------------------------------------------
 genres_all = catalog.genres
@@ -39,12 +32,12 @@ with st.container(border=True):
         disabled=not genres_all,
     )
     pop_range = year_range = None
-    if ask(key, backend, "value_range", "popularity") is not None:
+    if xc.ask(key, backend, "value_range", "popularity") is not None:
         pop_range = cols[1].slider(
             "Popularity", 0, 100, (0, 100), key="exp_pop", bind="query-params"
         )
         pop_range = None if pop_range == (0, 100) else pop_range
-    if (years := ask(key, backend, "value_range", "release_year")) is not None:
+    if (years := xc.ask(key, backend, "value_range", "release_year")) is not None:
         y_lo, y_hi = int(years[0]), int(years[1])
         year_range = cols[2].slider(
             "Release year", y_lo, y_hi, (y_lo, y_hi), key="exp_years", bind="query-params"
@@ -52,7 +45,7 @@ with st.container(border=True):
         year_range = None if year_range == (y_lo, y_hi) else year_range
 
 flt = Filters(tuple(sorted(chosen)), pop_range, year_range)
-stats = ask(key, backend, "kpis", flt)
+stats = xc.ask(key, backend, "kpis", flt)
 if stats["tracks"] == 0:
     st.warning(
         "No track matches these filters. Widen the popularity or year range, or clear genres."
@@ -61,22 +54,21 @@ if stats["tracks"] == 0:
 
 k = st.columns(4)
 k[0].metric("Tracks", f"{stats['tracks']:,}", border=True)
-k[1].metric(
-    "Artists", f"{'≈' if stats.get('artists_estimated') else ''}{stats['artists']:,}", border=True
-)
+k[1].metric("Artists", xc.artists_label(stats), border=True)
 k[2].metric("Genres", f"{stats['genres']:,}", border=True)
 k[3].metric(
     "Mean valence",
     f"{stats['mean_valence']:.3f}",
-    delta=f"{stats['mean_valence'] - ask(key, backend, 'kpis', Filters())['mean_valence']:+.3f} vs all"
+    delta=f"{stats['mean_valence'] - xc.ask(key, backend, 'kpis', Filters())['mean_valence']:+.3f}"
+    " vs all"
     if stats["tracks"] < catalog.n_tracks
     else None,
     border=True,
 )
 
-numeric = ask(key, backend, "numeric_columns")
+numeric = xc.ask(key, backend, "numeric_columns")
 backend_columns = set(catalog.df.columns)
-shown_genres = ask(key, backend, "genres", flt)
+shown_genres = xc.ask(key, backend, "genres", flt)
 has_genre = bool(shown_genres)
 colors = genre_colors(genres_all)
 tab_names = ["Distributions", "Correlations", "Genre means", "Scatter", "Over time", "Table"]
@@ -101,10 +93,10 @@ def _dist_tab() -> None:
         )
     sub = tuple(shown_genres[:15]) if group else None
     if kind == "Histogram":
-        counts = ask(key, backend, "histogram", flt, feature, sub)
+        counts = xc.ask(key, backend, "histogram", flt, feature, sub)
         st.plotly_chart(charts.plot_histogram(counts, feature, colors), key="exp_hist")
     elif group:
-        sample = ask(key, backend, "sample", flt, BOX_CAP, ("genre", feature), sub)
+        sample = xc.ask(key, backend, "sample", flt, BOX_CAP, ("genre", feature), sub)
         if len(sample) == BOX_CAP:
             st.caption(f"Drawn from a random sample of {BOX_CAP:,} tracks.")
         order = sorted(
@@ -122,7 +114,7 @@ def _corr_tab() -> None:
         "Correlation", ["Pearson", "Spearman"], default="Pearson", key="exp_corr"
     )
     method = (method or "Pearson").lower()
-    corr = ask(key, backend, "correlation", flt, tuple(numeric), method)
+    corr = xc.ask(key, backend, "correlation", flt, tuple(numeric), method)
     st.plotly_chart(charts.plot_correlation(corr, method), key="exp_corr_fig")
     top = corr["valence"].drop("valence").sort_values(key=abs, ascending=False).head(3)
     st.caption(
@@ -137,7 +129,7 @@ def _means_tab() -> None:
     if not has_genre or len(shown_genres) < 2:
         st.info("Genre means need at least two genres in the current selection.")
         return
-    raw, z, order = genre_means_tables(key, backend, flt, tuple(numeric))
+    raw, z, order = xc.genre_means_tables(key, backend, flt, tuple(numeric))
     st.plotly_chart(charts.plot_genre_means(z.loc[order], raw), key="exp_means_fig")
     st.caption(
         "Each feature is z-scored across genres; genres are ordered so similar ones sit together."
@@ -168,14 +160,14 @@ def _scatter_tab() -> None:
         f
         for d, name in ((1, "linear"), (2, "quadratic"))
         if name in (fit_kinds or [])
-        for f in [ask(key, backend, "fit", flt, x, y, d)]
+        for f in [xc.ask(key, backend, "fit", flt, x, y, d)]
         if f
     ]
     hover = [c for c in ("track_name", "artists", "genre") if c in backend_columns]
     wanted = tuple(
         dict.fromkeys([x, y, *hover, *(c for c in (color, size) if c in backend_columns)])
     )
-    sample = ask(key, backend, "sample", flt, int(cap), wanted)
+    sample = xc.ask(key, backend, "sample", flt, int(cap), wanted)
     fig = charts.plot_scatter(
         sample,
         x,
@@ -201,7 +193,7 @@ def _time_tab() -> None:
         st.segmented_control("By", ["year", "decade"], default="decade", key="exp_period")
         or "decade"
     )
-    trend = ask(key, backend, "valence_by_period", flt, period)
+    trend = xc.ask(key, backend, "valence_by_period", flt, period)
     if trend.empty:
         st.info("Too few dated tracks in the selection (at least 5 per period are needed).")
         return
@@ -212,7 +204,7 @@ def _time_tab() -> None:
 
 
 def _table_tab() -> None:
-    render_table(catalog, backend, flt, stats["tracks"])
+    xc.render_table(catalog, backend, flt, stats["tracks"])
 
 
 for tab, render in zip(

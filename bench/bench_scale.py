@@ -12,8 +12,10 @@ that variable is set.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +27,7 @@ from bench.common import run_child
 
 TIDY = "tidytuesday-spotify-songs"
 CHUNK = 1_000_000
+JITTERED = ("danceability", "energy", "speechiness", "acousticness", "liveness", "valence")
 
 LOAD_CODE = """
 import time
@@ -117,32 +120,53 @@ out['mae_abs_diff_dask_2w'] = abs(out['mae_dask_2w'] - out['mae_local'])
 
 
 def write_synthetic(base: pd.DataFrame, n_rows: int, path: Path, seed: int = 0) -> Path:
-    """Write ``n_rows`` tracks resampled from ``base`` in chunks of 1M (fresh ids, jitter)."""
+    """Write ``n_rows`` tracks resampled from ``base`` with fresh ids and jittered features.
+
+    Up to 1M rows pandas writes them; above, DuckDB replicates a 1M-row file with new ids,
+    artists and jitter per copy (fast enough for 10M rows on 2 cores).
+    """
+    first = min(n_rows, CHUNK)
+    one = path if n_rows <= CHUNK else path.with_name(path.stem + ".base.csv")
+    rng = np.random.default_rng(seed)
+    df = base.iloc[rng.integers(0, len(base), first)].reset_index(drop=True)
     alphabet = np.array(list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
-    base = base.reset_index(drop=True)
-    done = 0
-    with path.open("w", encoding="utf-8") as fh:
-        while done < n_rows:
-            n = min(CHUNK, n_rows - done)
-            rng = np.random.default_rng(seed + done)
-            df = base.iloc[rng.integers(0, len(base), n)].reset_index(drop=True)
-            codes = alphabet[rng.integers(0, len(alphabet), size=(n, 22))]
-            df["track_id"] = ["".join(row) for row in codes]
-            df["artists"] = (
-                df["artists"].astype(str) + " #" + ((np.arange(n) + done) % 500_000).astype(str)
-            )
-            for col in ("danceability", "energy", "speechiness", "acousticness", "liveness",
-                        "valence"):  # fmt: skip
-                df[col] = np.clip(df[col] + rng.normal(0, 0.01, n), 0, 1).round(4)
-            df["tempo"] = (df["tempo"] + rng.normal(0, 0.5, n)).round(3)
-            df.drop(columns=["primary_artist", "genres"], errors="ignore").to_csv(
-                fh, index=False, header=done == 0
-            )
-            done += n
+    df["track_id"] = ["".join(r) for r in alphabet[rng.integers(0, 62, size=(first, 22))]]
+    df["artists"] = df["artists"].astype(str) + " #" + (np.arange(first) % 50_000).astype(str)
+    for col in JITTERED:
+        df[col] = np.clip(df[col] + rng.normal(0, 0.01, first), 0, 1).round(4)
+    df["tempo"] = (df["tempo"] + rng.normal(0, 0.5, first)).round(3)
+    df.drop(columns=["primary_artist", "genres"], errors="ignore").to_csv(one, index=False)
+    if n_rows <= CHUNK:
+        return path
+    import duckdb
+
+    con = duckdb.connect()
+    cols = [c for c in pd.read_csv(one, nrows=0).columns]
+    copies = -(-n_rows // CHUNK)
+    jitter = {c: f"least(1, greatest(0, round({c} + (CAST(hash(k, _i, '{c}') % 2001 AS INTEGER) - 1000) "
+                 f"/ 100000.0, 4)))" for c in JITTERED}  # fmt: skip
+    exprs = []
+    for c in cols:
+        if c == "track_id":
+            exprs.append("CASE WHEN k = 0 THEN track_id ELSE substr(translate(to_base64(unhex("
+                         "md5(track_id || k::VARCHAR))), '+/=', 'xyz'), 1, 22) END AS track_id")  # fmt: skip
+        elif c == "artists":
+            exprs.append("artists || CASE WHEN k = 0 THEN '' ELSE '~' || (k % 20) END AS artists")
+        elif c in jitter:
+            exprs.append(f"CASE WHEN k = 0 THEN {c} ELSE {jitter[c]} END AS {c}")
+        else:
+            exprs.append(f'"{c}"')
+    con.execute(
+        f"COPY (SELECT {', '.join(exprs)} FROM (SELECT *, row_number() OVER () AS _i "
+        f"FROM read_csv('{one}', all_varchar = false)) CROSS JOIN range({copies}) r(k) "
+        f"LIMIT {n_rows}) TO '{path}' (HEADER, DELIMITER ',')"
+    )
+    con.close()
+    one.unlink()
     return path
 
 
-def _size(n: int, base: pd.DataFrame, root: Path, with_fit: bool) -> dict:
+def _size(n: int, base: pd.DataFrame, root: Path) -> dict:
     src, cache = root / f"src_{n}", root / f"cache_{n}"
     src.mkdir(exist_ok=True)
     name = f"synthetic_{n}.csv"
@@ -155,14 +179,19 @@ def _size(n: int, base: pd.DataFrame, root: Path, with_fit: bool) -> dict:
     out["csv_mb"] = round(path.stat().st_size / 2**20, 1)
     env = {"VALENCE_LAB_DATA_DIR": str(src), "VALENCE_LAB_CACHE_DIR": str(cache)}
     source = f"local:{name}"
-    out["load"] = run_child(LOAD_CODE.format(source=source), env=env, timeout=3600)
-    out["warm"] = run_child(WARM_CODE.format(source=source), env=env)
+    for name, code in (("load", LOAD_CODE), ("warm", WARM_CODE), ("explore", EXPLORE_CODE)):
+        out[name] = run_child(code.format(source=source), env=env, timeout=3600)
+        print(json.dumps({f"{n}:{name}": out[name]}), file=sys.stderr, flush=True)
     parquet = next((cache / "catalog").glob("*.parquet"), None)
     out["parquet_mb"] = round(parquet.stat().st_size / 2**20, 1) if parquet else None
-    out["explore"] = run_child(EXPLORE_CODE.format(source=source), env=env)
-    if with_fit:
-        out["dask_fit"] = run_child(DASK_FIT_CODE.format(source=source), env=env, timeout=3600)
     return out
+
+
+def _dask_fit(n: int, root: Path) -> dict:
+    env = {"VALENCE_LAB_DATA_DIR": str(root / f"src_{n}"),
+           "VALENCE_LAB_CACHE_DIR": str(root / f"cache_{n}")}  # fmt: skip
+    code = DASK_FIT_CODE.format(source=f"local:synthetic_{n}.csv")
+    return run_child(code, env=env, timeout=3600)
 
 
 def run(ctx: dict) -> dict:
@@ -175,10 +204,9 @@ def run(ctx: dict) -> dict:
     base = data.load_catalog(TIDY, allow_download=False).df
     out: dict = {"sizes": sizes}
     try:
-        out["tidytuesday_dask"] = run_child(TUNE_CODE.format(source=TIDY), timeout=3600)
         for n in sizes:
             tag = f"{n // 1_000_000}m" if n >= 1_000_000 else f"{n // 1000}k"
-            res = _size(n, base, root, with_fit=n == sizes[0])
+            res = _size(n, base, root)
             out[f"synthetic_{tag}"] = res
             out[f"rss_peak_mb_{tag}"] = res["explore"]["peak_rss_mb"]
             out[f"explore_first_render_s_{tag}"] = res["explore"]["explore_first_render_s"]
@@ -187,6 +215,10 @@ def run(ctx: dict) -> dict:
             out[f"cold_load_rss_mb_{tag}"] = res["load"]["peak_rss_mb"]
             out[f"warm_load_s_{tag}"] = res["warm"]["warm_load_s"]
             out[f"warm_load_rss_mb_{tag}"] = res["warm"]["peak_rss_mb"]
+            print(json.dumps({tag: res}), file=sys.stderr, flush=True)  # partial results
+        out["tidytuesday_dask"] = run_child(TUNE_CODE.format(source=TIDY), timeout=3600)
+        print(json.dumps(out["tidytuesday_dask"]), file=sys.stderr, flush=True)
+        out[f"xgboost_fit_{sizes[0]:_}_rows"] = _dask_fit(sizes[0], root)
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -51,6 +51,21 @@ def genre_means_tables(
     return raw, z, explore.order_by_similarity(z)
 
 
+def page_caption(catalog: Catalog) -> str:
+    """The line under Explore's title: source, size and which engine answers."""
+    text = (
+        f"{catalog.title} · {catalog.n_tracks:,} tracks after cleaning (see the sidebar's report)."
+    )
+    if catalog.is_large:
+        text += " Out-of-core: aggregates are computed by DuckDB over every track."
+    return text
+
+
+def artists_label(stats: dict[str, Any]) -> str:
+    """The Artists KPI (≈ when the backend estimates distinct artists)."""
+    return f"{'≈' if stats.get('artists_estimated') else ''}{stats['artists']:,}"
+
+
 def render_table(catalog: Catalog, backend: ExploreBackend, f: Filters, n: int) -> None:
     """The filtered rows and a CSV download (paged and capped for out-of-core catalogs)."""
     stem = f"valence-lab-{catalog.source_id.replace(':', '-')}-filtered"

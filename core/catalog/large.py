@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.catalog import sqlite_source
 from core.catalog.schema import (
     AUDIO_COLUMNS,
     REQUIRED_COLUMNS,
@@ -108,9 +108,7 @@ def estimate_rows(path: Path) -> int:
     if suffix in PARQUET_SUFFIXES:
         return pq.ParquetFile(path).metadata.num_rows
     if suffix in SQLITE_SUFFIXES:
-        with _sqlite(path) as con:
-            table, _ = _sqlite_query(con)
-            return int(con.execute(f"SELECT count(*) FROM ({table})").fetchone()[0])
+        return sqlite_source.count_rows(path)
     size = path.stat().st_size
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
@@ -125,89 +123,6 @@ def is_large_source(path: Path) -> bool:
     if path.suffix.lower() in (*PARQUET_SUFFIXES, *SQLITE_SUFFIXES):
         return True
     return estimate_rows(path) > row_threshold()
-
-
-# ---- SQLite sources ---------------------------------------------------------------------------
-#: The 8M+ track Spotify SQLite dump (Kaggle "8+ M. Spotify Tracks, Genre, Audio Features"):
-#: tracks -> audio_features by audio_feature_id; artists, albums and artist genres through the
-#: r_* link tables. The first linked artist's first genre labels the track.
-DUMP_TABLES = {"tracks", "audio_features", "artists", "r_track_artist"}
-DUMP_QUERY = """
-SELECT t.id AS track_id, t.name AS track_name,
-  (SELECT group_concat(name, ';') FROM (SELECT a.name FROM r_track_artist ra
-     JOIN artists a ON a.id = ra.artist_id WHERE ra.track_id = t.id ORDER BY ra.rowid)) AS artists,
-  {album} AS album_name,
-  {release} AS release_date,
-  {genre} AS genre,
-  t.popularity AS popularity, t.explicit AS explicit,
-  f.danceability, f.energy, f.key, f.loudness, f.mode, f.speechiness, f.acousticness,
-  f.instrumentalness, f.liveness, f.valence, f.tempo, f.duration AS duration_ms, f.time_signature
-FROM tracks t JOIN audio_features f ON f.id = t.audio_feature_id
-"""
-
-# The dump stores release dates as epoch milliseconds; other files as text dates.
-_EPOCH_YEAR = (
-    "CASE WHEN typeof(al.release_date) IN ('integer', 'real') AND abs(al.release_date) > 100000 "
-    "THEN strftime('%Y', al.release_date / 1000, 'unixepoch') ELSE al.release_date END"
-)
-
-
-def _sqlite(path: Path) -> sqlite3.Connection:
-    uri = f"file:{path.resolve()}?mode=ro"
-    try:
-        return sqlite3.connect(uri, uri=True, timeout=10)
-    except sqlite3.Error as exc:
-        raise SchemaError(f"Could not open the SQLite file: {exc}", [], []) from exc
-
-
-def _sqlite_query(con: sqlite3.Connection) -> tuple[str, str]:
-    """The SELECT that yields one flat row per track, and the schema's name."""
-    try:
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError as exc:
-        raise SchemaError(f"This is not a readable SQLite database: {exc}", [], []) from exc
-    if tables >= DUMP_TABLES:
-        album = release = genre = "NULL"
-        if {"r_albums_tracks", "albums"} <= tables:
-            sub = (
-                "(SELECT {col} FROM r_albums_tracks rt JOIN albums al ON al.id = rt.album_id "
-                "WHERE rt.track_id = t.id ORDER BY rt.rowid LIMIT 1)"
-            )
-            album = sub.format(col="al.name")
-            release = sub.format(col=_EPOCH_YEAR)
-        if "r_artist_genre" in tables:
-            genre = (
-                "(SELECT g.genre_id FROM r_track_artist ra JOIN r_artist_genre g "
-                "ON g.artist_id = ra.artist_id WHERE ra.track_id = t.id "
-                "ORDER BY ra.rowid, g.rowid LIMIT 1)"
-            )
-        return DUMP_QUERY.format(album=album, release=release, genre=genre), "spotify-8m-sqlite"
-    from core.catalog.schema import map_columns
-
-    for name in sorted(tables):
-        cols = [r[1] for r in con.execute(f'PRAGMA table_info("{name}")')]
-        if all(c in map_columns(cols) for c in REQUIRED_COLUMNS):
-            return f'SELECT * FROM "{name}"', "sqlite-table"
-    raise SchemaError(
-        "No table in this SQLite file has Spotify audio features (tables: "
-        + ", ".join(sorted(tables))
-        + ").",
-        missing=list(REQUIRED_COLUMNS),
-        recognised=[],
-    )
-
-
-def _sqlite_batches(path: Path) -> Iterator[pd.DataFrame]:
-    with _sqlite(path) as con:
-        query, _ = _sqlite_query(con)
-        if "r_track_artist" in query:  # the dump ships without link-table indexes
-            for idx in ("r_track_artist(track_id)", "r_albums_tracks(track_id)",
-                        "r_artist_genre(artist_id)"):  # fmt: skip
-                log.debug("the dump is read-only; an index on %s would speed reading", idx)
-        cur = con.execute(query)
-        names = [d[0] for d in cur.description]
-        while rows := cur.fetchmany(BATCH_ROWS):
-            yield pd.DataFrame.from_records(rows, columns=names)
 
 
 # ---- staging ----------------------------------------------------------------------------------
@@ -259,7 +174,7 @@ def source_batches(path: Path) -> Iterator[pd.DataFrame]:
     if suffix in PARQUET_SUFFIXES:
         return _parquet_batches(path)
     if suffix in SQLITE_SUFFIXES:
-        return _sqlite_batches(path)
+        return sqlite_source.batches(path, BATCH_ROWS)
     return _csv_batches(path)
 
 
@@ -467,8 +382,7 @@ def build_cleaned_parquet(path: Path, out: Path, report: Any) -> list[str]:
         report.rows_read = rows
         report.schema = match.schema
         if path.suffix.lower() in SQLITE_SUFFIXES:
-            with _sqlite(path) as lite:
-                report.schema = _sqlite_query(lite)[1]
+            report.schema = sqlite_source.schema_name(path)
         report.rescaled = list(match.rescaled)
         report.notes = list(match.notes)
         con = connect()

@@ -107,7 +107,8 @@ def _dump(path, n: int = 60) -> pd.DataFrame:
            CREATE TABLE genres (id TEXT);
            CREATE TABLE r_track_artist (track_id TEXT, artist_id TEXT);
            CREATE TABLE r_albums_tracks (album_id TEXT, track_id TEXT);
-           CREATE TABLE r_artist_genre (genre_id TEXT, artist_id TEXT);"""
+           CREATE TABLE r_artist_genre (genre_id TEXT, artist_id TEXT);
+           CREATE INDEX artists_id ON artists(id);"""
     )
     for i, t in tracks.iterrows():
         con.execute(
