@@ -36,9 +36,26 @@ def explore_backend(catalog: Catalog) -> ExploreBackend:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def ask(key: str, _backend: ExploreBackend, question: str, *args: Any) -> Any:
-    """``_backend.<question>(*args)`` for the dataset ``key``, cached (the backend is not hashed)."""
+def _ask(key: str, _backend: ExploreBackend, question: str, *args: Any) -> Any:
     return getattr(_backend, question)(*args)
+
+
+def ask(key: str, backend: ExploreBackend, question: str, *args: Any) -> Any:
+    """``backend.<question>(*args)`` for the dataset ``key``, cached (the backend is not hashed).
+
+    A query the out-of-core catalog cannot answer (its Parquet gone or damaged) stops the page
+    with a message instead of a traceback.
+    """
+    try:
+        return _ask(key, backend, question, *args)
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("duckdb", "_duckdb")):
+            raise
+        st.error(
+            "The out-of-core catalog could not be queried. Reload the page; if this persists, "
+            "clear the cache folder so the catalog is rebuilt."
+        )
+        st.stop()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -213,6 +213,12 @@ class DuckDBBackend:
         finally:
             cur.close()
 
+    def _check(self, *columns: str) -> None:
+        """Column names go into SQL text: only the Parquet's own columns are accepted."""
+        unknown = [c for c in columns if c not in self.columns]
+        if unknown:
+            raise ValueError(f"unknown column(s): {', '.join(map(repr, unknown))}")
+
     def _where(self, f: Filters, genres: tuple[str, ...] | None = None) -> tuple[str, list[Any]]:
         parts, params = ["TRUE"], []
         for chosen in (f.genres, genres):  # the filter, then a subset the chart shows
@@ -289,6 +295,7 @@ class DuckDBBackend:
         self, f: Filters, feature: str, genres: tuple[str, ...] | None, bins: int = 40
     ) -> pd.DataFrame:
         """Binned densities of ``feature`` (per genre when ``genres`` is given), in SQL."""
+        self._check(feature)
         where, params = self._where(f, genres)
         col = f'CAST("{feature}" AS DOUBLE)'
         lo, hi = self._one(f"SELECT min({col}), max({col}) FROM tracks WHERE {where}", params)
@@ -350,6 +357,7 @@ class DuckDBBackend:
         if method == "spearman":
             sample = self.sample(f, SPEARMAN_SAMPLE, tuple(cols))
             return explore.correlation_matrix(sample, cols, "spearman")
+        self._check(*cols)
         where, params = self._where(f)
         pairs = [(a, b) for i, a in enumerate(cols) for b in cols[i + 1 :]]
         exprs = ", ".join(f'corr(CAST("{a}" AS DOUBLE), CAST("{b}" AS DOUBLE))' for a, b in pairs)
@@ -361,6 +369,7 @@ class DuckDBBackend:
 
     def genre_means(self, f: Filters, features: tuple[str, ...]) -> pd.DataFrame:
         """Feature means per genre with a ``tracks`` column."""
+        self._check(*features)
         where, params = self._where(f)
         means = ", ".join(f'avg("{c}") AS "{c}"' for c in features)
         frame = self._query(
@@ -373,6 +382,7 @@ class DuckDBBackend:
 
     def fit(self, f: Filters, x: str, y: str, degree: int) -> Fit | None:
         """Least-squares polynomial fit over every filtered row, from SQL moment sums."""
+        self._check(x, y)
         where, params = self._where(f)
         xs, ys = f'CAST("{x}" AS DOUBLE)', f'CAST("{y}" AS DOUBLE)'
         powers = ", ".join(f"sum(pow({xs}, {k})) AS x{k}" for k in range(1, 2 * degree + 1))

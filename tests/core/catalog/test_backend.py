@@ -104,3 +104,11 @@ def test_filters_are_parameters_not_sql(backends):
     _, ddb = backends
     evil = Filters(genres=("rock') OR 1=1 --",))
     assert ddb.count(evil) == 0
+
+
+def test_unknown_columns_never_reach_sql(backends):
+    _, ddb = backends
+    with pytest.raises(ValueError, match="unknown column"):
+        ddb.histogram(Filters(), 'valence") FROM tracks; --', None)
+    with pytest.raises(ValueError, match="unknown column"):
+        ddb.fit(Filters(), "energy", "nope", 1)
