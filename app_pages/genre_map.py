@@ -11,6 +11,7 @@ from core.charts import clusters as charts
 from core.genremap import clusters, projection
 from ui import genre_map as gm
 from ui.catalog import require_catalog
+from ui.progress import ProgressBar
 
 DEFAULT_SAMPLE = 5_000
 MANY_GENRES = 20  # above this, colour by genre group (or top genres + other)
@@ -67,7 +68,7 @@ try:
         catalog,
         "scaled",
         (feats, sample_arg, gm.SEED),
-        lambda: projection.standardise(projection.sample_rows(df, sample_arg, gm.SEED), feats),
+        lambda: projection.standardise_sample(df, feats, sample_arg, gm.SEED),
     )
 except ClusterError as exc:
     st.warning(f"{exc} Adjust the features or the sample under **Features and sample size**.")
@@ -224,10 +225,7 @@ def render_umap(shown: pd.DataFrame) -> pd.DataFrame | None:
         with st.status(
             f"Computing UMAP of {n:,} tracks (about {estimate:.0f} s, once)…", expanded=True
         ) as status:
-            bar = st.progress(0.0)
-            layout = gm.umap_layout(
-                *args, on_progress=lambda msg, frac: bar.progress(frac, text=msg)
-            )
+            layout = gm.umap_layout(*args, on_progress=ProgressBar(text="Starting…"))
             status.update(
                 label=f"UMAP of {n:,} tracks ready (cached for next time).",
                 state="complete",

@@ -14,6 +14,7 @@ from core.charts import explain as charts
 from core.explain import agreement, inference, recipe, shapley
 from ui.catalog import UPLOAD_PREFIX, require_catalog
 from ui.models import active_model
+from ui.progress import ProgressBar
 
 SHAP_ROWS = (500, 1000, 2000, 5000)
 CRITERIA = {"adj_r2": "adjusted R²", "aic": "AIC", "bic": "BIC"}
@@ -286,11 +287,11 @@ def _recipe_tab() -> None:
         if not st.button("Fit the recipe (about a minute)", key="why_fit_recipe", type="primary"):
             return
         with st.status("Fitting the valence recipe…", expanded=True) as status:
-            bar = st.progress(0.0)
+            bar = ProgressBar(text="Starting…")
             report = memo(  # shared for public data: the next visitor gets it at once
                 "recipe",
                 key,
-                lambda: recipe.evaluate(df, "audio", on_progress=lambda f, m: bar.progress(f, m)),
+                lambda: recipe.evaluate(df, "audio", on_progress=bar),
                 personal=is_upload,
             )
             status.update(label="Recipe fitted", state="complete", expanded=False)

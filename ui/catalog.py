@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.catalog import data, sources
 from core.catalog.data import Catalog
+from ui.progress import ProgressBar
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +45,18 @@ def ensure_default_source() -> str | None:
     failed = failures.get(src.id)
     if failed is not None and time.time() - failed[0] < DOWNLOAD_RETRY_S:
         return failed[1]
-    bar = st.sidebar.progress(0.0, text=f"Downloading {src.title}…")
-
-    def on_progress(done: int, total: int | None) -> None:
-        frac = min(done / total, 1.0) if total else 0.0
-        bar.progress(frac, text=f"Downloading {src.title}: {done / 2**20:.1f} MB")
-
+    bar = ProgressBar(
+        st.sidebar, text=f"Downloading {src.title}…", title=f"Downloading {src.title}"
+    )
     try:
         with lock:
-            sources.resolve_source_file(src.id, allow_download=True, on_progress=on_progress)
+            sources.resolve_source_file(src.id, allow_download=True, on_progress=bar)
     except sources.DownloadError as exc:
         log.warning("download of %s failed: %s", src.id, exc)
         failures[src.id] = (time.time(), str(exc))
         return str(exc)
     finally:
-        bar.empty()
+        bar.done()
     failures.pop(src.id, None)
     return None
 

@@ -17,6 +17,7 @@ from core.jobs import Job
 from core.modelling import export, metrics
 from core.modelling.experiment import RunResult
 from core.modelling.params import Param
+from ui.progress import describe
 
 JOB_KEY = "lab_job"
 BOARD_KEY = "lab_leaderboard"
@@ -112,10 +113,7 @@ def live_panel() -> None:
         st.rerun()
     latest, points = job.snapshot()
     frac = latest.fraction if latest else 0.0
-    text = "Starting…" if latest is None else (
-        f"{latest.phase}: {latest.unit} {latest.step}/{latest.total}"
-        + (f" · validation {latest.metric} {latest.validation:.4f}" if latest.validation is not None else "")
-    )  # fmt: skip
+    text = describe(latest)
     st.progress(frac, text=f"{entry['meta'].get('label', '')} — {text} · {job.elapsed:.1f} s")
     curve = [p for p in points if p.phase == "fit"]
     if curve and entry["kind"] == "train":

@@ -27,6 +27,7 @@ from core.catalog.schema import (
     SchemaMatch,
     map_schema,
 )
+from core.progress import ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +348,7 @@ def load_catalog(
     source_id: str,
     *,
     allow_download: bool = True,
-    on_progress: sources.ProgressFn | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> Catalog:
     """Load a source as a cleaned catalog, using the Parquet cache when the file is unchanged."""
     path = sources.resolve_source_file(

@@ -131,11 +131,6 @@ def valence_by_period(df: pd.DataFrame, period: str = "year", min_tracks: int = 
     return stats.reset_index(drop=True)
 
 
-def sample_rows(df: pd.DataFrame, cap: int, seed: int = 0) -> pd.DataFrame:
-    """At most ``cap`` rows, sampled without replacement (all rows when there are fewer)."""
-    return df if len(df) <= cap else df.sample(n=cap, random_state=seed)
-
-
 def histogram_counts(
     df: pd.DataFrame, feature: str, group: str | None, bins: int = 40
 ) -> pd.DataFrame:

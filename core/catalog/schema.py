@@ -41,6 +41,10 @@ AUDIO_COLUMNS: tuple[str, ...] = (
     "duration_ms",
     "time_signature",
 )
+#: Audio features that are categorical codes (pitch class, major/minor, beats per bar).
+CODE_COLUMNS: tuple[str, ...] = ("key", "mode", "time_signature")
+#: Continuous audio features (distances between tracks mean something on these).
+CONTINUOUS_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c not in CODE_COLUMNS)
 #: Columns without which a file cannot become a catalog.
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c != "time_signature")
 #: Audio predictors of valence (valence itself excluded).

@@ -18,11 +18,13 @@ from scipy.cluster import hierarchy
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_score
 from sklearn.mixture import GaussianMixture
-from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import cross_val_predict
 from sklearn.neighbors import KNeighborsClassifier
 from threadpoolctl import threadpool_limits
 
+from core.catalog.sampling import sample_positions
 from core.genremap.projection import ClusterInputError
+from core.modelling import splits
 
 #: Above this many rows KMeans switches to MiniBatchKMeans.
 MINIBATCH_THRESHOLD = 10_000
@@ -102,8 +104,7 @@ def sampled_silhouette(
     n_used = min(sample_size, len(X))
     if not 2 <= len(np.unique(labels)) < len(X):
         return float("nan"), n_used
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(len(X), n_used, replace=False)) if n_used < len(X) else slice(None)
+    rows = sample_positions(len(X), n_used, seed)
     if len(np.unique(labels[rows])) < 2:
         return float("nan"), n_used
     return float(silhouette_score(X[rows], labels[rows])), n_used
@@ -126,10 +127,7 @@ def kmeans_sweep(
 
 
 def _gmm_sample(X: np.ndarray, fit_sample: int, seed: int) -> np.ndarray:
-    if len(X) <= fit_sample:
-        return X
-    rng = np.random.default_rng(seed)
-    return X[np.sort(rng.choice(len(X), fit_sample, replace=False))]
+    return X[sample_positions(len(X), fit_sample, seed)]
 
 
 @_single_threaded
@@ -276,10 +274,10 @@ def knn_genre_cv(
     n_neighbors = max(1, min(n_neighbors, len(X) * (n_splits - 1) // n_splits - 1))
     model = KNeighborsClassifier(n_neighbors=n_neighbors)
     if groups is not None and len(set(groups)) >= n_splits:
-        cv = GroupKFold(n_splits=n_splits)
-        return cross_val_predict(model, X, y, groups=np.asarray(groups, dtype=object), cv=cv)
-    cv = StratifiedKFold(n_splits=max(2, min(n_splits, int(pd.Series(y).value_counts().min()))))
-    return cross_val_predict(model, X, y, cv=cv)
+        folds = splits.group_folds(np.asarray(groups, dtype=object), n_splits, seed=None)
+    else:
+        folds = splits.stratified_folds(y, n_splits)
+    return cross_val_predict(model, X, y, cv=folds)
 
 
 def agreement_table(

@@ -13,7 +13,6 @@ lookup and prediction only and are never added to any training set.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,11 +22,10 @@ from core.catalog.schema import AUDIO_COLUMNS
 from core.lookup.ratelimit import ProviderError
 from core.lookup.reccobeats import ReccoBeatsClient
 from core.lookup.spotify import AudioFeaturesForbiddenError, SpotifyClient
+from core.progress import ProgressFn
 
 log = logging.getLogger(__name__)
 
-#: ``on_progress(stage, done, total)``.
-StageFn = Callable[[str, int, int], None]
 META_COLUMNS: tuple[str, ...] = (
     "track_name", "artists", "album_name", "image_url", "release_date", "release_year",
     "popularity", "explicit",
@@ -214,7 +212,7 @@ def resolve_tracks(
     spotify: SpotifyClient | None = None,
     reccobeats: ReccoBeatsClient | None = None,
     state: ProviderState | None = None,
-    on_progress: StageFn | None = None,
+    on_progress: ProgressFn | None = None,
     cover_limit: int = COVER_LIMIT,
 ) -> Resolution:
     """Resolve unique track ids to features and metadata from every available source.
@@ -234,7 +232,8 @@ def resolve_tracks(
     state
         This session's provider state (updated in place).
     on_progress
-        ``(stage, done, total)`` callbacks while providers are asked.
+        Called with a :class:`~core.progress.Progress` (phase: the provider and what it
+        fetches) while providers are asked.
     cover_limit
         With Spotify credentials, lookups of at most this many ids fetch metadata for every
         track (covers, release dates); larger ones only for tracks the catalog/upload lacks.
@@ -256,12 +255,7 @@ def resolve_tracks(
 
     need = table.index[table["feature_source"].eq("missing")].tolist()
     if need and reccobeats is not None:
-        res = reccobeats.audio_features(
-            need,
-            on_progress=(lambda d, t: on_progress("ReccoBeats audio features", d, t))
-            if on_progress
-            else None,
-        )
+        res = reccobeats.audio_features(need, on_progress=on_progress)
         _apply_features(table, res.found, "reccobeats")
         if res.missing:
             messages.append(f"ReccoBeats has no audio features for {len(res.missing):,} track(s).")
@@ -274,13 +268,10 @@ def resolve_tracks(
         meta_need = table.index[table["track_name"].isna()].tolist()
         if len(ids) <= cover_limit:
             meta_need = list(table.index)
-        stage = "Spotify track details"
-        res_sp = spotify.tracks(
-            meta_need, on_progress=(lambda d, t: on_progress(stage, d, t)) if on_progress else None
-        )
+        res_sp = spotify.tracks(meta_need, on_progress=on_progress)
         _apply_meta(table, res_sp.found, "spotify", overwrite=True)
-        if res_sp.not_found:
-            messages.append(f"Spotify does not know {len(res_sp.not_found):,} of the ids.")
+        if res_sp.missing:
+            messages.append(f"Spotify does not know {len(res_sp.missing):,} of the ids.")
         if res_sp.error:
             messages.append(
                 f"{res_sp.error} Details of {len(res_sp.not_tried):,} track(s) were not fetched; results so far are kept."
@@ -291,12 +282,7 @@ def resolve_tracks(
             | (table["duration_ms"].isna() & table["feature_source"].ne("missing"))
         ].tolist()
         if meta_need:
-            res_rb = reccobeats.tracks(
-                meta_need,
-                on_progress=(lambda d, t: on_progress("ReccoBeats track details", d, t))
-                if on_progress
-                else None,
-            )
+            res_rb = reccobeats.tracks(meta_need, on_progress=on_progress)
             _apply_meta(table, res_rb.found, "reccobeats", overwrite=False)
             if res_rb.error:
                 messages.append(f"{res_rb.error} Track details are incomplete.")

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from core.modelling import metrics, models, splits, tasks
-from core.modelling.training import Progress, ProgressFn, StopFn, fit_model
+from core.modelling.training import fit_model
+from core.progress import Progress, ProgressFn, StopFn
 
 TUNING_SKIP = frozenset({"early_stopping_rounds", "patience"})
 
@@ -83,7 +84,7 @@ def auto_tune(
             fit = fit_model(rows.iloc[use], y[use], model_id, task, cand, feature_set, seed,
                             validation_size=0.0 if model_id != "xgboost" else 0.15)  # fmt: skip
             pred = fit.model.predict(rows.iloc[val_pos])
-            score = _score(metric, y[val_pos], pred)
+            score = metrics.score(metric, y[val_pos], pred)
             scored.append((score, cand))
             trials.append({"rung": rung, "rows": len(use), metric: score, **cand})
             done += 1
@@ -105,12 +106,6 @@ def auto_tune(
     )  # validation casts back to each param's kind (the trials table may hold 34.0 for 34)
     return {"best_params": params, "best_score": float(best[metric]), "metric": metric,
             "trials": table, "seconds": round(time.perf_counter() - t0, 2)}  # fmt: skip
-
-
-def _score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:
-    if metric == "mae":
-        return float(np.mean(np.abs(np.asarray(pred, float) - np.asarray(y_true, float))))
-    return float(np.mean(np.asarray(pred).astype(str) == np.asarray(y_true).astype(str)))
 
 
 def _plain(value: Any) -> Any:

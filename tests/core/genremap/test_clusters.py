@@ -60,13 +60,16 @@ def test_standardise_rejects_unusable_inputs(synthetic_tracks, features, message
         projection.standardise(df, features)
 
 
-def test_sample_rows_is_reproducible_and_bounded(synthetic_tracks):
-    a = projection.sample_rows(synthetic_tracks, 100, seed=1)
-    b = projection.sample_rows(synthetic_tracks, 100, seed=1)
-    assert len(a) == 100 and a.index.equals(b.index) and a.index.is_monotonic_increasing
-    assert projection.sample_rows(synthetic_tracks, 10_000) is synthetic_tracks
+def test_standardise_sample_is_reproducible_and_bounded(synthetic_tracks):
+    feats = projection.default_features(synthetic_tracks)
+    a = projection.standardise_sample(synthetic_tracks, feats, 100, seed=1)
+    b = projection.standardise_sample(synthetic_tracks, feats, 100, seed=1)
+    assert len(a.X) == 100 and a.index.equals(b.index) and a.index.is_monotonic_increasing
+    assert len(projection.standardise_sample(synthetic_tracks, feats, None).X) == len(
+        synthetic_tracks.dropna(subset=feats)
+    )
     with pytest.raises(ClusterInputError):
-        projection.sample_rows(synthetic_tracks, 3)
+        projection.standardise_sample(synthetic_tracks, feats, 3)
 
 
 def test_clusterings_recover_separable_blobs(blobs):

@@ -149,7 +149,7 @@ def test_resolve_order_catalog_upload_reccobeats_missing(fake_apis, catalog_df, 
         upload_features=up.features,
         upload_meta=upload_metadata(up.frame),
         reccobeats=ReccoBeatsClient(policy=FAST),
-        on_progress=lambda s, d, t: stages.append(s),
+        on_progress=lambda p: stages.append(p.phase),
     )
     t = res.table
     assert t["track_id"].tolist() == ids  # one row per id, in order

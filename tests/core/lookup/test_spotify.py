@@ -30,9 +30,9 @@ def test_per_track_lookups_find_known_and_report_unknown(fake_apis, records) -> 
     fake_apis.add(records)
     ids = list(records)[:40] + ["0" * 22, "1" * 22]
     progress: list[tuple[int, int]] = []
-    res = client(fake_apis).tracks(ids, on_progress=lambda d, t: progress.append((d, t)))
+    res = client(fake_apis).tracks(ids, on_progress=lambda p: progress.append((p.step, p.total)))
     assert set(res.found) == set(ids[:40])
-    assert sorted(res.not_found) == ["0" * 22, "1" * 22]
+    assert sorted(res.missing) == ["0" * 22, "1" * 22]
     assert res.error is None and not res.not_tried
     meta = res.found[ids[0]]
     assert meta["track_name"] == records[ids[0]]["name"]
@@ -79,7 +79,7 @@ def test_retry_after_beyond_the_cap_stops_and_keeps_partial_results(fake_apis, r
     res = sp.tracks(ids)
     assert time.monotonic() - t0 < 10
     assert "7200" in res.error
-    assert len(res.found) + len(res.not_tried) + len(res.not_found) == len(ids)
+    assert len(res.found) + len(res.not_tried) + len(res.missing) == len(ids)
     assert res.not_tried  # it stopped instead of sleeping for two hours
 
 
@@ -145,7 +145,7 @@ def test_reccobeats_batches_of_40_and_reports_missing(fake_apis, records) -> Non
     ids = list(records)  # 90: the last 10 are unknown to ReccoBeats
     progress: list[int] = []
     res = ReccoBeatsClient(policy=FAST).audio_features(
-        ids, on_progress=lambda d, t: progress.append(d)
+        ids, on_progress=lambda p: progress.append(p.step)
     )
     assert set(res.found) == set(known)
     assert sorted(res.missing) == sorted(ids[80:])

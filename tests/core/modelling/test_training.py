@@ -5,7 +5,8 @@ from core.catalog import data, genre_groups
 from core.jobs import Job
 from core.modelling import tasks
 from core.modelling.experiment import RunConfig, cross_validate, run_experiment
-from core.modelling.training import Progress, fit_model
+from core.modelling.training import fit_model
+from core.progress import Progress
 from tests.conftest import make_synthetic_tracks
 
 
