@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.catalog import explore
+from core.catalog.sampling import sample_rows
 from core.charts import explore as charts
 from core.charts import genre_colors
 from ui.catalog import require_catalog
@@ -96,7 +97,7 @@ def _dist_tab() -> None:
         counts = explore.histogram_counts(sub, feature, group)
         st.plotly_chart(charts.plot_histogram(counts, feature, colors), key="exp_hist")
     elif group:
-        sample = explore.sample_rows(sub, BOX_CAP)
+        sample = sample_rows(sub, BOX_CAP)
         if len(sample) < len(sub):
             st.caption(f"Drawn from a random sample of {BOX_CAP:,} of {len(sub):,} tracks.")
         order = sorted(
@@ -162,7 +163,7 @@ def _scatter_tab() -> None:
         for f in [explore.polynomial_fit(view[x], view[y], d)]
         if f
     ]
-    sample = explore.sample_rows(view, int(cap))
+    sample = sample_rows(view, int(cap))
     hover = [c for c in ("track_name", "artists", "genre") if c in sample]
     fig = charts.plot_scatter(
         sample,

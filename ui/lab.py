@@ -17,13 +17,14 @@ from core.jobs import Job
 from core.modelling import export, metrics
 from core.modelling.experiment import RunResult
 from core.modelling.params import Param
+from ui import keys
 from ui.progress import describe
 
-JOB_KEY = "lab_job"
-BOARD_KEY = "lab_leaderboard"
-RESULT_KEY = "lab_result"
-PENDING_KEY = "lab_pending_params"
-TUNE_KEY = "lab_tune_result"
+JOB_KEY = keys.LAB_JOB
+BOARD_KEY = keys.LAB_LEADERBOARD
+RESULT_KEY = keys.LAB_RESULT
+PENDING_KEY = keys.LAB_PENDING_PARAMS
+TUNE_KEY = keys.LAB_TUNE_RESULT
 
 
 def param_key(model_id: str, param: Param) -> str:
@@ -157,8 +158,8 @@ def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, A
                                             "seed": cfg.seed, "run": row["run"]})  # fmt: skip
     st.session_state[RESULT_KEY] = {"result": result, "card": card, "run": row["run"],
                                     "model_bytes": export.dump_model(result.model)}  # fmt: skip
-    st.session_state["lab_active_model"] = result.model
-    st.session_state["lab_active_source"] = source_id
+    st.session_state[keys.ACTIVE_MODEL] = result.model
+    st.session_state[keys.ACTIVE_SOURCE] = source_id
     return row
 
 

@@ -17,13 +17,14 @@ from core.lookup.reccobeats import ReccoBeatsClient
 from core.lookup.resolve import ProviderState, Resolution, resolve_tracks
 from core.lookup.results import NeighbourIndex, fit_neighbours
 from core.lookup.spotify import Credentials, SpotifyClient
+from ui import keys
 from ui.progress import ProgressBar
 
 log = logging.getLogger(__name__)
 
-RESULT_KEY = "look_result"  # {"resolution", "upload", "label"}
-STATE_KEY = "look_provider_state"
-TASTE_KEY = "look_taste"
+RESULT_KEY = keys.LOOK_RESULT
+STATE_KEY = keys.LOOK_PROVIDER_STATE
+TASTE_KEY = keys.LOOK_TASTE
 
 
 def secrets_credentials() -> Credentials | None:
@@ -38,8 +39,8 @@ def secrets_credentials() -> Credentials | None:
 
 def current_credentials() -> tuple[Credentials | None, str]:
     """The credentials to use and where they came from (typed > secrets > environment)."""
-    cid = str(st.session_state.get("look_client_id") or "").strip()
-    secret = str(st.session_state.get("look_client_secret") or "").strip()
+    cid = str(st.session_state.get(keys.LOOK_CLIENT_ID) or "").strip()
+    secret = str(st.session_state.get(keys.LOOK_CLIENT_SECRET) or "").strip()
     if cid and secret:
         return Credentials(cid, secret), "typed in (this session only)"
     creds = secrets_credentials()

@@ -160,3 +160,23 @@ def histogram_counts(
             )
         )
     return pd.concat(rows, ignore_index=True)
+
+
+def track_labels(df: pd.DataFrame, sep: str = " — ") -> pd.Series:
+    """A readable label per track: "title — artist, artist".
+
+    A missing title falls back to the track id, missing artists to "?"; without any titles the
+    label is the track id, else the row number.
+    """
+    if "track_name" in df and df["track_name"].notna().any():
+        label = df["track_name"].astype("string")
+        if "track_id" in df:
+            label = label.fillna(df["track_id"].astype("string"))
+        label = label.fillna("?")
+        if "artists" in df:
+            artists = df["artists"].astype("string").fillna("?").str.replace(";", ", ")
+            label = label + sep + artists
+        return label
+    if "track_id" in df and df["track_id"].notna().any():
+        return df["track_id"].astype("string").fillna("?")
+    return pd.Series([f"row {i}" for i in range(len(df))], index=df.index, dtype="string")

@@ -68,6 +68,9 @@ __all__ = [
     "gmm_sweep",
     "kmeans_sweep",
     "knn_genre_cv",
+    "knn_accuracy",
+    "confusion_table",
+    "default_group_count",
     "legend_labels",
     "sampled_silhouette",
 ]
@@ -278,6 +281,27 @@ def knn_genre_cv(
     else:
         folds = splits.stratified_folds(y, n_splits)
     return cross_val_predict(model, X, y, cv=folds)
+
+
+def knn_accuracy(genres: Sequence[str], predicted: Sequence[str]) -> float:
+    """Share of tracks whose predicted genre is their genre."""
+    truth = np.asarray(genres, dtype=object).astype(str)
+    return float(np.mean(np.asarray(predicted, dtype=object).astype(str) == truth))
+
+
+def confusion_table(
+    genres: Sequence[str], predicted: Sequence[str], top_n: int = 30
+) -> pd.DataFrame:
+    """Row-normalised true x predicted genre table over the ``top_n`` genres (the rest: other)."""
+    truth = legend_labels(genres, top_n)
+    keep = set(truth) - {OTHER}
+    pred = np.asarray(predicted, dtype=object).astype(str)
+    return contingency(truth, np.where(np.isin(pred, list(keep)), pred, OTHER))
+
+
+def default_group_count(n_genres: int, most: int = 12) -> int:
+    """How many groups the genre tree is cut into by default (about half the genres)."""
+    return min(most, max(2, n_genres // 2))
 
 
 def agreement_table(

@@ -153,6 +153,18 @@ class UmapLayout:
     seconds: float
 
 
+def align_layout(layout: UmapLayout, positions: np.ndarray) -> np.ndarray | None:
+    """Layout coordinates of the rows at catalog ``positions``, in that order.
+
+    Returns None when any of those rows is not in the layout (a layout of another sample).
+    """
+    where = pd.Series(np.arange(len(layout.rows)), index=np.asarray(layout.rows))
+    at = where.reindex(np.asarray(positions)).to_numpy()
+    if np.isnan(at).any():
+        return None
+    return layout.coords[at.astype(int)]
+
+
 def validate_umap_params(n_rows: int, n_neighbors: int, min_dist: float) -> None:
     """Raise ``ClusterInputError`` for UMAP settings that cannot work on ``n_rows`` rows."""
     if n_rows < MIN_ROWS:

@@ -101,6 +101,30 @@ class IdUpload:
         """Unique valid ids in file order."""
         return self.frame["track_id"].tolist()
 
+    def ratings(self) -> pd.Series | None:
+        """The rating column as numbers by ``track_id`` (non-numbers NaN); None without one."""
+        if not self.rating_column:
+            return None
+        return pd.to_numeric(self.frame.set_index("track_id")[self.rating_column], errors="coerce")
+
+    def notes(self, limit: int) -> list[str]:
+        """What the file holds and what was dropped, one phrase each (``limit``: the id cap)."""
+        out = [f"**{len(self.ids):,}** track ids in column `{self.id_column}`"]
+        for n, what in (
+            (self.duplicates, "repeated ids (looked up once)"),
+            (self.local_files, "local files without a Spotify id"),
+            (self.blank_rows, "empty / `undefined` rows"),
+            (self.truncated, f"ids beyond the {limit:,}-id limit (not looked up)"),
+        ):
+            if n:
+                out.append(f"{n:,} {what}")
+        if self.features is not None:
+            out.append(
+                f"audio features already in the file for {len(self.features):,} tracks "
+                "(used as they are)"
+            )
+        return out
+
 
 def _is_blank(value: object) -> bool:
     return (
