@@ -56,7 +56,7 @@ class Progress:
         return max(0.0, min(1.0, self.step / self.total)) if self.total else 1.0
 
     def relabel(self, phase: str) -> Progress:
-        """The same update under another phase (a sub-operation reported as part of a larger one)."""
+        """The same update under another phase (a sub-operation reported within a larger one)."""
         return dataclasses.replace(self, phase=phase)
 
 
@@ -65,7 +65,7 @@ StopFn = Callable[[], bool]
 
 
 def relabelled(on_progress: ProgressFn | None, phase: str) -> ProgressFn | None:
-    """A callback that forwards every update to ``on_progress`` under ``phase`` (None stays None)."""
+    """A callback forwarding every update to ``on_progress`` under ``phase`` (None stays None)."""
     if on_progress is None:
         return None
     return lambda p: on_progress(p.relabel(phase))

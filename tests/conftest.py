@@ -1,4 +1,4 @@
-"""Shared fixtures: real data from ../shared/data, a throwaway cache dir, tiny synthetic catalogs."""
+"""Shared fixtures: real data from ../shared/data, a throwaway cache dir, synthetic catalogs."""
 
 from __future__ import annotations
 

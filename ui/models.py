@@ -29,7 +29,7 @@ def _public_default(source_id: str, task: str) -> models.TrainedModel:
 
 
 def default_model(catalog: Catalog, task: str = "valence") -> models.TrainedModel:
-    """The default XGBoost model for a catalog: shared cache for public data, session for uploads."""
+    """The default XGBoost model of a catalog: shared cache for public data, session for uploads."""
     if not catalog.source_id.startswith(UPLOAD_PREFIX):
         return _public_default(catalog.source_id, task)
     key = f"default_model::{catalog.checksum}::{task}"

@@ -29,7 +29,7 @@ TABS = ["Drivers", "One track", "Statistics", "Agreement", "Recipe"]
 
 @dataclass
 class WhyView:
-    """The model being explained, the data, the cache keys and the cache the tabs compute through."""
+    """The model explained, the data, the cache keys and the cache the tabs compute through."""
 
     catalog: Catalog
     model: TrainedModel

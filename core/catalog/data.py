@@ -306,11 +306,20 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     first = [
         c
         for c in (
-            "track_id", "track_name", "artists", "primary_artist", "album_name", "genre",
-            "genres", "subgenre", "popularity", "explicit", "release_year",
+            "track_id",
+            "track_name",
+            "artists",
+            "primary_artist",
+            "album_name",
+            "genre",
+            "genres",
+            "subgenre",
+            "popularity",
+            "explicit",
+            "release_year",
         )
         if c in df
-    ]  # fmt: skip
+    ]
     audio = [c for c in AUDIO_COLUMNS if c in df]
     rest = [c for c in df.columns if c not in first and c not in audio]
     return df[first + audio + rest]

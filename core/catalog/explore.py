@@ -180,3 +180,21 @@ def track_labels(df: pd.DataFrame, sep: str = " — ") -> pd.Series:
     if "track_id" in df and df["track_id"].notna().any():
         return df["track_id"].astype("string").fillna("?")
     return pd.Series([f"row {i}" for i in range(len(df))], index=df.index, dtype="string")
+
+
+def genre_order(df: pd.DataFrame, feature: str) -> list[str]:
+    """Genres of ``df`` ordered by their median ``feature`` (lowest first)."""
+    medians = df.groupby("genre", observed=True)[feature].median()
+    return sorted(df["genre"].unique(), key=lambda g: medians[g])
+
+
+def strongest_correlations(corr: pd.DataFrame, target: str = "valence", n: int = 3) -> pd.Series:
+    """The ``n`` features most correlated (in absolute value) with ``target``, signed."""
+    return corr[target].drop(target).sort_values(key=abs, ascending=False).head(n)
+
+
+def fit_lines(df: pd.DataFrame, x: str, y: str, kinds: list[str]) -> list[Fit]:
+    """Polynomial fits of ``y`` on ``x`` for each of ``kinds`` ("linear", "quadratic") that fit."""
+    degrees = {"linear": 1, "quadratic": 2}
+    fits = [polynomial_fit(df[x], df[y], degrees[k]) for k in degrees if k in kinds]
+    return [f for f in fits if f]

@@ -46,7 +46,9 @@ SOURCES: dict[str, Source] = {
             title="Spotify Tracks (114k, 114 genres)",
             url="https://huggingface.co/datasets/maharshipandya/spotify-tracks-dataset/resolve/main/dataset.csv",
             filenames=("spotify_tracks.csv", "dataset.csv"),
-            description="Hugging Face maharshipandya/spotify-tracks-dataset: 114 genres x 1,000 tracks.",
+            description=(
+                "Hugging Face maharshipandya/spotify-tracks-dataset: 114 genres x 1,000 tracks."
+            ),
         ),
         Source(
             id="tidytuesday-spotify-songs",

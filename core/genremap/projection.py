@@ -85,7 +85,8 @@ def standardise(df: pd.DataFrame, features: Sequence[str]) -> Scaled:
     frame = df[features].apply(pd.to_numeric, errors="coerce").astype("float64").dropna()
     if len(frame) < MIN_ROWS:
         raise ClusterInputError(
-            f"Only {len(frame)} tracks have all the chosen features; at least {MIN_ROWS} are needed."
+            f"Only {len(frame)} tracks have all the chosen features; "
+            f"at least {MIN_ROWS} are needed."
         )
     std = frame.std(ddof=0)
     dropped = [f for f in features if not std[f] > 1e-12]

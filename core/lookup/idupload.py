@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ROWS = 5_000
 DEFAULT_MAX_MB = 5.0
+# Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 ID_COLUMN_NAMES: tuple[str, ...] = (
     "track_id", "spotify_track_id", "spotify_id", "id", "track_uri", "spotify_uri", "uri",
     "track_url", "spotify_url", "url", "spotify_link", "track_link", "link",
@@ -170,7 +171,7 @@ def find_id_column(frame: pd.DataFrame) -> str | None:
 
 
 def find_rating_column(frame: pd.DataFrame) -> str | None:
-    """A numeric column named like a rating (``rating``, ``score``, ``stars`` …) with >= 2 values."""
+    """A numeric column named like a rating (``rating``, ``score``, ``stars``…), >= 2 values."""
     by_norm = {normalise_header(c): c for c in frame.columns}
     for name in RATING_COLUMN_NAMES:
         col = by_norm.get(name)

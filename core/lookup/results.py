@@ -20,6 +20,7 @@ from core.modelling.models import TrainedModel
 log = logging.getLogger(__name__)
 
 #: Standardised features that define "sounds like".
+# Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 NEIGHBOUR_FEATURES: tuple[str, ...] = (
     "danceability", "energy", "loudness", "speechiness", "acousticness", "instrumentalness",
     "liveness", "valence", "tempo",

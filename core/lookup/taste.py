@@ -60,9 +60,14 @@ def _model(seed: int):  # noqa: ANN202 - an XGBRegressor
     from xgboost import XGBRegressor
 
     return XGBRegressor(
-        n_estimators=120, max_depth=2, learning_rate=0.05, subsample=0.8, min_child_weight=2,
-        random_state=seed, n_jobs=1,
-    )  # fmt: skip
+        n_estimators=120,
+        max_depth=2,
+        learning_rate=0.05,
+        subsample=0.8,
+        min_child_weight=2,
+        random_state=seed,
+        n_jobs=1,
+    )
 
 
 def taste_inputs(table: pd.DataFrame, ratings: pd.Series) -> tuple[pd.DataFrame, pd.Series, int]:

@@ -94,13 +94,29 @@ def run_experiment(
     target = tasks.make_target(df, config.task)
     rows = target.rows
     train, test = splits.make_split(rows, config.split, config.test_size, config.seed)
-    fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,
-                    config.params, config.feature_set, config.seed, on_progress,
-                    should_stop)  # fmt: skip
+    fit = fit_model(
+        rows.iloc[train],
+        target.y[train],
+        config.model_id,
+        config.task,
+        config.params,
+        config.feature_set,
+        config.seed,
+        on_progress,
+        should_stop,
+    )
     model, test_rows, y_test = fit.model, rows.iloc[test], target.y[test]
-    result = RunResult(config, fit, score_model(model, test_rows, y_test),
-                       _predictions(model, test_rows, y_test), len(rows), len(train), len(test),
-                       {"fit_s": round(fit.fit_seconds, 3)}, stopped=fit.stopped)  # fmt: skip
+    result = RunResult(
+        config,
+        fit,
+        score_model(model, test_rows, y_test),
+        _predictions(model, test_rows, y_test),
+        len(rows),
+        len(train),
+        len(test),
+        {"fit_s": round(fit.fit_seconds, 3)},
+        stopped=fit.stopped,
+    )
     model.metrics = dict(result.metrics)
     if model.is_classifier:
         result.proba = model.predict_proba(test_rows).reset_index(drop=True)
@@ -109,9 +125,17 @@ def run_experiment(
     if config.split == "random" and not fit.stopped and not stop():
         honest = RunConfig(**{**config.as_dict(), "split": "grouped", "folds": 0})
         g_train, g_test = splits.make_split(rows, "grouped", config.test_size, config.seed)
-        other = fit_model(rows.iloc[g_train], target.y[g_train], honest.model_id, honest.task,
-                          honest.params, honest.feature_set, honest.seed,
-                          relabelled(on_progress, "compare"), should_stop)  # fmt: skip
+        other = fit_model(
+            rows.iloc[g_train],
+            target.y[g_train],
+            honest.model_id,
+            honest.task,
+            honest.params,
+            honest.feature_set,
+            honest.seed,
+            relabelled(on_progress, "compare"),
+            should_stop,
+        )
         result.comparison = score_model(other.model, rows.iloc[g_test], target.y[g_test])
     if config.folds >= 2 and not fit.stopped and not stop():
         cv = cross_validate(df, config, relabelled(on_progress, "cv"), should_stop)
@@ -143,8 +167,15 @@ def cross_validate(
     for i, (train, test) in enumerate(folds, start=1):
         if should_stop is not None and should_stop():
             break
-        fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,
-                        config.params, config.feature_set, config.seed)  # fmt: skip
+        fit = fit_model(
+            rows.iloc[train],
+            target.y[train],
+            config.model_id,
+            config.task,
+            config.params,
+            config.feature_set,
+            config.seed,
+        )
         scores.append(score_model(fit.model, rows.iloc[test], target.y[test]))
         fit_times.append(fit.fit_seconds)
         if on_progress is not None:

@@ -162,8 +162,9 @@ def per_class_table(y_true: Sequence[str], y_pred: Sequence[str]) -> pd.DataFram
         precision = tp / predicted if predicted else 0.0
         recall = tp / support if support else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        rows.append({"class": c, "support": support, "precision": precision, "recall": recall,
-                     "f1": f1})  # fmt: skip
+        rows.append(
+            {"class": c, "support": support, "precision": precision, "recall": recall, "f1": f1}
+        )
     return pd.DataFrame(rows).sort_values("f1").reset_index(drop=True)
 
 

@@ -48,8 +48,15 @@ class FitResult:
 class _Live:
     """Collects curve points and forwards them as ``Progress``."""
 
-    def __init__(self, phase: str, unit: str, total: int, metric: str,
-                 on_progress: ProgressFn | None, should_stop: StopFn | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        phase: str,
+        unit: str,
+        total: int,
+        metric: str,
+        on_progress: ProgressFn | None,
+        should_stop: StopFn | None,
+    ) -> None:
         self.phase, self.unit, self.total, self.metric = phase, unit, total, metric
         self.on_progress, self.should_stop = on_progress, should_stop
         self.rows: list[dict[str, float | int | None]] = []
@@ -140,15 +147,26 @@ def fit_model(
         spec.training, _fit_single
     )
     t0 = time.perf_counter()
-    estimator, live, stopped, planned, best = trainer(ctx, model_id, params, on_progress,
-                                                      should_stop, phase)  # fmt: skip
+    estimator, live, stopped, planned, best = trainer(
+        ctx, model_id, params, on_progress, should_stop, phase
+    )
     seconds = time.perf_counter() - t0
     model = models.TrainedModel(
         model_id, task, feature_set, params, estimator, cols, levels, classes
     )
     hist = live.history()
-    return FitResult(model, hist, stopped, int(hist["step"].max()) if len(hist) else 0, planned,
-                     live.unit, seconds, best, len(fit_pos), len(val_pos))  # fmt: skip
+    return FitResult(
+        model,
+        hist,
+        stopped,
+        int(hist["step"].max()) if len(hist) else 0,
+        planned,
+        live.unit,
+        seconds,
+        best,
+        len(fit_pos),
+        len(val_pos),
+    )
 
 
 @dataclass
@@ -176,8 +194,14 @@ class _Ctx:
         )
 
 
-def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                  should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_boosting(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     from xgboost.callback import TrainingCallback
 
     total = int(params["n_estimators"])
@@ -212,8 +236,14 @@ def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress:
     return est, live, _Report.stopped, total, None if best is None else int(best) + 1
 
 
-def _fit_forest(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_forest(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     total = int(params["n_estimators"])
     live = _Live(phase, "trees", total, ctx.metric, on_progress, should_stop)
     est = models.make_estimator(model_id, ctx.regression, {**params, "n_estimators": 1}, ctx.seed)
@@ -229,8 +259,14 @@ def _fit_forest(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: P
     return est, live, stopped, total, None
 
 
-def _fit_epochs(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_epochs(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -262,8 +298,14 @@ def _fit_epochs(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: P
     return pipe, live, stopped, total, best_epoch or None
 
 
-def _fit_single(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_single(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     live = _Live(phase, "fit", 1, ctx.metric, on_progress, None)
     est = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit])

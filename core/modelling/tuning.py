@@ -81,8 +81,16 @@ def auto_tune(
             out_of_time = time.perf_counter() - t0 > max_seconds
             if (should_stop is not None and should_stop()) or out_of_time:
                 break
-            fit = fit_model(rows.iloc[use], y[use], model_id, task, cand, feature_set, seed,
-                            validation_size=0.0 if model_id != "xgboost" else 0.15)  # fmt: skip
+            fit = fit_model(
+                rows.iloc[use],
+                y[use],
+                model_id,
+                task,
+                cand,
+                feature_set,
+                seed,
+                validation_size=0.0 if model_id != "xgboost" else 0.15,
+            )
             pred = fit.model.predict(rows.iloc[val_pos])
             score = metrics.score(metric, y[val_pos], pred)
             scored.append((score, cand))
@@ -96,16 +104,25 @@ def auto_tune(
         pool = [c for _, c in scored[: max(1, int(np.ceil(len(scored) / 3)))]]
     table = pd.DataFrame(trials)
     if table.empty:
-        return {"best_params": models.default_params(model_id, target.regression),
-                "best_score": None, "metric": metric, "trials": table}  # fmt: skip
+        return {
+            "best_params": models.default_params(model_id, target.regression),
+            "best_score": None,
+            "metric": metric,
+            "trials": table,
+        }
     last = table[table["rung"] == table["rung"].max()]
     best = last.sort_values(metric, ascending=metric in metrics.LOWER_IS_BETTER).iloc[0]
     names = list(models.default_params(model_id, target.regression))
     params = models.check_params(
         model_id, target.regression, {n: _plain(best[n]) for n in names if n in best}
     )  # validation casts back to each param's kind (the trials table may hold 34.0 for 34)
-    return {"best_params": params, "best_score": float(best[metric]), "metric": metric,
-            "trials": table, "seconds": round(time.perf_counter() - t0, 2)}  # fmt: skip
+    return {
+        "best_params": params,
+        "best_score": float(best[metric]),
+        "metric": metric,
+        "trials": table,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
 
 
 def _plain(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """Fake Spotify and ReccoBeats servers as pytest fixtures.
 
-Import the fixtures into a test module (``from tests.fakes import fake_apis_fixture  # noqa: F401``);
-the fixture is named ``fake_apis``.
+Import the fixtures into a test module
+(``from tests.fakes import fake_apis_fixture  # noqa: F401``); the fixture is named ``fake_apis``.
 ``fake_apis`` starts both servers on 127.0.0.1, points ``SPOTIFY_API_BASE``, ``SPOTIFY_AUTH_URL``
 and ``RECCOBEATS_API_BASE`` at them and clears ``SPOTIPY_CLIENT_ID/SECRET`` so nothing leaks in
 from the environment.

@@ -1,4 +1,4 @@
-"""core.genremap.projection, core.genremap.clusters and core.charts.clusters on small synthetic data."""
+"""core.genremap.projection, .clusters and core.charts.clusters on small synthetic data."""
 
 from __future__ import annotations
 

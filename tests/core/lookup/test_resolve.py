@@ -78,8 +78,20 @@ def exportify_csv(df: pd.DataFrame, *, with_features: bool) -> bytes:
         "rating": np.arange(len(df)) % 10 + 1,
     }
     if with_features:
-        for col in ("danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
-                    "instrumentalness", "liveness", "valence", "tempo", "time_signature"):  # fmt: skip
+        for col in (
+            "danceability",
+            "energy",
+            "key",
+            "loudness",
+            "mode",
+            "speechiness",
+            "acousticness",
+            "instrumentalness",
+            "liveness",
+            "valence",
+            "tempo",
+            "time_signature",
+        ):
             rows[col.replace("_", " ").title()] = df[col]
     frame = pd.DataFrame(rows)
     extra = pd.DataFrame(
