@@ -62,7 +62,11 @@ def ask(key: str, backend: ExploreBackend, question: str, *args: Any) -> Any:
 def genre_means_tables(
     key: str, _backend: ExploreBackend, f: Filters, features: tuple[str, ...]
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Raw genre means of the filtered rows, their z-scores across genres, and the similarity order of genres."""
+    """Genre means of the filtered rows, z-scores and similarity order.
+
+    Returns the raw means, their z-scores across genres, and the genres ordered so similar ones
+    sit together.
+    """
     raw = _backend.genre_means(f, features)
     z = explore.zscore_columns(raw[list(features)])
     return raw, z, explore.order_by_similarity(z)

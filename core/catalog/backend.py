@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.catalog import explore
 from core.catalog.explore import Fit
+from core.catalog.sampling import sample_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -136,7 +137,7 @@ class PandasBackend:
     ) -> pd.DataFrame:
         """At most ``cap`` filtered rows, a seeded random sample when there are more."""
         sub = self._subset(f, genres)
-        out = explore.sample_rows(sub, cap)
+        out = sample_rows(sub, cap)
         return out[[c for c in columns if c in out]] if columns else out
 
     def correlation(self, f: Filters, columns: tuple[str, ...], method: str) -> pd.DataFrame:

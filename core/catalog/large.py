@@ -56,8 +56,10 @@ SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 #: pandas.read_csv's default missing-value markers, so both paths read the same nulls.
-_PANDAS_NA = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-              "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]  # fmt: skip
+_PANDAS_NA = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+]  # fmt: skip
 _TEXT = ("track_id", "track_name", "artists", "album_name", "genre", "subgenre")
 _VALID_RANGES: dict[str, tuple[float, float]] = {}  # filled from data.py on first use
 
@@ -289,7 +291,8 @@ def clean_staged(con: duckdb.DuckDBPyConnection, staged: Path, out: Path, report
         elif c != "artists":
             select.append(f'"{c}"')
     artists = "artists" if "artists" in cols else "CAST(NULL AS VARCHAR)"
-    first_artist = f"lower(regexp_replace(split_part(coalesce({artists}, ''), ';', 1), '^\\s+|\\s+$', '', 'g'))"
+    first = f"split_part(coalesce({artists}, ''), ';', 1)"
+    first_artist = f"lower(regexp_replace({first}, '^\\s+|\\s+$', '', 'g'))"
     genres = ", genre AS genres" if "genre" in cols else ""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE kept AS

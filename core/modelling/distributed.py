@@ -185,7 +185,6 @@ def _train(
     import queue
     import uuid
 
-    import xgboost as xgb
     from distributed import Variable
     from xgboost import dask as dxgb
 
@@ -244,7 +243,21 @@ def _train(
     stop_var.delete()
     if "error" in box:
         raise box["error"]
-    booster, history = box["out"]["booster"], box["out"]["history"]
+    est, done, best = _local_model(box["out"], metric, regression, patience, report)
+    return est, stopped and done < total, best
+
+
+def _local_model(
+    out: dict[str, Any],
+    metric: str,
+    regression: bool,
+    patience: int,
+    report: Callable[[int, float, float | None], bool],
+) -> tuple[Any, int, int | None]:
+    """The trained booster as a local sklearn model; reports the last round."""
+    import xgboost as xgb
+
+    booster, history = out["booster"], out["history"]
     done = len(history["train"][metric])
     train_last = history["train"][metric][-1]
     val_last = history["validation"][metric][-1] if "validation" in history else None
@@ -258,7 +271,7 @@ def _train(
     cls = xgb.XGBRegressor if regression else xgb.XGBClassifier
     est = cls(n_jobs=2)
     est.load_model(bytearray(booster.save_raw("json")))
-    return est, stopped and done < total, None if best is None else best + 1
+    return est, done, None if best is None else best + 1
 
 
 # ---- tasks: folds, trials, prediction -------------------------------------------------------

@@ -18,7 +18,7 @@ def test_fit_on_a_sample_and_transform_the_rest(tmp_path, monkeypatch):
     seen = []
     layout = projection.umap_layout(
         df, feats, n_neighbors=10, fit_size=400, source_id="t", checksum="c",
-        on_progress=lambda message, fraction: seen.append(message),
+        on_progress=lambda p: seen.append(p.message),
     )  # fmt: skip
     assert layout.coords.shape == (1500, 2) and np.isfinite(layout.coords).all()
     assert any("random sample of 400 of 1,500" in m for m in seen)
