@@ -54,7 +54,7 @@ def link_notice(name: str, allowed: list[Any]) -> None:
 
 
 def global_shap(v: WhyView, rows: int) -> shapley.ShapResult:
-    """SHAP of ``rows`` sampled tracks for the current v.model (cached)."""
+    """SHAP of ``rows`` sampled tracks for the current model (cached)."""
     with st.spinner(f"Computing SHAP values for {rows:,} tracks…"):
         return v.memo(
             "shap",
@@ -194,14 +194,14 @@ def stats_tab(v: WhyView) -> None:
     st.dataframe(
         inference.kept_table(list(X.columns), table, sel), hide_index=True, width="stretch"
     )
-    with st.expander("Best v.model of each size"):
+    with st.expander("Best model of each size"):
         st.dataframe(sel.by_size.round(4), hide_index=True, width="stretch")
 
 
 def agreement_tab(v: WhyView) -> None:
     """Ranks of SHAP, OLS, permutation and impurity importance, and their summary."""
     if v.model.is_classifier:
-        st.info("The agreement table compares valence measures: switch to the valence v.model.")
+        st.info("The agreement table compares valence measures: switch to the valence model.")
         return
     result = global_shap(v, int(st.session_state.get(keys.WHY_ROWS) or 1000))
     importance = shapley.mean_abs_shap(result)
