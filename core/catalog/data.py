@@ -73,6 +73,7 @@ class CleaningReport:
     schema: str = "generic"
     rescaled: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    absent_features: list[str] = field(default_factory=list)  # audio features the file lacks
 
     def as_frame(self) -> pd.DataFrame:
         """Rule-by-rule table for display."""
@@ -235,12 +236,9 @@ def _collapse_same_song(df: pd.DataFrame, report: CleaningReport) -> pd.DataFram
     if "track_name" not in df or df["track_name"].isna().all():
         return df
     name = df["track_name"].fillna("").astype("string").str.lower().str.strip()
+    features = [c for c in ("danceability", "energy", "valence", "tempo") if c in df]
     key = pd.DataFrame(
-        {
-            "name": name,
-            "artist": df["primary_artist"],
-            **{c: df[c].round(4) for c in ("danceability", "energy", "valence", "tempo")},
-        }
+        {"name": name, "artist": df["primary_artist"], **{c: df[c].round(4) for c in features}}
     )
     same = key.duplicated(keep="first") & (name != "")
     report.same_song_collapsed = int(same.sum())
@@ -256,6 +254,7 @@ def clean_tracks(
         report.schema = match.schema
         report.rescaled = list(match.rescaled)
         report.notes = list(match.notes)
+        report.absent_features = [c for c in match.absent if c != "time_signature"]
     df = mapped
     required = [c for c in REQUIRED_COLUMNS if c in df]
     missing = df[required].isna().any(axis=1)
@@ -269,12 +268,14 @@ def clean_tracks(
     report.impossible_values = int(bad.sum())
     df = df[~bad]
 
-    short = df["duration_ms"] < MIN_DURATION_MS
-    report.too_short = int(short.sum())
-    df = df[~short]
-    zero_tempo = df["tempo"] == 0
-    report.zero_tempo = int(zero_tempo.sum())
-    df = df[~zero_tempo]
+    if "duration_ms" in df:
+        short = df["duration_ms"] < MIN_DURATION_MS
+        report.too_short = int(short.sum())
+        df = df[~short]
+    if "tempo" in df:
+        zero_tempo = df["tempo"] == 0
+        report.zero_tempo = int(zero_tempo.sum())
+        df = df[~zero_tempo]
     if "time_signature" in df:
         zero_ts = df["time_signature"] == 0
         report.zero_time_signature = int(zero_ts.sum())
@@ -282,7 +283,8 @@ def clean_tracks(
 
     df = df.copy()
     for col in ("key", "mode", "duration_ms"):
-        df[col] = df[col].round().astype("int64")
+        if col in df:
+            df[col] = df[col].round().astype("int64")
     if "time_signature" in df:
         df["time_signature"] = df["time_signature"].fillna(4).round().astype("int64")
     if "popularity" in df:
