@@ -174,6 +174,8 @@ def _upload_features(frame: pd.DataFrame) -> pd.DataFrame | None:
         mapped, _ = map_schema(raw)
     except SchemaError:
         return None
+    if any(c not in mapped for c in REQUIRED_COLUMNS):  # partial feature sets are looked up
+        return None
     complete = mapped[list(REQUIRED_COLUMNS)].notna().all(axis=1)
     if not complete.any():
         return None
