@@ -12,14 +12,18 @@ from core.lookup.ratelimit import ProviderError
 from core.lookup.results import (
     add_predictions,
     enriched_csv,
+    enriched_file_name,
     explain_track,
+    genre_vocabulary_note,
     nearest_tracks,
     summarise,
+    unique_labels,
 )
 from core.lookup.spotify import SpotifyClient
 from core.lookup.taste import TasteError, fit_taste, taste_inputs
 from core.lookup.trackids import parse_id_text
 from ui import lookup as ui
+from ui import lookup_view as view
 from ui.catalog import require_catalog
 from ui.models import active_model
 
@@ -66,10 +70,14 @@ if mode == MODES[0]:
                 st.error(f"Search failed: {exc}")
         hits = st.session_state.get("look_hits") or []
         if hits:
-            labels = {
-                h["track_id"]: f"{h['track_name']} — {(h['artists'] or '').replace(';', ', ')}"
-                for h in hits
-            }
+            view.search_hits(hits)
+            labels = dict(
+                zip(
+                    [h["track_id"] for h in hits],
+                    unique_labels(pd.DataFrame(hits)).values(),
+                    strict=True,
+                )
+            )
             picked = st.multiselect(
                 "Pick tracks (at most 10 results per search)",
                 list(labels),
@@ -130,10 +138,12 @@ else:
                 if n:
                     notes.append(f"{n:,} {what}")
             if upload.features is not None:
-                notes.append(
-                    f"audio features already in the file for {len(upload.features):,} tracks (used as they are)"
-                )
+                notes.append(f"audio features in the file for {len(upload.features):,} tracks")
             st.markdown(" · ".join(notes))
+            if upload.features is not None:
+                st.toggle("Use the catalog's values for tracks it has", key="look_prefer_catalog",
+                          help="By default your file's own feature values win; the results say how "
+                               "many differ from the catalog's.")  # fmt: skip
             if upload.invalid:
                 st.warning(
                     f"{len(upload.invalid):,} row(s) are not track ids: "
@@ -142,7 +152,8 @@ else:
             if upload.ids and st.button(
                 f"Look up {len(upload.ids):,} tracks", key="look_upload_go", type="primary"
             ):
-                ui.run_lookup(upload.ids, catalog, label=file.name, upload=upload)
+                ui.run_lookup(upload.ids, catalog, label=file.name, upload=upload,
+                              prefer_upload=not st.session_state.get("look_prefer_catalog"))  # fmt: skip
             elif not upload.ids:
                 st.error("The file has no valid track ids to look up.")
 
@@ -153,8 +164,7 @@ if not result:
 if result["source_id"] != catalog.source_id:
     st.caption("These results were resolved against another dataset; catalog matches may differ.")
 res = result["resolution"]
-for msg in res.messages:
-    st.warning(msg)
+view.show_notes(res.messages)
 counts = res.counts
 st.markdown(
     f"**{len(res.table):,} tracks** ({result['label']}). Audio features from: "
@@ -188,7 +198,7 @@ if summary["mean_valence"] is not None:
     )
 c3.metric("Catalog mean valence", f"{summary['catalog_mean_valence']:.2f}")
 
-shown = table.copy()
+shown = view.readable(table)
 shown["genre guess"] = [
     " · ".join(
         f"{g} {p:.0%}"
@@ -197,8 +207,13 @@ shown["genre guess"] = [
     )
     for r in shown.itertuples()
 ]
-cols = ["image_url", "track_name", "artists", "valence", "predicted_valence", "valence_diff", "genre guess", "genre",
-        "feature_source", "danceability", "energy", "tempo", "acousticness", "filled", "album_name", "release_date", "meta_source", "track_id"]  # fmt: skip
+cols = ["image_url", "track_name", "artists", "album_name", "release_date", "length", "valence", "predicted_valence",
+        "valence_diff", "genre guess", "genre", "feature_source", "danceability", "energy", "tempo", "acousticness",
+        "filled", "meta_source", "track_id"]  # fmt: skip
+if genre_model is not None:
+    st.caption(
+        genre_vocabulary_note(list(genre_model.classes_), view.user_genres(result["upload"]))[0]
+    )
 has_covers = "image_url" in shown and shown["image_url"].notna().any()
 cols = cols if has_covers else cols[1:]  # no empty cover column without Spotify metadata
 st.dataframe(
@@ -212,13 +227,14 @@ st.dataframe(
         "valence_diff": st.column_config.NumberColumn("pred − measured", format="%+.2f"),
         "feature_source": st.column_config.TextColumn("features from"),
         "genre": st.column_config.TextColumn("catalog genre"),
+        "genre guess": st.column_config.TextColumn("nearest catalog genres"),
         "filled": st.column_config.TextColumn("filled with catalog median"),
     },
 )
 st.download_button(
     "Download the enriched CSV",
     enriched_csv(table, getattr(result["upload"], "frame", None)),
-    file_name="valence_lab_lookup.csv",
+    file_name=enriched_file_name(result["label"] if result["upload"] is not None else None),
     mime="text/csv",
     key="look_download",
     icon=":material/download:",
@@ -235,10 +251,7 @@ ok = table[table["feature_source"].ne("missing")]
 if ok.empty:
     st.info("No track has audio features, so there is nothing to explain.")
 else:
-    labels = {
-        i: f"{r.track_name if isinstance(r.track_name, str) else r.track_id} — {r.artists if isinstance(r.artists, str) else '?'}"
-        for i, r in ok.iterrows()
-    }
+    labels = unique_labels(ok)
     pick = st.selectbox("Track", list(labels), format_func=labels.get, key="look_track")
     row = ok.loc[[pick]]
     left, right = st.columns(2)
