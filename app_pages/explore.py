@@ -78,11 +78,19 @@ tabs = st.tabs(tab_names, key="exp_tab", bind="query-params")
 def _dist_tab() -> None:
     c = st.columns([2, 2, 3])
     feature = c[0].selectbox(
-        "Feature", numeric, index=numeric.index("valence"), key="exp_dist_feature"
+        "Feature",
+        numeric,
+        index=numeric.index("valence"),
+        key="exp_dist_feature",
+        bind="query-params",
     )
     kind = (
         c[1].segmented_control(
-            "Chart", ["Histogram", "Box", "Violin"], default="Histogram", key="exp_dist_kind"
+            "Chart",
+            ["Histogram", "Box", "Violin"],
+            default="Histogram",
+            key="exp_dist_kind",
+            bind="query-params",
         )
         or "Histogram"
     )
@@ -111,7 +119,11 @@ def _dist_tab() -> None:
 
 def _corr_tab() -> None:
     method = st.segmented_control(
-        "Correlation", ["Pearson", "Spearman"], default="Pearson", key="exp_corr"
+        "Correlation",
+        ["Pearson", "Spearman"],
+        default="Pearson",
+        key="exp_corr",
+        bind="query-params",
     )
     method = (method or "Pearson").lower()
     corr = explore.correlation_matrix(view, numeric, method)
@@ -142,18 +154,27 @@ def _means_tab() -> None:
 
 def _scatter_tab() -> None:
     c = st.columns(5)
-    x = c[0].selectbox("x", numeric, index=numeric.index("energy"), key="exp_x")
-    y = c[1].selectbox("y", numeric, index=numeric.index("valence"), key="exp_y")
+    x = c[0].selectbox(
+        "x", numeric, index=numeric.index("energy"), key="exp_x", bind="query-params"
+    )
+    y = c[1].selectbox(
+        "y", numeric, index=numeric.index("valence"), key="exp_y", bind="query-params"
+    )
     color_opts = ["(none)"] + (["genre"] if has_genre else []) + numeric
-    color = c[2].selectbox("Colour", color_opts, index=1 if has_genre else 0, key="exp_color")
-    size = c[3].selectbox("Size", ["(none)", *numeric], key="exp_size")
-    cap = c[4].number_input("Max points", 500, 100_000, SCATTER_CAP, step=500, key="exp_cap")
+    color = c[2].selectbox(
+        "Colour", color_opts, index=1 if has_genre else 0, key="exp_color", bind="query-params"
+    )
+    size = c[3].selectbox("Size", ["(none)", *numeric], key="exp_size", bind="query-params")
+    cap = c[4].number_input(
+        "Max points", 500, 100_000, SCATTER_CAP, step=500, key="exp_cap", bind="query-params"
+    )
     fit_kinds = st.pills(
         "Fit lines",
         ["linear", "quadratic"],
         selection_mode="multi",
         default=["linear"],
         key="exp_fits",
+        bind="query-params",
     )
     fits = [
         f
@@ -186,7 +207,9 @@ def _time_tab() -> None:
         st.info("This dataset has no release dates.")
         return
     period = (
-        st.segmented_control("By", ["year", "decade"], default="decade", key="exp_period")
+        st.segmented_control(
+            "By", ["year", "decade"], default="decade", key="exp_period", bind="query-params"
+        )
         or "decade"
     )
     trend = explore.valence_by_period(view, period)

@@ -172,7 +172,7 @@ def render_projection() -> None:
     if method == "PCA":
         shown = shown.assign(PC1=pca.scores[:, 0], PC2=pca.scores[:, 1])
         fig = charts.plot_projection(shown, "PC1", "PC2", color, title="PCA: first two components")
-        if st.checkbox("Show loading arrows (biplot)", key="map_biplot"):
+        if st.checkbox("Show loading arrows (biplot)", key="map_biplot", bind="query-params"):
             charts.add_loading_arrows(
                 fig, pca.loadings, scale=float(np.abs(pca.scores[:, :2]).max()) / 1.2
             )
@@ -273,7 +273,13 @@ def render_clusters() -> None:
         f"Mixtures ({cov} covariance) fitted on {min(n, clusters.GMM_SWEEP_SAMPLE):,} tracks for the curve; "
         f"the GMM clusters use a fit on {min(n, clusters.GMM_FIT_SAMPLE):,} and label all {n:,}."
     )
-    which = st.radio("Clustering to inspect", list(labels), horizontal=True, key="map_inspect")
+    which = st.radio(
+        "Clustering to inspect",
+        list(labels),
+        horizontal=True,
+        key="map_inspect",
+        bind="query-params",
+    )
     chosen = labels[which]
     left, right = st.columns(2)
     if genres is not None and n_genres >= 2:
@@ -302,7 +308,12 @@ def render_tree() -> None:
     )
     cent, link = genre_tree(method)
     groups = c2.slider(
-        "Genre groups", 2, max(3, len(cent)), default_groups(len(cent)), key="map_groups"
+        "Genre groups",
+        2,
+        max(3, len(cent)),
+        default_groups(len(cent)),
+        key="map_groups",
+        bind="query-params",
     )
     mapping = clusters.genre_groups(link, list(cent.index), groups)
     st.plotly_chart(charts.plot_dendrogram(link, list(cent.index), mapping), width="stretch")

@@ -158,7 +158,7 @@ def _drivers_tab() -> None:
     level = "genre"
     if "subgenre" in df and df["subgenre"].notna().any():
         level = st.segmented_control(
-            "Group by", ["genre", "subgenre"], default="genre", key="why_group"
+            "Group by", ["genre", "subgenre"], default="genre", key="why_group", bind="query-params"
         )
     drivers = shapley.genre_drivers(result, df[level or "genre"])
     st.plotly_chart(
@@ -175,7 +175,7 @@ def _drivers_tab() -> None:
 
 def _track_tab() -> None:
     labels = track_labels(df)
-    query = st.text_input("Search a track by name or artist", key="why_search")
+    query = st.text_input("Search a track by name or artist", key="why_search", bind="query-params")
     hits = labels[labels.str.contains(query, case=False, regex=False)] if query else labels
     if hits.empty:
         st.info(f"No track matches {query!r}. Try part of the title or an artist's name.")
