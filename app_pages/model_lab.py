@@ -63,7 +63,10 @@ busy = entry is not None and entry["job"].running
 b1, b2, b3 = st.columns([1, 1, 2])
 train = b1.button("Train", key="lab_train", type="primary", disabled=busy or problem is not None,
                   icon=":material/model_training:")  # fmt: skip
-n_trials = b3.select_slider("Auto-tune candidates", [3, 6, 9, 18, 27], value=9, key="lab_tune_n")
+n_trials = b3.select_slider(
+    "Auto-tune: settings to try", [3, 6, 9, 18, 27], value=9, key="lab_tune_n"
+)
+b3.caption(lab.tune_estimate(model_id, task, int(n_trials), len(df)))
 tune = b2.button("Auto-tune", key="lab_tune", disabled=busy or not space,
                  help="Random search with successive halving on the training part only; the best "
                       "values go back into the sliders.")  # fmt: skip
@@ -101,7 +104,8 @@ tuned = st.session_state.get(lab.TUNE_KEY)
 if tuned is not None and tuned["meta"]["model_id"] == model_id:
     score = tuned["best_score"]
     st.success(f"Auto-tune {'(stopped early) ' if tuned['stopped'] else ''}tried "
-               f"{len(tuned['trials'])} settings; best validation {tuned['metric']} "
+               f"{tuned.get('n_settings', 0)} settings in {tuned.get('n_fits', 0)} of "
+               f"{tuned.get('planned_fits', 0)} planned fits; best validation {tuned['metric']} "
                + (f"{score:.4f}" if score is not None else "n/a")
                + ". The sliders now hold the best values: press Train to evaluate them on the "
                "test split.")  # fmt: skip
