@@ -10,8 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from core.catalog.data import Catalog
+from core.catalog.explore import track_labels
 from core.charts import explain as charts
 from core.explain import agreement, inference, recipe, shapley
+from core.safety import escape_markdown
 from ui.catalog import UPLOAD_PREFIX, require_catalog
 from ui.models import active_model
 
@@ -35,20 +37,6 @@ def memo(name: str, key: str, compute: Callable[[], Any], *, personal: bool) -> 
             store.clear()
         store[(name, key)] = compute()
     return store[(name, key)]
-
-
-def track_labels(df: pd.DataFrame) -> pd.Series:
-    """A readable label per track: name - artists, falling back to the id or row number."""
-    if "track_name" in df and df["track_name"].notna().any():
-        label = df["track_name"].astype("string").fillna("?")
-        if "artists" in df:
-            label = (
-                label + " - " + df["artists"].astype("string").fillna("?").str.replace(";", ", ")
-            )
-        return label
-    if "track_id" in df and df["track_id"].notna().any():
-        return df["track_id"].astype("string").fillna("?")
-    return pd.Series([f"row {i}" for i in range(len(df))], index=df.index, dtype="string")
 
 
 catalog: Catalog = require_catalog()
@@ -178,7 +166,9 @@ def _track_tab() -> None:
     query = st.text_input("Search a track by name or artist", key="why_search", bind="query-params")
     hits = labels[labels.str.contains(query, case=False, regex=False)] if query else labels
     if hits.empty:
-        st.info(f"No track matches {query!r}. Try part of the title or an artist's name.")
+        st.info(
+            f"No track matches “{escape_markdown(query)}”. Try part of the title or an artist's name."
+        )
         return
     options = hits.index[:200].tolist()
     picked = st.selectbox(
@@ -217,9 +207,9 @@ def _stats_tab() -> None:
     m[0].metric("Tracks", f"{fit['n']:,}", border=True)
     m[1].metric("R²", f"{fit['r2']:.3f}", border=True)
     m[2].metric("Adjusted R²", f"{fit['adj_r2']:.3f}", border=True)
-    m[3].metric("F-test p", f"{fit['f_pvalue']:.2g}", border=True)
+    m[3].metric("F-test p", inference.format_p(fit["f_pvalue"]), border=True)
     st.caption("OLS of valence on the audio features (statsmodels). " + "; ".join(notes))
-    st.dataframe(table.round(5), hide_index=True, width="stretch")
+    st.dataframe(inference.readable_table(table), hide_index=True, width="stretch")
     st.plotly_chart(
         charts.plot_coefficients(table, title="Standardised effects with 95 % intervals"),
         width="stretch",

@@ -165,3 +165,41 @@ def histogram_counts(
             )
         )
     return pd.concat(rows, ignore_index=True)
+
+
+def track_labels(df: pd.DataFrame) -> pd.Series:
+    """A readable label per track, unique within ``df``.
+
+    ``title — artists``, then what tells same-titled tracks apart: album and year, then genre,
+    then the id or row number.
+    """
+    if "track_name" not in df or df["track_name"].isna().all():
+        if "track_id" in df and df["track_id"].notna().any():
+            return df["track_id"].astype("string").fillna("?")
+        return pd.Series([f"row {i}" for i in range(len(df))], index=df.index, dtype="string")
+    label = df["track_name"].astype("string").fillna("?")
+    if "artists" in df:
+        label = label + " — " + df["artists"].astype("string").fillna("?").str.replace(";", ", ")
+    extras = []
+    if "album_name" in df:
+        album = df["album_name"].astype("string").fillna("")
+        if "release_year" in df:
+            year = df["release_year"].astype("Int64").astype("string").fillna("")
+            album = (album + " (" + year + ")").str.replace(" ()", "", regex=False)
+        extras.append(album.str.replace(r"^ ?\((\d{4})\)$", r"\1", regex=True))
+    elif "release_year" in df:
+        extras.append(df["release_year"].astype("Int64").astype("string").fillna(""))
+    if "genre" in df:
+        extras.append(df["genre"].astype("string").fillna(""))
+    ids = df["track_id"].astype("string") if "track_id" in df else None
+    extras.append(
+        ("id " + ids).fillna(pd.Series([f"row {i}" for i in df.index], index=df.index))
+        if ids is not None
+        else pd.Series([f"row {i}" for i in df.index], index=df.index, dtype="string")
+    )
+    for extra in extras:
+        dup = label.duplicated(keep=False) & extra.ne("")
+        if not dup.any():
+            break
+        label = label.where(~dup, label + " · " + extra)
+    return label
