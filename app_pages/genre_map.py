@@ -81,20 +81,20 @@ genres = (
 X = scaled.X
 n = len(X)
 
-c1, c2, c3 = st.columns(3)
-k = c1.slider(
-    "KMeans clusters (k)",
-    2,
-    max(2, min(20, n - 1)),
-    min(6, n - 1),
-    key="map_k",
-    bind="query-params",
-)
-n_comp = c2.slider(
-    "GMM components", 2, max(2, min(20, n - 1)), min(6, n - 1), key="map_gmm", bind="query-params"
-)
-cov = c3.selectbox("GMM covariance", clusters.COVARIANCE_TYPES, key="map_cov", bind="query-params")
 section = st.radio("View", SECTIONS, horizontal=True, key="map_section", bind="query-params")
+k, n_comp, cov = min(6, n - 1), min(6, n - 1), clusters.COVARIANCE_TYPES[0]
+
+
+def cluster_controls() -> None:
+    """KMeans k and the GMM settings, shown only in the views that use clusters."""
+    global k, n_comp, cov
+    c1, c2, c3 = st.columns(3)
+    k = c1.slider("KMeans clusters (k)", 2, max(2, min(20, n - 1)), min(6, n - 1), key="map_k",
+                  bind="query-params")  # fmt: skip
+    n_comp = c2.slider("GMM components", 2, max(2, min(20, n - 1)), min(6, n - 1), key="map_gmm",
+                       bind="query-params")  # fmt: skip
+    cov = c3.selectbox("GMM covariance", clusters.COVARIANCE_TYPES, key="map_cov",
+                       bind="query-params")  # fmt: skip
 
 
 def kmeans_labels() -> np.ndarray:
@@ -162,6 +162,8 @@ def render_projection() -> None:
     color = c2.selectbox(
         "Colour by", choices, index=choices.index(default), key="map_color", bind="query-params"
     )
+    if color in ("KMeans cluster", "GMM cluster"):
+        cluster_controls()
     if n_genres < 2:
         st.info(
             "This dataset has no genre column (or a single genre): colour by cluster or "
@@ -245,6 +247,7 @@ def render_umap(shown: pd.DataFrame) -> pd.DataFrame | None:
 
 def render_clusters() -> None:
     """KMeans elbow/silhouette, GMM BIC/AIC, contingency with genre and cluster profiles."""
+    cluster_controls()
     try:
         with st.spinner(f"Clustering {n:,} tracks for k = 2…15 and 1…12 mixture components…"):
             sweep = gm.memo(
@@ -331,6 +334,7 @@ def render_agreement() -> None:
     if n_genres < 2:
         st.info("Agreement with genre needs a genre column with at least two genres.")
         return
+    cluster_controls()
     try:
         groups = (
             frame["primary_artist"].astype(str).to_numpy() if "primary_artist" in frame else None
