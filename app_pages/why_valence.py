@@ -12,6 +12,7 @@ import streamlit as st
 from core.catalog.data import Catalog
 from core.catalog.explore import track_labels
 from core.charts import explain as charts
+from core.eta import Eta
 from core.explain import agreement, inference, recipe, shapley
 from core.safety import escape_markdown
 from ui.catalog import UPLOAD_PREFIX, require_catalog
@@ -276,11 +277,13 @@ def _recipe_tab() -> None:
         if not st.button("Fit the recipe (about a minute)", key="why_fit_recipe", type="primary"):
             return
         with st.status("Fitting the valence recipe…", expanded=True) as status:
-            bar = st.progress(0.0)
+            bar, eta = st.progress(0.0), Eta()
             report = memo(  # shared for public data: the next visitor gets it at once
                 "recipe",
                 key,
-                lambda: recipe.evaluate(df, "audio", on_progress=lambda f, m: bar.progress(f, m)),
+                lambda: recipe.evaluate(
+                    df, "audio", on_progress=lambda f, m: bar.progress(f, m + eta.text(f))
+                ),
                 personal=is_upload,
             )
             status.update(label="Recipe fitted", state="complete", expanded=False)

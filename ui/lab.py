@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.charts import models as charts
+from core.eta import format_seconds, time_left
 from core.jobs import Job
 from core.modelling import export, metrics
 from core.modelling.experiment import RunResult
@@ -124,7 +125,9 @@ def live_panel() -> None:
         f"{latest.phase}: {latest.unit} {latest.step}/{latest.total}"
         + (f" · validation {latest.metric} {latest.validation:.4f}" if latest.validation is not None else "")
     )  # fmt: skip
-    st.progress(frac, text=f"{entry['meta'].get('label', '')} — {text} · {job.elapsed:.1f} s")
+    left = time_left(frac, job.elapsed)
+    clock = f"{job.elapsed:.1f} s" + (f", about {format_seconds(left)} left" if left else "")
+    st.progress(frac, text=f"{entry['meta'].get('label', '')} — {text} · {clock}")
     curve = [p for p in points if p.phase == "fit"]
     if curve and entry["kind"] == "train":
         hist = pd.DataFrame({"step": [p.step for p in curve], "train": [p.train for p in curve],

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from core.catalog.data import Catalog
+from core.eta import Eta
 from core.lookup.reccobeats import ReccoBeatsClient
 from core.lookup.resolve import ProviderState, Resolution, resolve_tracks
 from core.lookup.results import NeighbourIndex, fit_neighbours
@@ -69,10 +70,13 @@ class Progress:
         self.bar = st.progress(0.0, text="Starting…")
         self.note = st.empty()
         self.waits: list[tuple[float, str]] = []
+        self.etas: dict[str, Eta] = {}
 
     def stage(self, stage: str, done: int, total: int) -> None:
-        """``on_progress`` callback."""
-        self.bar.progress(min(1.0, done / max(total, 1)), text=f"{stage}: {done:,} / {total:,}")
+        """``on_progress`` callback: count and time left of the current stage."""
+        eta = self.etas.setdefault(stage, Eta())
+        frac = min(1.0, done / max(total, 1))
+        self.bar.progress(frac, text=f"{stage}: {done:,} / {total:,}{eta.text(frac)}")
 
     def wait(self, seconds: float, message: str) -> None:
         """``on_wait`` callback."""
