@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.layout import apply_responsive_layout
 from ui.registry import registered_pages
 from ui.share import render_share
 from ui.sidebar import render_sidebar
@@ -36,6 +37,7 @@ pages = [
             visibility="hidden"),
 ]  # fmt: skip
 page = st.navigation(pages)
+apply_responsive_layout()
 render_sidebar()
 render_share()
 try:
