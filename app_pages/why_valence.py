@@ -177,6 +177,7 @@ def _track_tab() -> None:
         options,
         format_func=lambda i: str(labels[i]),
         key="why_track",
+        bind="query-params",
     )
     if picked is None:
         return
