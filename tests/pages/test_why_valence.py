@@ -202,3 +202,19 @@ def test_lab_models_mlp_sampled_and_classifier_class_choice(tidy_catalog):
     at.session_state["why_tab"] = "Agreement"
     at.run()
     assert not at.exception and "switch to the valence model" in texts(at)
+
+
+def test_the_explained_track_comes_back_from_a_link(tidy_catalog):
+    from core.catalog.explore import track_labels
+
+    labels = track_labels(tidy_catalog.df)
+    hits = labels[labels.str.contains("Someone You Loved", regex=False)]
+    target = hits.iloc[-1]  # not the first match, which the picker shows by default
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params.update(
+        {"why_tab": "One track", "why_search": "Someone You Loved", "why_track": target}
+    )
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert labels[at.selectbox(key="why_track").value] == target
