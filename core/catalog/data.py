@@ -317,9 +317,11 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     return df[first + audio + rest]
 
 
-def build_catalog(raw: pd.DataFrame, source_id: str, title: str, checksum: str) -> Catalog:
-    """Map, clean and order a raw table."""
-    mapped, match = map_schema(raw)
+def build_catalog(
+    raw: pd.DataFrame, source_id: str, title: str, checksum: str, *, require_valence: bool = True
+) -> Catalog:
+    """Map, clean and order a raw table (files to predict need no valence)."""
+    mapped, match = map_schema(raw, require_valence=require_valence)
     df, report = clean_tracks(mapped, match)
     if df.empty:
         raise SchemaError(
@@ -374,7 +376,13 @@ def load_catalog(
     return catalog
 
 
-def load_upload(data: bytes, name: str) -> Catalog:
-    """Build a catalog from an uploaded file's bytes (never written to disk)."""
+def load_upload(data: bytes, name: str, *, require_valence: bool = True) -> Catalog:
+    """Build a catalog from an uploaded file's bytes (never written to disk).
+
+    ``require_valence=False`` reads a file of tracks to predict (no valence column needed).
+    """
     checksum = hashlib.sha256(data).hexdigest()
-    return build_catalog(read_table(data), f"upload:{name}", f"Upload: {name}", checksum)
+    return build_catalog(
+        read_table(data), f"upload:{name}", f"Upload: {name}", checksum,
+        require_valence=require_valence,
+    )  # fmt: skip

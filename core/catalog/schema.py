@@ -200,11 +200,14 @@ def _release_year(series: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce").astype("Int16")
 
 
-def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
+def map_schema(
+    raw: pd.DataFrame, *, require_valence: bool = True
+) -> tuple[pd.DataFrame, SchemaMatch]:
     """Turn a raw table of any supported schema into canonical columns (not yet cleaned).
 
     A file needs valence and at least ``MIN_AUDIO_FEATURES`` other audio features; the audio
-    features it lacks are listed in ``SchemaMatch.absent``.
+    features it lacks are listed in ``SchemaMatch.absent``. Files to predict need no valence
+    (``require_valence=False``).
 
     Raises
     ------
@@ -215,7 +218,7 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
     columns = [str(c) for c in raw.columns]
     schema = detect_schema(columns)
     mapping = map_columns(columns)
-    check_columns(mapping)
+    check_columns(mapping, require_valence=require_valence)
     aggregate = describe_aggregates(raw, mapping)
     if aggregate is not None:
         raise SchemaError(aggregate, missing=[], recognised=sorted(mapping))
@@ -267,8 +270,8 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
     # when most of its values exceed 1, or when the file is percent-scaled and the column has a
     # value above 1 (sparse columns such as instrumentalness are mostly near 0 on both scales).
     # A few values above 1 in a 0-1 file stay as they are and are dropped as impossible.
-    probes = [c for c in ("danceability", "energy", "valence") if c in out] or ["valence"]
-    percent_file = bool((out[probes] > 1).mean().mean() > 0.5)
+    probes = [c for c in ("danceability", "energy", "valence") if c in out]
+    percent_file = bool(probes) and bool((out[probes] > 1).mean().mean() > 0.5)
     for col in UNIT_FEATURES:
         if col not in out:
             continue
@@ -287,7 +290,7 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
     return out, match
 
 
-def check_columns(mapping: dict[str, str]) -> None:
+def check_columns(mapping: dict[str, str], *, require_valence: bool = True) -> None:
     """Refuse a mapping without valence or with fewer than ``MIN_AUDIO_FEATURES`` features.
 
     Raises
@@ -297,11 +300,12 @@ def check_columns(mapping: dict[str, str]) -> None:
     """
     features = [c for c in PREDICTOR_COLUMNS if c in mapping]
     missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
-    if "valence" in mapping and len(features) >= MIN_AUDIO_FEATURES:
+    has_valence = "valence" in mapping or not require_valence
+    if has_valence and len(features) >= MIN_AUDIO_FEATURES:
         return
     recognised = sorted(mapping)
     need = []
-    if "valence" not in mapping:
+    if not has_valence:
         need.append("valence")
     if len(features) < MIN_AUDIO_FEATURES:
         need.append(
