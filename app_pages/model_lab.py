@@ -30,7 +30,7 @@ split = c4.selectbox("Split", list(splits.SPLITS), format_func=splits.SPLITS.get
                      bind="query-params")  # fmt: skip
 folds = c5.select_slider("Cross-validation folds (0 = holdout only)", [0, 3, 5, 10], key="lab_folds",
                          bind="query-params")  # fmt: skip
-seed = int(c6.number_input("Seed", 0, 10_000, 0, key="lab_seed"))
+seed = int(c6.number_input("Seed", 0, 10_000, 0, key="lab_seed", bind="query-params"))
 
 spec = models.get_spec(model_id)
 space = spec.params_for(regression)
