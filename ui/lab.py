@@ -26,12 +26,14 @@ from core.modelling.leaderboard import (
 )
 from core.modelling.params import Param
 from core.safety import csv_bytes
+from ui import keys
+from ui.progress import describe
 
-JOB_KEY = "lab_job"
-BOARD_KEY = "lab_leaderboard"
-RESULT_KEY = "lab_result"
-PENDING_KEY = "lab_pending_params"
-TUNE_KEY = "lab_tune_result"
+JOB_KEY = keys.LAB_JOB
+BOARD_KEY = keys.LAB_LEADERBOARD
+RESULT_KEY = keys.LAB_RESULT
+PENDING_KEY = keys.LAB_PENDING_PARAMS
+TUNE_KEY = keys.LAB_TUNE_RESULT
 
 
 def param_key(model_id: str, param: Param) -> str:
@@ -86,13 +88,21 @@ def param_widgets(model_id: str, space: tuple[Param, ...]) -> dict[str, Any]:
         st.session_state.setdefault(key, p.default)
         col = cols[i % 3]
         if p.kind == "choice" or p.log:
-            values[p.name] = col.select_slider(p.label, options=p.ticks(), key=key,
-                                               help=p.help or None, bind="query-params")  # fmt: skip
+            values[p.name] = col.select_slider(
+                p.label, options=p.ticks(), key=key, help=p.help or None, bind="query-params"
+            )
         else:
             step = p.step or (1 if p.kind == "int" else 0.01)
             cast = int if p.kind == "int" else float
-            values[p.name] = col.slider(p.label, cast(p.low), cast(p.high), step=cast(step),
-                                        key=key, help=p.help or None, bind="query-params")  # fmt: skip
+            values[p.name] = col.slider(
+                p.label,
+                cast(p.low),
+                cast(p.high),
+                step=cast(step),
+                key=key,
+                help=p.help or None,
+                bind="query-params",
+            )
     return values
 
 
@@ -121,23 +131,74 @@ def live_panel() -> None:
         st.rerun()
     latest, points = job.snapshot()
     frac = latest.fraction if latest else 0.0
-    text = "Starting…" if latest is None else (
-        f"{latest.phase}: {latest.unit} {latest.step}/{latest.total}"
-        + (f" · validation {latest.metric} {latest.validation:.4f}" if latest.validation is not None else "")
-    )  # fmt: skip
+    text = describe(latest)
     left = time_left(frac, job.elapsed)
     clock = f"{job.elapsed:.1f} s" + (f", about {format_seconds(left)} left" if left else "")
     st.progress(frac, text=f"{entry['meta'].get('label', '')} — {text} · {clock}")
     curve = [p for p in points if p.phase == "fit"]
     if curve and entry["kind"] == "train":
-        hist = pd.DataFrame({"step": [p.step for p in curve], "train": [p.train for p in curve],
-                             "validation": [p.validation for p in curve]})  # fmt: skip
-        st.plotly_chart(charts.plot_learning_curve(hist, curve[-1].metric, curve[-1].unit),
-                        key="lab_live_curve")  # fmt: skip
-    st.button("Stop", key="lab_stop", on_click=stop_job, disabled=job.stop_requested,
-              icon=":material/stop_circle:")  # fmt: skip
+        hist = pd.DataFrame(
+            {
+                "step": [p.step for p in curve],
+                "train": [p.train for p in curve],
+                "validation": [p.validation for p in curve],
+            }
+        )
+        st.plotly_chart(
+            charts.plot_learning_curve(hist, curve[-1].metric, curve[-1].unit), key="lab_live_curve"
+        )
+    st.button(
+        "Stop",
+        key="lab_stop",
+        on_click=stop_job,
+        disabled=job.stop_requested,
+        icon=":material/stop_circle:",
+    )
     if job.stop_requested:
         st.caption("Stopping after the current step…")
+
+
+def follow_job() -> None:
+    """Show the running job live; when it has finished, record its run or its tuning result."""
+    entry = st.session_state.get(JOB_KEY)
+    if entry is None:
+        return
+    job = entry["job"]
+    job.wait(0.5)  # quick jobs finish before the first paint
+    if job.running:
+        live_panel()
+        return
+    st.session_state.pop(JOB_KEY)
+    if job.error:
+        st.error(f"Training failed: {job.error}")
+    elif entry["kind"] == "train":
+        record_run(job.result, entry["meta"]["source"], job.elapsed)
+    else:
+        st.session_state[TUNE_KEY] = {
+            **job.result,
+            "meta": entry["meta"],
+            "stopped": job.stop_requested,
+        }
+        st.session_state[PENDING_KEY] = job.result["best_params"]
+        st.rerun()
+
+
+def tune_summary(model_id: str) -> None:
+    """The latest auto-tune of this model: what it tried and that the sliders hold the best."""
+    tuned = st.session_state.get(TUNE_KEY)
+    if tuned is None or tuned["meta"]["model_id"] != model_id:
+        return
+    score = tuned["best_score"]
+    st.success(
+        f"Auto-tune {'(stopped early) ' if tuned['stopped'] else ''}tried "
+        f"{tuned.get('n_settings', 0)} settings in {tuned.get('n_fits', 0)} of "
+        f"{tuned.get('planned_fits', 0)} planned fits; best validation {tuned['metric']} "
+        + (f"{score:.4f}" if score is not None else "n/a")
+        + ". The sliders now hold the best values: press Train to evaluate them on the "
+        "test split."
+    )
+    with st.expander("Auto-tune trials"):
+        st.dataframe(tuned["trials"], hide_index=True)
 
 
 def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, Any]:
@@ -166,12 +227,17 @@ def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, A
         metric = metrics.primary_metric(not result.model.is_classifier)
         row[f"grouped_{metric}"] = round(result.comparison[metric], 4)
     board.append(row)
-    card = export.model_card(result.model, {"source": source_id, "split": cfg.split,
-                                            "seed": cfg.seed, "run": row["run"]})  # fmt: skip
-    st.session_state[RESULT_KEY] = {"result": result, "card": card, "run": row["run"],
-                                    "model_bytes": export.dump_model(result.model)}  # fmt: skip
-    st.session_state["lab_active_model"] = result.model
-    st.session_state["lab_active_source"] = source_id
+    card = export.model_card(
+        result.model, {"source": source_id, "split": cfg.split, "seed": cfg.seed, "run": row["run"]}
+    )
+    st.session_state[RESULT_KEY] = {
+        "result": result,
+        "card": card,
+        "run": row["run"],
+        "model_bytes": export.dump_model(result.model),
+    }
+    st.session_state[keys.ACTIVE_MODEL] = result.model
+    st.session_state[keys.ACTIVE_SOURCE] = source_id
     return row
 
 
@@ -186,32 +252,56 @@ def leaderboard(task: str) -> None:
     if st.session_state.get("lab_board_for") != task:  # the view follows the page's task
         st.session_state["lab_board_for"] = task
         st.session_state["lab_board_task"] = task
-    shown = st.segmented_control("Runs of task", options, default=task, key="lab_board_task",
-                                 format_func=lambda t: f"{t} ({sum(r['task'] == t for r in runs)})")  # fmt: skip
+    shown = st.segmented_control(
+        "Runs of task",
+        options,
+        default=task,
+        key="lab_board_task",
+        format_func=lambda t: f"{t} ({sum(r['task'] == t for r in runs)})",
+    )
     frame, metric = leaderboard_frame(runs, shown or task)
     if frame.empty:
         st.caption(f"No runs for {shown or task} yet; runs of other tasks are kept above.")
         return
     best = best_run(frame, metric)
     styled = frame.style.apply(
-        lambda row: ["background-color: rgba(29, 185, 84, 0.18)" if row["run"] == best else ""
-                     for _ in row], axis=1)  # fmt: skip
+        lambda row: [
+            "background-color: rgba(29, 185, 84, 0.18)" if row["run"] == best else "" for _ in row
+        ],
+        axis=1,
+    )
     formats = {c: "{:.4f}" for c in frame if c in metrics.LABELS}
-    st.dataframe(styled.format(formats, na_rep=""), hide_index=True, width="stretch",
-                 column_config={metric: st.column_config.NumberColumn(
-                     f"{metrics.LABELS.get(metric, metric)} (ranked by)", format="%.4f")})  # fmt: skip
-    st.caption(f"Best run highlighted: #{best}, ranked by {metrics.LABELS.get(metric, metric)} "
-               f"({'lower' if metric in metrics.LOWER_IS_BETTER else 'higher'} is better). "
-               "Click a column header to sort; parameters are the `param:` columns.")  # fmt: skip
-    st.download_button("Download leaderboard (CSV)", csv_bytes(frame),
-                       file_name=f"valence_lab_leaderboard_{shown or task}.csv", mime="text/csv",
-                       key="lab_board_csv")  # fmt: skip
+    st.dataframe(
+        styled.format(formats, na_rep=""),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            metric: st.column_config.NumberColumn(
+                f"{metrics.LABELS.get(metric, metric)} (ranked by)", format="%.4f"
+            )
+        },
+    )
+    st.caption(
+        f"Best run highlighted: #{best}, ranked by {metrics.LABELS.get(metric, metric)} "
+        f"({'lower' if metric in metrics.LOWER_IS_BETTER else 'higher'} is better). "
+        "Click a column header to sort; parameters are the `param:` columns."
+    )
+    st.download_button(
+        "Download leaderboard (CSV)",
+        csv_bytes(frame),
+        file_name=f"valence_lab_leaderboard_{shown or task}.csv",
+        mime="text/csv",
+        key="lab_board_csv",
+    )
 
 
 def tune_estimate(model_id: str, task: str, n_settings: int, n_rows: int) -> str:
     """What an auto-tune will do, and how long it should take at this session's last fit speed."""
-    runs = [r for r in st.session_state.get(BOARD_KEY, [])
-            if r["model"] == model_id and r["task"] == task and not r.get("stopped")]  # fmt: skip
+    runs = [
+        r
+        for r in st.session_state.get(BOARD_KEY, [])
+        if r["model"] == model_id and r["task"] == task and not r.get("stopped")
+    ]
     per_fit = float(runs[-1]["fit_s"]) if runs else None
     plan = tune_plan(n_settings, int(n_rows * 0.64))  # the fit part of the training part
     text = describe_plan(plan, per_fit)

@@ -27,6 +27,7 @@ from core.catalog.schema import (
     SchemaMatch,
     map_schema,
 )
+from core.progress import ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +246,21 @@ def _collapse_same_song(df: pd.DataFrame, report: CleaningReport) -> pd.DataFram
     return df[~same]
 
 
+def _drop_unplayable(df: pd.DataFrame, report: CleaningReport) -> pd.DataFrame:
+    """Drop tracks under 30 s, tempo 0 and time signature 0, where the file has those columns."""
+    rules = (
+        ("duration_ms", lambda v: v < MIN_DURATION_MS, "too_short"),
+        ("tempo", lambda v: v == 0, "zero_tempo"),
+        ("time_signature", lambda v: v == 0, "zero_time_signature"),
+    )
+    for col, is_bad, counter in rules:
+        if col in df:
+            bad = is_bad(df[col])
+            setattr(report, counter, int(bad.sum()))
+            df = df[~bad]
+    return df
+
+
 def clean_tracks(
     mapped: pd.DataFrame, match: SchemaMatch | None = None
 ) -> tuple[pd.DataFrame, CleaningReport]:
@@ -268,19 +284,7 @@ def clean_tracks(
     report.impossible_values = int(bad.sum())
     df = df[~bad]
 
-    if "duration_ms" in df:
-        short = df["duration_ms"] < MIN_DURATION_MS
-        report.too_short = int(short.sum())
-        df = df[~short]
-    if "tempo" in df:
-        zero_tempo = df["tempo"] == 0
-        report.zero_tempo = int(zero_tempo.sum())
-        df = df[~zero_tempo]
-    if "time_signature" in df:
-        zero_ts = df["time_signature"] == 0
-        report.zero_time_signature = int(zero_ts.sum())
-        df = df[~zero_ts]
-
+    df = _drop_unplayable(df, report)
     df = df.copy()
     for col in ("key", "mode", "duration_ms"):
         if col in df:
@@ -307,11 +311,20 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     first = [
         c
         for c in (
-            "track_id", "track_name", "artists", "primary_artist", "album_name", "genre",
-            "genres", "subgenre", "popularity", "explicit", "release_year",
+            "track_id",
+            "track_name",
+            "artists",
+            "primary_artist",
+            "album_name",
+            "genre",
+            "genres",
+            "subgenre",
+            "popularity",
+            "explicit",
+            "release_year",
         )
         if c in df
-    ]  # fmt: skip
+    ]
     audio = [c for c in AUDIO_COLUMNS if c in df]
     rest = [c for c in df.columns if c not in first and c not in audio]
     return df[first + audio + rest]
@@ -351,7 +364,7 @@ def load_catalog(
     source_id: str,
     *,
     allow_download: bool = True,
-    on_progress: sources.ProgressFn | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> Catalog:
     """Load a source as a cleaned catalog, using the Parquet cache when the file is unchanged."""
     path = sources.resolve_source_file(

@@ -131,11 +131,6 @@ def valence_by_period(df: pd.DataFrame, period: str = "year", min_tracks: int = 
     return stats.reset_index(drop=True)
 
 
-def sample_rows(df: pd.DataFrame, cap: int, seed: int = 0) -> pd.DataFrame:
-    """At most ``cap`` rows, sampled without replacement (all rows when there are fewer)."""
-    return df if len(df) <= cap else df.sample(n=cap, random_state=seed)
-
-
 def histogram_counts(
     df: pd.DataFrame, feature: str, group: str | None, bins: int = 40
 ) -> pd.DataFrame:
@@ -167,19 +162,23 @@ def histogram_counts(
     return pd.concat(rows, ignore_index=True)
 
 
-def track_labels(df: pd.DataFrame) -> pd.Series:
-    """A readable label per track, unique within ``df``.
+def track_labels(df: pd.DataFrame, sep: str = " — ") -> pd.Series:
+    """A readable label per track, unique within ``df``: "title — artist, artist".
 
-    ``title — artists``, then what tells same-titled tracks apart: album and year, then genre,
-    then the id or row number.
+    A missing title falls back to the track id, missing artists to "?"; without any titles the
+    label is the track id, else the row number. Same-titled tracks are told apart by album and
+    year, then genre, then the id or row number.
     """
     if "track_name" not in df or df["track_name"].isna().all():
         if "track_id" in df and df["track_id"].notna().any():
             return df["track_id"].astype("string").fillna("?")
         return pd.Series([f"row {i}" for i in range(len(df))], index=df.index, dtype="string")
-    label = df["track_name"].astype("string").fillna("?")
+    label = df["track_name"].astype("string")
+    if "track_id" in df:
+        label = label.fillna(df["track_id"].astype("string"))
+    label = label.fillna("?")
     if "artists" in df:
-        label = label + " — " + df["artists"].astype("string").fillna("?").str.replace(";", ", ")
+        label = label + sep + df["artists"].astype("string").fillna("?").str.replace(";", ", ")
     extras = []
     if "album_name" in df:
         album = df["album_name"].astype("string").fillna("")
@@ -191,11 +190,9 @@ def track_labels(df: pd.DataFrame) -> pd.Series:
         extras.append(df["release_year"].astype("Int64").astype("string").fillna(""))
     if "genre" in df:
         extras.append(df["genre"].astype("string").fillna(""))
-    ids = df["track_id"].astype("string") if "track_id" in df else None
+    rows = pd.Series([f"row {i}" for i in df.index], index=df.index, dtype="string")
     extras.append(
-        ("id " + ids).fillna(pd.Series([f"row {i}" for i in df.index], index=df.index))
-        if ids is not None
-        else pd.Series([f"row {i}" for i in df.index], index=df.index, dtype="string")
+        ("id " + df["track_id"].astype("string")).fillna(rows) if "track_id" in df else rows
     )
     for extra in extras:
         dup = label.duplicated(keep=False) & extra.ne("")
@@ -203,3 +200,21 @@ def track_labels(df: pd.DataFrame) -> pd.Series:
             break
         label = label.where(~dup, label + " · " + extra)
     return label
+
+
+def genre_order(df: pd.DataFrame, feature: str) -> list[str]:
+    """Genres of ``df`` ordered by their median ``feature`` (lowest first)."""
+    medians = df.groupby("genre", observed=True)[feature].median()
+    return sorted(df["genre"].unique(), key=lambda g: medians[g])
+
+
+def strongest_correlations(corr: pd.DataFrame, target: str = "valence", n: int = 3) -> pd.Series:
+    """The ``n`` features most correlated (in absolute value) with ``target``, signed."""
+    return corr[target].drop(target).sort_values(key=abs, ascending=False).head(n)
+
+
+def fit_lines(df: pd.DataFrame, x: str, y: str, kinds: list[str]) -> list[Fit]:
+    """Polynomial fits of ``y`` on ``x`` for each of ``kinds`` ("linear", "quadratic") that fit."""
+    degrees = {"linear": 1, "quadratic": 2}
+    fits = [polynomial_fit(df[x], df[y], degrees[k]) for k in degrees if k in kinds]
+    return [f for f in fits if f]
