@@ -1,4 +1,4 @@
-"""Chart glitches a user saw: repeated percent ticks, fits under markers, band markers, overlap."""
+"""Explore figures: no repeated percent ticks, fits above markers, no band markers, no overlap."""
 
 from __future__ import annotations
 
@@ -45,16 +45,3 @@ def test_many_genres_become_small_multiples():
     assert len(fig.data) == 16 and len({t.xaxis for t in fig.data}) == 16  # one panel each
     few = explore.histogram_counts(df[df["genre"].isin(["g1", "g2"])], "valence", "genre")
     assert len({t.xaxis for t in charts.plot_histogram(few, "valence", {}).data}) == 1
-
-
-def test_radar_labels_are_short_and_the_legend_below():
-    from core.charts.clusters import plot_profiles
-
-    profiles = pd.DataFrame(
-        [[0.1, -0.2, 0.3, 0.0], [0.5, 0.1, -0.4, 0.2]],
-        columns=["instrumentalness", "acousticness", "danceability", "energy"],
-    )
-    fig = plot_profiles(profiles)
-    assert max(len(t) for t in fig.data[0].theta) <= 12
-    assert list(fig.data[0].customdata)[0] == "instrumentalness"  # full name on hover
-    assert fig.layout.legend.orientation == "h"
