@@ -249,14 +249,14 @@ def leaderboard(task: str) -> None:
         return
     done = board_tasks(runs)
     options = list(dict.fromkeys([task, *done]))
-    if st.session_state.get("lab_board_for") != task:  # the view follows the page's task
-        st.session_state["lab_board_for"] = task
-        st.session_state["lab_board_task"] = task
+    if st.session_state.get(keys.LAB_BOARD_FOR) != task:  # the view follows the page's task
+        st.session_state[keys.LAB_BOARD_FOR] = task
+        st.session_state[keys.LAB_BOARD_TASK] = task
     shown = st.segmented_control(
         "Runs of task",
         options,
         default=task,
-        key="lab_board_task",
+        key=keys.LAB_BOARD_TASK,
         format_func=lambda t: f"{t} ({sum(r['task'] == t for r in runs)})",
     )
     frame, metric = leaderboard_frame(runs, shown or task)

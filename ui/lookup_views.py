@@ -172,7 +172,7 @@ def render_upload(catalog: Catalog) -> None:
     if upload.features is not None:
         st.toggle(
             "Use the catalog's values for tracks it has",
-            key="look_prefer_catalog",
+            key=keys.LOOK_PREFER_CATALOG,
             help="By default your file's own feature values win; the results say how many "
             "differ from the catalog's.",
         )
@@ -188,7 +188,7 @@ def render_upload(catalog: Catalog) -> None:
             catalog,
             label=file.name,
             upload=upload,
-            prefer_upload=not st.session_state.get("look_prefer_catalog"),
+            prefer_upload=not st.session_state.get(keys.LOOK_PREFER_CATALOG),
         )
     elif not upload.ids:
         st.error("The file has no valid track ids to look up.")
