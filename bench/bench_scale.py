@@ -185,7 +185,9 @@ def _size(n: int, base: pd.DataFrame, root: Path) -> dict:
     for name, code in (("load", LOAD_CODE), ("warm", WARM_CODE), ("explore", EXPLORE_CODE)):
         out[name] = run_child(code.format(source=source), env=env, timeout=3600)
         print(json.dumps({f"{n}:{name}": out[name]}), file=sys.stderr, flush=True)
-    parquet = next((cache / "catalog").glob("*.parquet"), None)
+    parquet = max(
+        (cache / "catalog").glob("*.parquet"), key=lambda p: p.stat().st_size, default=None
+    )
     out["parquet_mb"] = round(parquet.stat().st_size / 2**20, 1) if parquet else None
     return out
 

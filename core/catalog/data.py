@@ -418,11 +418,27 @@ def load_catalog(
 def _large_catalog(
     source_id: str, title: str, parquet: Path, report: CleaningReport, checksum: str
 ) -> Catalog:
-    """An out-of-core catalog: the Parquet on disk plus a seeded sample in memory."""
+    """An out-of-core catalog: the Parquet on disk plus a seeded sample in memory.
+
+    The sample and the whole-catalog totals are kept beside the Parquet, so a warm load reads
+    200k rows and a small JSON instead of scanning every track again.
+    """
     from core.catalog.backend import DuckDBBackend
 
-    totals = DuckDBBackend(parquet).totals()
-    df = large.read_sample(parquet, large.sample_rows())
+    n = large.sample_rows()
+    side = parquet.with_name(f"{parquet.stem}.sample{n}.parquet")
+    totals_path = parquet.with_name(f"{parquet.stem}.totals.json")
+    try:
+        totals = json.loads(totals_path.read_text())
+        df = large.canonical_dtypes(pd.read_parquet(side))
+    except (OSError, ValueError):
+        totals = DuckDBBackend(parquet).totals()
+        df = large.read_sample(parquet, n)
+        try:
+            df.to_parquet(side, index=False)
+            totals_path.write_text(json.dumps(totals))
+        except OSError as exc:
+            log.warning("could not write %s: %s", side, exc)
     return Catalog(source_id, title, df, report, checksum, parquet=parquet, totals=totals)
 
 

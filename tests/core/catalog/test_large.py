@@ -85,6 +85,8 @@ def test_above_the_threshold_the_catalog_stays_on_disk(tmp_path, monkeypatch):
     assert set(cat.df["track_id"]) <= set(raw["track_id"])
     warm = data.load_catalog("local:big.csv", allow_download=False)  # from the Parquet cache
     assert warm.is_large and warm.parquet == cat.parquet
+    assert warm.totals == cat.totals  # kept beside the Parquet, with the sample
+    pd.testing.assert_frame_equal(warm.df, cat.df)
     monkeypatch.setenv(large.THRESHOLD_ENV, "100000")  # same cache, now small enough for pandas
     assert len(data.load_catalog("local:big.csv", allow_download=False).df) == 3000
 
