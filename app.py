@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui.registry import registered_pages
 from ui.sidebar import render_sidebar
+from ui.warm import start_background
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 log = logging.getLogger("valence_lab")
@@ -28,6 +29,7 @@ pages = [
 ]
 page = st.navigation(pages)
 render_sidebar()
+start_background()  # once per server: precompute the public datasets' defaults
 try:
     page.run()
 except Exception as exc:  # the error boundary: log the traceback, show a friendly message

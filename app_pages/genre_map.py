@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import warm
 from core.catalog.data import Catalog
 from core.charts import clusters as charts
 from core.genremap import clusters, projection
 from ui import genre_map as gm
 from ui.catalog import require_catalog
 
-DEFAULT_SAMPLE = 5_000
+DEFAULT_SAMPLE = warm.UMAP_SAMPLE  # its UMAP is precomputed for public datasets
 MANY_GENRES = 20  # above this, colour by genre group (or top genres + other)
 TOP_GENRES = 12
 SECTIONS = ["Projection", "Clusters", "Genre tree", "Agreement"]

@@ -256,7 +256,7 @@ else:
             st.caption(f"SHAP: {shap_row.method}.")
     with right:
         st.markdown("**Sounds like** (5 nearest catalog tracks)")
-        index = ui.neighbour_index(catalog.source_id, catalog.checksum, catalog.df)
+        index = ui.neighbour_index(catalog)
         st.dataframe(
             nearest_tracks(index, catalog.df, row.iloc[0]), hide_index=True, width="stretch"
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -12,29 +11,14 @@ import streamlit as st
 from core.catalog.data import Catalog
 from core.charts import explain as charts
 from core.explain import agreement, inference, recipe, shapley
-from ui.catalog import UPLOAD_PREFIX, require_catalog
+from core.warm import SHAP_ROWS as STORED_ROWS
+from ui.cache import memo
+from ui.catalog import require_catalog
 from ui.models import active_model
+from ui.warm import expected, precomputed
 
 SHAP_ROWS = (500, 1000, 2000, 5000)
 CRITERIA = {"adj_r2": "adjusted R²", "aic": "AIC", "bic": "BIC"}
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _shared(name: str, key: str, _compute: Callable[[], Any]) -> Any:
-    """Results for public data and the default model: the same for everybody (read-only)."""
-    return _compute()
-
-
-def memo(name: str, key: str, compute: Callable[[], Any], *, personal: bool) -> Any:
-    """Cache ``compute()`` under ``key``: per session for personal models/uploads, else shared."""
-    if not personal:
-        return _shared(name, key, compute)
-    store = st.session_state.setdefault("why_cache", {})
-    if (name, key) not in store:
-        if len(store) > 24:
-            store.clear()
-        store[(name, key)] = compute()
-    return store[(name, key)]
 
 
 def track_labels(df: pd.DataFrame) -> pd.Series:
@@ -72,12 +56,10 @@ if (
     if target == lab.task:
         model, from_lab = lab, True
         class_name = st.selectbox("Class to explain", lab.classes_, key="why_class")
-data_key = f"{catalog.source_id}:{catalog.checksum[:12]}"
-is_upload = catalog.source_id.startswith(UPLOAD_PREFIX)
-personal = from_lab or is_upload
+personal = from_lab  # results of a lab model stay in the session (uploads always do)
 model_key = (
-    f"{catalog.source_id}:{catalog.checksum[:12]}:{model.model_id}:{model.task}:"
-    f"{model.feature_set}:{sorted(model.params.items())}:{id(model) if from_lab else 'default'}"
+    f"{model.model_id}:{model.task}:{model.feature_set}:{sorted(model.params.items())}:"
+    f"{id(model) if from_lab else 'default'}"
 )
 who = "the model you trained in the Model lab" if from_lab else "the default XGBoost model"
 st.caption(
@@ -110,10 +92,15 @@ tabs = st.tabs(
 
 def global_shap(rows: int) -> shapley.ShapResult:
     """SHAP of ``rows`` sampled tracks for the current model (cached)."""
+    if not personal and class_name is None and rows == STORED_ROWS:
+        stored = precomputed(catalog, "shap")
+        if stored is not None:
+            return stored
     with st.spinner(f"Computing SHAP values for {rows:,} tracks…"):
         return memo(
+            catalog,
             "shap",
-            f"{model_key}:{class_name}:{rows}",
+            (model_key, class_name, rows),
             lambda: shapley.shap_values(model, df, class_name=class_name, max_rows=rows, seed=0),
             personal=personal,
         )
@@ -212,7 +199,9 @@ def _stats_tab() -> None:
     if len(X) <= X.shape[1] + 1:
         st.warning("Too few complete rows for OLS on these features.")
         return
-    table, fit = memo("ols", data_key, lambda: inference.ols_table(X, y), personal=is_upload)
+    table, fit = precomputed(catalog, "ols") or memo(
+        catalog, "ols", "audio", lambda: inference.ols_table(X, y)
+    )
     m = st.columns(4)
     m[0].metric("Tracks", f"{fit['n']:,}", border=True)
     m[1].metric("R²", f"{fit['r2']:.3f}", border=True)
@@ -233,8 +222,8 @@ def _stats_tab() -> None:
         bind="query-params",
     )
     crit = crit or "adj_r2"
-    sel = memo(
-        "select", f"{data_key}:{crit}", lambda: inference.select(X, y, crit), personal=is_upload
+    sel = (precomputed(catalog, "selection") or {}).get(crit) or memo(
+        catalog, "select", ("audio", crit), lambda: inference.select(X, y, crit)
     )
     st.markdown(
         f"**Best subset** by {CRITERIA[crit]}: searched all **{sel.n_fits:,} models** "
@@ -255,13 +244,22 @@ def _agreement_tab() -> None:
     result = global_shap(int(st.session_state.get("why_rows") or 1000))
     importance = shapley.mean_abs_shap(result)
     X, y, _ = inference.design(df, "audio")
-    ols = memo("ols", data_key, lambda: inference.ols_table(X, y), personal=is_upload)[0]
+    ols = (
+        precomputed(catalog, "ols")
+        or memo(catalog, "ols", "audio", lambda: inference.ols_table(X, y))
+    )[0]
+    perm = None if personal else precomputed(catalog, "permutation")
     with st.spinner("Permutation importance…"):
-        perm = memo(
-            "perm",
-            model_key,
-            lambda: agreement.permutation_importance(model, df),
-            personal=personal,
+        perm = (
+            perm
+            if perm is not None
+            else memo(
+                catalog,
+                "perm",
+                model_key,
+                lambda: agreement.permutation_importance(model, df),
+                personal=personal,
+            )
         )
     table = agreement.agreement_table(importance, ols, perm, agreement.impurity_importance(model))
     st.markdown(agreement.summarise(table, importance))
@@ -279,19 +277,23 @@ def _recipe_tab() -> None:
         "feature (cubic splines + ridge), scored on 5 folds grouped by artist against OLS and "
         "XGBoost on the same folds."
     )
-    key = f"{data_key}:audio"
+    key = f"{catalog.source_id}:{catalog.checksum[:12]}:audio"
     store = st.session_state.setdefault("why_recipes", {})
     report = store.get(key)
+    if report is None and not catalog.is_upload and expected(catalog, "recipe"):
+        report = precomputed(catalog, "recipe")
     if report is None:
         if not st.button("Fit the recipe (about a minute)", key="why_fit_recipe", type="primary"):
             return
+        report = precomputed(catalog, "recipe")  # public data: built once for everybody
+    if report is None:
         with st.status("Fitting the valence recipe…", expanded=True) as status:
             bar = st.progress(0.0)
             report = memo(  # shared for public data: the next visitor gets it at once
+                catalog,
                 "recipe",
-                key,
+                "audio",
                 lambda: recipe.evaluate(df, "audio", on_progress=lambda f, m: bar.progress(f, m)),
-                personal=is_upload,
             )
             status.update(label="Recipe fitted", state="complete", expanded=False)
         store[key] = report

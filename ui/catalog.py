@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 STATE_KEY = "dataset"  # selectbox key, also the query parameter name
 UPLOAD_KEY = "upload_catalog"  # the user's uploaded Catalog (session only)
-UPLOAD_PREFIX = "upload:"
+UPLOAD_PREFIX = data.UPLOAD_PREFIX
 DOWNLOAD_RETRY_S = 600
 
 

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: Bump when cleaning rules change: it is part of the Parquet cache key.
 CLEANING_VERSION = 4
+#: Source ids of user uploads start with this (kept out of shared caches and off disk).
+UPLOAD_PREFIX = "upload:"
 MIN_DURATION_MS = 30_000
 _VALID_RANGES: dict[str, tuple[float, float]] = {
     **{c: (0.0, 1.0) for c in UNIT_FEATURES},
@@ -45,6 +47,7 @@ _VALID_RANGES: dict[str, tuple[float, float]] = {
 
 __all__ = [
     "CLEANING_VERSION",
+    "UPLOAD_PREFIX",
     "Catalog",
     "CleaningReport",
     "SchemaError",
@@ -101,6 +104,11 @@ class Catalog:
     df: pd.DataFrame
     report: CleaningReport
     checksum: str
+
+    @property
+    def is_upload(self) -> bool:
+        """Whether this is a user's upload: personal data, kept per session, never shared."""
+        return self.source_id.startswith(UPLOAD_PREFIX)
 
     @property
     def genres(self) -> list[str]:
@@ -375,4 +383,4 @@ def load_catalog(
 def load_upload(data: bytes, name: str) -> Catalog:
     """Build a catalog from an uploaded file's bytes (never written to disk)."""
     checksum = hashlib.sha256(data).hexdigest()
-    return build_catalog(read_table(data), f"upload:{name}", f"Upload: {name}", checksum)
+    return build_catalog(read_table(data), f"{UPLOAD_PREFIX}{name}", f"Upload: {name}", checksum)
