@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import warm
 from core.catalog import data
 from core.explain import recipe
 from tests.conftest import ROOT, make_synthetic_tracks
@@ -23,8 +24,10 @@ def _metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_drivers_tab_explains_the_default_model(at):
+def test_drivers_tab_explains_the_default_model(at, tidy_catalog):
     assert not at.exception
+    # the default model and its SHAP came through the precomputed store, now on disk for all
+    assert warm.is_ready(tidy_catalog, "valence_model") and warm.is_ready(tidy_catalog, "shap")
     shown = texts(at)
     assert "default XGBoost model" in shown
     assert "exact TreeSHAP (XGBoost native) on 1,000 rows" in shown
