@@ -42,6 +42,7 @@ import pandas as pd
 
 from core.catalog import data, sources
 from core.catalog.data import Catalog
+from core.progress import Progress, ProgressFn, relabelled, reporter
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ FEATURE_SET = "audio"
 CRITERIA = ("adj_r2", "aic", "bic")
 _LIBRARIES = ("numpy", "pandas", "scikit-learn", "xgboost", "skops", "umap-learn", "statsmodels")
 
-Report = Callable[[float, str], None]  # (fraction of this part done, message)
+PHASE = "precompute"
 Files = dict[str, bytes]
 
 
@@ -142,6 +143,10 @@ def _json_default(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- parts
+def _say(report: ProgressFn, fraction: float, message: str) -> None:
+    report(Progress.share(PHASE, fraction, message))
+
+
 def _default_model(catalog: Catalog, task: str) -> Any:
     """The default model of a task, from disk (built first when missing)."""
     model = load(catalog, f"{task}_model")
@@ -153,11 +158,11 @@ def _default_model(catalog: Catalog, task: str) -> Any:
     return model
 
 
-def _build_model(task: str) -> Callable[[Catalog, Report], tuple[Files, dict]]:
-    def build_model(catalog: Catalog, report: Report) -> tuple[Files, dict]:
+def _build_model(task: str) -> Callable[[Catalog, ProgressFn], tuple[Files, dict]]:
+    def build_model(catalog: Catalog, report: ProgressFn) -> tuple[Files, dict]:
         from core.modelling import export, models
 
-        report(0.05, f"Training the default XGBoost {task} model…")
+        _say(report, 0.05, f"Training the default XGBoost {task} model…")
         fit = (
             models.fit_default_valence_model
             if task == "valence"
@@ -175,11 +180,11 @@ def _load_model(catalog: Catalog, files: Files, meta: dict) -> Any:
     return export.load_model(files["model.skops"])
 
 
-def _build_shap(catalog: Catalog, report: Report) -> tuple[Files, dict]:
+def _build_shap(catalog: Catalog, report: ProgressFn) -> tuple[Files, dict]:
     from core.explain import shapley
 
     model = _default_model(catalog, "valence")
-    report(0.2, f"Explaining {min(SHAP_ROWS, len(catalog.df)):,} tracks with SHAP…")
+    _say(report, 0.2, f"Explaining {min(SHAP_ROWS, len(catalog.df)):,} tracks with SHAP…")
     result = shapley.shap_values(model, catalog.df, max_rows=SHAP_ROWS, seed=SEED)
     frame = pd.concat(
         [
@@ -232,10 +237,10 @@ def _design(catalog: Catalog) -> tuple[pd.DataFrame, pd.Series]:
     return X, y
 
 
-def _build_ols(catalog: Catalog, report: Report) -> tuple[Files, dict]:
+def _build_ols(catalog: Catalog, report: ProgressFn) -> tuple[Files, dict]:
     from core.explain import inference
 
-    report(0.1, "Fitting OLS on the audio features…")
+    _say(report, 0.1, "Fitting OLS on the audio features…")
     table, fit = inference.ols_table(*_design(catalog))
     return {"table.parquet": _frame_bytes(table)}, {"fit": fit}
 
@@ -244,14 +249,14 @@ def _load_ols(catalog: Catalog, files: Files, meta: dict) -> Any:
     return _read_frame(files["table.parquet"]), dict(meta["fit"])
 
 
-def _build_selection(catalog: Catalog, report: Report) -> tuple[Files, dict]:
+def _build_selection(catalog: Catalog, report: ProgressFn) -> tuple[Files, dict]:
     from core.explain import inference
 
     X, y = _design(catalog)
     files: Files = {}
     meta: dict[str, Any] = {}
     for i, crit in enumerate(CRITERIA):
-        report(i / len(CRITERIA), f"Best-subset selection by {crit}…")
+        _say(report, i / len(CRITERIA), f"Best-subset selection by {crit}…")
         sel = inference.select(X, y, crit)
         files[f"{crit}.parquet"] = _frame_bytes(sel.by_size)
         meta[crit] = {
@@ -282,11 +287,11 @@ def _load_selection(catalog: Catalog, files: Files, meta: dict) -> Any:
     return out
 
 
-def _build_permutation(catalog: Catalog, report: Report) -> tuple[Files, dict]:
+def _build_permutation(catalog: Catalog, report: ProgressFn) -> tuple[Files, dict]:
     from core.explain import agreement
 
     model = _default_model(catalog, "valence")
-    report(0.2, "Permutation importance of the default model…")
+    _say(report, 0.2, "Permutation importance of the default model…")
     series = agreement.permutation_importance(model, catalog.df, seed=SEED)
     return {}, {"importance": {str(k): float(v) for k, v in series.items()}}
 
@@ -319,7 +324,7 @@ def _umap_key(catalog: Catalog) -> str:
     )  # fmt: skip
 
 
-def _build_umap(catalog: Catalog, report: Report) -> tuple[Files, dict]:
+def _build_umap(catalog: Catalog, report: ProgressFn) -> tuple[Files, dict]:
     from core.genremap import projection
 
     s = umap_settings(catalog)
@@ -332,7 +337,7 @@ def _build_umap(catalog: Catalog, report: Report) -> tuple[Files, dict]:
         seed=s["seed"],
         source_id=catalog.source_id,
         checksum=catalog.checksum,
-        on_progress=lambda message, fraction: report(fraction, message),
+        on_progress=report,
     )
     key = _umap_key(catalog)
     blob = projection.umap_cache_path(key).read_bytes()
@@ -348,7 +353,7 @@ def _load_umap(catalog: Catalog, files: Files, meta: dict) -> Any:
     return projection.load_cached_layout(meta["key"])
 
 
-def _build_recipe(catalog: Catalog, report: Report) -> tuple[Files, dict]:
+def _build_recipe(catalog: Catalog, report: ProgressFn) -> tuple[Files, dict]:
     from core.explain import recipe
 
     result = recipe.evaluate(catalog.df, FEATURE_SET, seed=SEED, on_progress=report)
@@ -380,7 +385,7 @@ class Part:
 
     name: str
     title: str
-    build: Callable[[Catalog, Report], tuple[Files, dict]]
+    build: Callable[[Catalog, ProgressFn], tuple[Files, dict]]
     load: Callable[[Catalog, Files, dict], Any]
     seconds: Callable[[int], float]  # rough wall time on 2 idle cores for n tracks
     applies: Callable[[Catalog], str | None] = _needs_valence  # None, or why not
@@ -478,14 +483,16 @@ def load(catalog: Catalog, part: str) -> Any:
     return value
 
 
-def build_part(catalog: Catalog, part: str, on_progress: Report | None = None) -> dict[str, Any]:
+def build_part(
+    catalog: Catalog, part: str, on_progress: ProgressFn | None = None
+) -> dict[str, Any]:
     """Build one part (and what it needs) unless it is on disk; returns what happened."""
     if catalog.is_upload:
         raise WarmError("Uploads are never precomputed: they stay in the user's session.")
     spec = PARTS[part]
     if is_ready(catalog, part):
         return {"status": "ready"}
-    report = on_progress or (lambda fraction, message: None)
+    report = reporter(on_progress)
     for need in spec.needs:
         if not is_ready(catalog, need):
             build_part(catalog, need)
@@ -507,18 +514,18 @@ def build_part(catalog: Catalog, part: str, on_progress: Report | None = None) -
     seconds = time.perf_counter() - t0
     entry |= {"source": catalog.source_id, "seconds": round(seconds, 3), "built": time.time()}
     _atomic_write(_manifest_path(catalog, part), _json_bytes(entry))  # last: marks it ready
-    report(1.0, f"{spec.title} ready")
+    _say(report, 1.0, f"{spec.title} ready")
     return {"status": "skipped" if reason else "built", "seconds": round(seconds, 3)}
 
 
 def build(
     catalog: Catalog,
     parts: Iterable[str] | None = None,
-    on_progress: Callable[[str, float, str], None] | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Build every missing part (or those named) for a public catalog; returns a status each.
 
-    ``on_progress(part, fraction, message)`` reports within each part.
+    ``on_progress`` gets each part's updates with the part's name as their phase.
     """
     names = list(parts) if parts is not None else list(PARTS)
     unknown = [p for p in names if p not in PARTS]
@@ -526,10 +533,7 @@ def build(
         raise ValueError(f"Unknown part(s) {unknown}; choose from {list(PARTS)}")
     out = {}
     for name in names:
-        report = None
-        if on_progress is not None:
-            report = lambda f, m, name=name: on_progress(name, f, m)  # noqa: E731
-        out[name] = build_part(catalog, name, report)
+        out[name] = build_part(catalog, name, relabelled(on_progress, name))
     return out
 
 
@@ -671,9 +675,9 @@ class Warmer:
             self._thread = threading.Thread(target=self._run, name="valence-warm", daemon=True)
             self._thread.start()
 
-    def _report(self, fraction: float, message: str) -> None:
+    def _report(self, progress: Progress) -> None:
         with self._lock:
-            self._progress = (float(fraction), message)
+            self._progress = (progress.fraction, progress.message or self._progress[1])
 
     def _run(self) -> None:
         catalogs: dict[str, Catalog] = {}

@@ -14,6 +14,7 @@ import streamlit as st
 from core import warm
 from core.catalog.data import Catalog
 from core.genremap import clusters, projection
+from core.progress import ProgressFn
 from ui.cache import has, memo
 from ui.warm import precomputed
 
@@ -47,7 +48,7 @@ def umap_layout(
     n_neighbors: int,
     min_dist: float,
     sample: int | None,
-    on_progress: projection.Progress | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> projection.UmapLayout:
     """The UMAP layout: computed once with progress, then read from disk and memory caches.
 
@@ -57,7 +58,7 @@ def umap_layout(
     params = _umap_params(features, n_neighbors, min_dist, sample)
     public = not catalog.is_upload
 
-    def compute(report: projection.Progress | None) -> projection.UmapLayout:
+    def compute(report: ProgressFn | None) -> projection.UmapLayout:
         return projection.umap_layout(
             catalog.df,
             features,
