@@ -189,13 +189,18 @@ async def browse(browser: Any, base: str, paths: list[str], settles: list, error
 
 def _workloads(base: str, ids: list[str], csv: Path, n: int) -> list:
     tours = [
-        ["?exp_tab=Distributions", "?exp_tab=Correlations", "?exp_tab=Genre+means",
-         "?exp_tab=Scatter", "?exp_tab=Over+time"],
+        [
+            "?exp_tab=Distributions",
+            "?exp_tab=Correlations",
+            "?exp_tab=Genre+means",
+            "?exp_tab=Scatter",
+            "?exp_tab=Over+time",
+        ],
         ["genre-map", "genre-map?map_projection=UMAP", "genre-map?map_section=Genre+tree"],
         ["why-valence", "why-valence?why_tab=Statistics", "why-valence?why_tab=Recipe"],
         ["why-valence", "genre-map", ""],
         ["", "why-valence?why_tab=Agreement", "track-lookup"],
-    ]  # fmt: skip
+    ]
     jobs: list = [
         lambda b, s, e: train(b, base, s, e),
         lambda b, s, e: lookup(b, base, ids, s, e),
@@ -277,8 +282,12 @@ def run(ctx: dict) -> dict:
     t0 = time.perf_counter()
     warm = subprocess.run(
         [sys.executable, "-m", "core", "warm", "--source", _default_source(env)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     out["warm_cli_s"] = round(time.perf_counter() - t0, 1)
     if warm.returncode != 0:
         out["warm_cli_error"] = warm.stderr.strip().splitlines()[-1:]
@@ -301,11 +310,28 @@ def run(ctx: dict) -> dict:
     port = _port()
     log = (tmp / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_health(base, 60)

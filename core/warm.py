@@ -319,9 +319,14 @@ def _umap_key(catalog: Catalog) -> str:
 
     s = umap_settings(catalog)
     return projection.umap_cache_key(
-        catalog.source_id, catalog.checksum, s["features"], s["n_neighbors"], s["min_dist"],
-        s["sample_size"], s["seed"],
-    )  # fmt: skip
+        catalog.source_id,
+        catalog.checksum,
+        s["features"],
+        s["n_neighbors"],
+        s["min_dist"],
+        s["sample_size"],
+        s["seed"],
+    )
 
 
 def _build_umap(catalog: Catalog, report: ProgressFn) -> tuple[Files, dict]:
@@ -402,23 +407,48 @@ def _umap_seconds(n: int) -> float:
 PARTS: dict[str, Part] = {
     p.name: p
     for p in (
-        Part("valence_model", "the default valence model", _build_model("valence"), _load_model,
-             lambda n: 0.3 + 4.5e-5 * n),
-        Part("shap", "SHAP values", _build_shap, _load_shap, lambda n: 1.5,
-             needs=("valence_model",)),
+        Part(
+            "valence_model",
+            "the default valence model",
+            _build_model("valence"),
+            _load_model,
+            lambda n: 0.3 + 4.5e-5 * n,
+        ),
+        Part(
+            "shap", "SHAP values", _build_shap, _load_shap, lambda n: 1.5, needs=("valence_model",)
+        ),
         Part("ols", "the OLS table", _build_ols, _load_ols, lambda n: 0.3 + 1e-5 * n),
-        Part("selection", "best-subset selection", _build_selection, _load_selection,
-             lambda n: 0.5 + 2e-5 * n),
-        Part("permutation", "permutation importance", _build_permutation, _load_permutation,
-             lambda n: 2.0, needs=("valence_model",)),
-        Part("umap", "the UMAP layout", _build_umap, _load_umap, _umap_seconds,
-             applies=_needs_rows),
-        Part("recipe", "the valence recipe", _build_recipe, _load_recipe,
-             lambda n: 1.0 + 3.3e-4 * n),
-        Part("genre_model", "the default genre model", _build_model("genre"), _load_model,
-             lambda n: 1.0 + 2.5e-4 * n, applies=_needs_genres),
+        Part(
+            "selection",
+            "best-subset selection",
+            _build_selection,
+            _load_selection,
+            lambda n: 0.5 + 2e-5 * n,
+        ),
+        Part(
+            "permutation",
+            "permutation importance",
+            _build_permutation,
+            _load_permutation,
+            lambda n: 2.0,
+            needs=("valence_model",),
+        ),
+        Part(
+            "umap", "the UMAP layout", _build_umap, _load_umap, _umap_seconds, applies=_needs_rows
+        ),
+        Part(
+            "recipe", "the valence recipe", _build_recipe, _load_recipe, lambda n: 1.0 + 3.3e-4 * n
+        ),
+        Part(
+            "genre_model",
+            "the default genre model",
+            _build_model("genre"),
+            _load_model,
+            lambda n: 1.0 + 2.5e-4 * n,
+            applies=_needs_genres,
+        ),
     )
-}  # fmt: skip
+}
 
 
 def estimate_seconds(catalog: Catalog, part: str) -> float:
