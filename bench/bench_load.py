@@ -134,7 +134,7 @@ async def train(browser: Any, base: str, settles: list[float], errors: list[str]
     page = await open_page(browser, f"{base}/model-lab", settles, errors)
     try:
         t0 = time.perf_counter()
-        await page.locator(".st-key-lab_train button").click()
+        await page.locator(".st-key-lab_train button").click(timeout=SETTLE_TIMEOUT_S * 1000)
         await wait_text(page, "This model is now used by the other pages")
         return time.perf_counter() - t0
     except Exception as exc:
