@@ -13,8 +13,10 @@ the part could not be built (the page then computes it itself, as before).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import threading
 import time
 from typing import Any
 
@@ -29,6 +31,17 @@ from ui.cache import memo
 log = logging.getLogger(__name__)
 
 ENV = "VALENCE_LAB_WARM"
+#: Modules a page needs to use the stored defaults (loading a model imports xgboost and skops):
+#: imported in the background after start-up, so the first visitor of Why valence? does not wait.
+PRELOAD = (
+    "xgboost",
+    "skops.io",
+    "core.modelling.export",
+    "core.explain.shapley",
+    "core.explain.agreement",
+    "core.charts.explain",
+)
+PRELOAD_DELAY_S = 2.0
 POLL_S = 0.4
 MAX_WAIT_S = 1800.0
 
@@ -56,8 +69,18 @@ def start_background() -> bool:
     ids = list(sources.available_sources())
     ids.sort(key=lambda sid: sid != sources.DEFAULT_SOURCE)
     warmer().schedule(ids)
+    threading.Thread(target=_preload, name="valence-preload", daemon=True).start()
     log.info("precomputing defaults of %s in the background", ", ".join(ids) or "nothing")
     return True
+
+
+def _preload() -> None:
+    time.sleep(PRELOAD_DELAY_S)  # after the first page has drawn
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:  # optional: the page imports (and reports) it when needed
+            log.warning("could not preload %s: %s", name, exc)
 
 
 def _load(catalog: Catalog, part: str) -> Any:
