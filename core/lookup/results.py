@@ -14,17 +14,15 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
+from core.catalog.schema import CONTINUOUS_COLUMNS
 from core.explain.shapley import ShapResult, shap_values
 from core.modelling.models import TrainedModel
 
 log = logging.getLogger(__name__)
 
-#: Standardised features that define "sounds like".
+#: Standardised features that define "sounds like": the continuous ones but duration.
+NEIGHBOUR_FEATURES: tuple[str, ...] = tuple(c for c in CONTINUOUS_COLUMNS if c != "duration_ms")
 # Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
-NEIGHBOUR_FEATURES: tuple[str, ...] = (
-    "danceability", "energy", "loudness", "speechiness", "acousticness", "instrumentalness",
-    "liveness", "valence", "tempo",
-)  # fmt: skip
 RESULT_COLUMNS: tuple[str, ...] = (
     "predicted_valence", "valence_diff", "genre_1", "genre_1_p", "genre_2", "genre_2_p",
     "genre_3", "genre_3_p",
