@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.catalog.data import Catalog
 from core.genremap import clusters, projection
+from core.progress import ProgressFn
 from ui.catalog import UPLOAD_PREFIX
 
 T = TypeVar("T")
@@ -93,7 +94,7 @@ def umap_layout(
     n_neighbors: int,
     min_dist: float,
     sample: int | None,
-    on_progress: projection.Progress | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> projection.UmapLayout:
     """The UMAP layout: computed once with progress, then read from disk and memory caches."""
     if is_upload(catalog):
