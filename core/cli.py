@@ -22,6 +22,7 @@ from core.catalog import data
 from core.modelling import export, features, models, splits, tasks
 from core.modelling.experiment import RunConfig, cross_validate, run_experiment
 from core.modelling.params import ParamError
+from core.safety import write_csv
 
 log = logging.getLogger(__name__)
 EVALUATE_TASKS = ("valence", "genre", "valence-class", "genre-group", "subgenre")
@@ -68,14 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_frame(source: str | None, path: Path | None) -> pd.DataFrame:
+def load_frame(
+    source: str | None, path: Path | None, *, require_valence: bool = True
+) -> pd.DataFrame:
     """The cleaned catalog of a source id or a CSV file (``SchemaError`` if unusable)."""
     if source:
         return data.load_catalog(source, allow_download=True).df
     assert path is not None
     if not path.is_file():
         raise UsageError(f"No such file: {path}")
-    return data.load_upload(path.read_bytes(), path.name).df
+    return data.load_upload(path.read_bytes(), path.name, require_valence=require_valence).df
 
 
 def _params(text: str) -> dict[str, Any]:
@@ -152,20 +155,22 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
     if not args.model_file.is_file():
         raise UsageError(f"No such model file: {args.model_file}")
     model = export.load_model_file(args.model_file)
-    df = load_frame(None, args.data)
+    df = load_frame(None, args.data, require_valence=False)  # tracks to predict need no valence
     keep = [c for c in ("track_id", "track_name", "artists", "genre", "valence") if c in df]
     out = df[keep].copy()
     out[f"predicted_{model.task}"] = model.predict(df)
     if model.is_classifier:
         out["confidence"] = model.predict_proba(df).max(axis=1).to_numpy()
     path = args.out or Path(f"{args.data.stem}.predictions.csv")
-    out.to_csv(path, index=False)
+    write_csv(out, path)
+    absent = [c for c in model.input_columns if c not in df and "=" not in c]
     return {
         "command": "predict",
         "model": model.model_id,
         "task": model.task,
         "rows": len(out),
         "out": str(path),
+        "inputs_not_in_file": absent,
     }
 
 

@@ -226,3 +226,35 @@ def render_selection(rows: list[int], shown: pd.DataFrame, features: Sequence[st
         )
     cols = [c for c in ("track_name", "artists", "genre", *features) if c in picked]
     right.dataframe(picked[cols], hide_index=True, height=300)
+
+
+#: Colourings of the projection that need the clustering controls.
+CLUSTER_COLOURS = ("KMeans cluster", "GMM cluster")
+
+
+def cluster_controls(n: int, section: str) -> tuple[int, int, str]:
+    """KMeans k and the GMM settings, drawn only in the views that use them.
+
+    Clusters and Agreement always use them; Projection only when it is coloured by a cluster
+    (the colour chosen on this run, else the link's). Elsewhere the defaults are returned.
+    """
+    k_default = min(6, n - 1)
+    colour = st.session_state.get("map_color") or st.query_params.get("map_color")
+    used = section in ("Clusters", "Agreement") or (
+        section == "Projection" and colour in CLUSTER_COLOURS
+    )
+    if not used:
+        return k_default, k_default, clusters.COVARIANCE_TYPES[0]
+    c1, c2, c3 = st.columns(3)
+    k = c1.slider(
+        "KMeans clusters (k)", 2, max(2, min(20, n - 1)), k_default, key="map_k",
+        bind="query-params",
+    )  # fmt: skip
+    n_comp = c2.slider(
+        "GMM components", 2, max(2, min(20, n - 1)), k_default, key="map_gmm",
+        bind="query-params",
+    )  # fmt: skip
+    cov = c3.selectbox(
+        "GMM covariance", clusters.COVARIANCE_TYPES, key="map_cov", bind="query-params"
+    )
+    return int(k), int(n_comp), str(cov)

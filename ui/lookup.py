@@ -69,6 +69,7 @@ def run_lookup(
     *,
     label: str,
     upload: Any = None,
+    prefer_upload: bool = True,
 ) -> Resolution:
     """Resolve ids with every available provider, showing progress; store the result."""
     creds, _ = current_credentials()
@@ -91,6 +92,7 @@ def run_lookup(
             reccobeats=recco,
             state=provider_state(),
             on_progress=progress,
+            prefer_upload=prefer_upload,
         )
     finally:
         progress.done()

@@ -19,6 +19,7 @@ from core.catalog.explore import track_labels
 from core.charts import explain as charts
 from core.explain import agreement, inference, recipe, shapley
 from core.modelling.models import TrainedModel
+from core.safety import escape_markdown
 from ui import keys
 from ui.progress import ProgressBar
 
@@ -106,7 +107,7 @@ def drivers_tab(v: WhyView) -> None:
     level = "genre"
     if "subgenre" in v.df and v.df["subgenre"].notna().any():
         level = st.segmented_control(
-            "Group by", ["genre", "subgenre"], default="genre", key="why_group"
+            "Group by", ["genre", "subgenre"], default="genre", key="why_group", bind="query-params"
         )
     drivers = shapley.genre_drivers(result, v.df[level or "genre"])
     st.plotly_chart(
@@ -124,10 +125,13 @@ def drivers_tab(v: WhyView) -> None:
 def track_tab(v: WhyView) -> None:
     """One searched track's prediction and its SHAP waterfall."""
     labels = track_labels(v.df)
-    query = st.text_input("Search a track by name or artist", key="why_search")
+    query = st.text_input("Search a track by name or artist", key="why_search", bind="query-params")
     hits = labels[labels.str.contains(query, case=False, regex=False)] if query else labels
     if hits.empty:
-        st.info(f"No track matches {query!r}. Try part of the title or an artist's name.")
+        st.info(
+            f"No track matches “{escape_markdown(query)}”. Try part of the title or an "
+            "artist's name."
+        )
         return
     options = hits.index[:200].tolist()
     picked = st.selectbox(
@@ -135,6 +139,7 @@ def track_tab(v: WhyView) -> None:
         options,
         format_func=lambda i: str(labels[i]),
         key="why_track",
+        bind="query-params",
     )
     if picked is None:
         return
@@ -167,9 +172,9 @@ def stats_tab(v: WhyView) -> None:
     m[0].metric("Tracks", f"{fit['n']:,}", border=True)
     m[1].metric("R²", f"{fit['r2']:.3f}", border=True)
     m[2].metric("Adjusted R²", f"{fit['adj_r2']:.3f}", border=True)
-    m[3].metric("F-test p", f"{fit['f_pvalue']:.2g}", border=True)
+    m[3].metric("F-test p", inference.format_p(fit["f_pvalue"]), border=True)
     st.caption("OLS of valence on the audio features (statsmodels). " + "; ".join(notes))
-    st.dataframe(table.round(5), hide_index=True, width="stretch")
+    st.dataframe(inference.readable_table(table), hide_index=True, width="stretch")
     st.plotly_chart(
         charts.plot_coefficients(table, title="Standardised effects with 95 % intervals"),
         width="stretch",

@@ -58,6 +58,18 @@ def test_evaluate_prints_one_json_object(capsys, csv_path, tmp_path):
     assert code == 0 and json.loads(out)["rows"] == 300
     assert "predicted_valence" in pred_out.read_text().splitlines()[0]
 
+    # tracks to predict need no valence, and may lack a feature the model used
+    new = make_synthetic_tracks(40, 3, seed=6).drop(columns=["valence", "loudness"])
+    new_path = tmp_path / "new.csv"
+    new.to_csv(new_path, index=False)
+    code, out, err = _run(
+        capsys, "predict", "--data", str(new_path), "--model-file", str(model_file),
+        "--out", str(tmp_path / "new_pred.csv"),
+    )  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["rows"] == 40 and summary["inputs_not_in_file"] == ["loudness"]
+
 
 def test_evaluate_folds_report_spread(capsys, csv_path):
     code, out, _ = _run(

@@ -54,6 +54,17 @@ def test_local_explanation_for_a_searched_track(at, tidy_catalog):
     assert not at.exception and "No track matches" in texts(at)
 
 
+def test_same_titles_are_told_apart_in_the_picker(at, tidy_catalog):
+    df = tidy_catalog.df
+    dup = df["track_name"].value_counts()
+    title = next(t for t in dup.index if dup[t] > 1 and len(t) > 6 and t.isascii())
+    at.session_state["why_tab"] = "One track"
+    at.run()
+    at.text_input(key="why_search").set_value(title).run()
+    labels = at.selectbox(key="why_track").options
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+
+
 def test_statistics_tab(at):
     at.session_state["why_tab"] = "Statistics"
     at.run()
@@ -61,6 +72,12 @@ def test_statistics_tab(at):
     shown = texts(at)
     assert "2,047 models" in shown  # 11 audio features in TidyTuesday
     assert float(_metric(at, "R²")) > 0.1
+    assert _metric(at, "F-test p") == "< 1e-300"  # not a bare 0
+    table = next(d.value for d in at.dataframe if "p-value" in d.value)
+    assert list(table.columns)[:5] == ["feature", "coefficient", "std. error", "t", "p-value"]
+    intercept = table[table["feature"] == "(intercept)"].iloc[0]
+    assert intercept["effect of +1 SD"] == "" and "None" not in intercept.astype(str).tolist()
+    assert "0.0" not in set(table["p-value"]) and "0" not in set(table["p-value"])
     at.segmented_control(key="why_criterion").set_value("bic").run()
     assert not at.exception and "by BIC" in texts(at)
 
@@ -185,3 +202,19 @@ def test_lab_models_mlp_sampled_and_classifier_class_choice(tidy_catalog):
     at.session_state["why_tab"] = "Agreement"
     at.run()
     assert not at.exception and "switch to the valence model" in texts(at)
+
+
+def test_the_explained_track_comes_back_from_a_link(tidy_catalog):
+    from core.catalog.explore import track_labels
+
+    labels = track_labels(tidy_catalog.df)
+    hits = labels[labels.str.contains("Someone You Loved", regex=False)]
+    target = hits.iloc[-1]  # not the first match, which the picker shows by default
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params.update(
+        {"why_tab": "One track", "why_search": "Someone You Loved", "why_track": target}
+    )
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert labels[at.selectbox(key="why_track").value] == target
