@@ -396,6 +396,9 @@ def load_upload(data: bytes, name: str, *, require_valence: bool = True) -> Cata
     """
     checksum = hashlib.sha256(data).hexdigest()
     return build_catalog(
-        read_table(data), f"upload:{name}", f"Upload: {name}", checksum,
+        read_table(data),
+        f"upload:{name}",
+        f"Upload: {name}",
+        checksum,
         require_valence=require_valence,
-    )  # fmt: skip
+    )
