@@ -11,6 +11,7 @@ from ui.layout import apply_responsive_layout
 from ui.registry import registered_pages
 from ui.share import render_share
 from ui.sidebar import render_sidebar
+from ui.warm import start_background
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 log = logging.getLogger("valence_lab")
@@ -46,6 +47,7 @@ page = st.navigation(pages)
 apply_responsive_layout()
 render_sidebar()
 render_share()
+start_background()  # once per server: precompute the public datasets' defaults
 try:
     page.run()
 except Exception as exc:  # the error boundary: log the traceback, show a friendly message

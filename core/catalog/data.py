@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Bump when cleaning rules change: it is part of the Parquet cache key.
 CLEANING_VERSION = 4
+#: Source ids of user uploads start with this (kept out of shared caches and off disk).
+UPLOAD_PREFIX = "upload:"
 MIN_DURATION_MS = 30_000
 _VALID_RANGES: dict[str, tuple[float, float]] = {
     **{c: (0.0, 1.0) for c in UNIT_FEATURES},
@@ -46,6 +48,7 @@ _VALID_RANGES: dict[str, tuple[float, float]] = {
 
 __all__ = [
     "CLEANING_VERSION",
+    "UPLOAD_PREFIX",
     "Catalog",
     "CleaningReport",
     "SchemaError",
@@ -103,6 +106,11 @@ class Catalog:
     df: pd.DataFrame
     report: CleaningReport
     checksum: str
+
+    @property
+    def is_upload(self) -> bool:
+        """Whether this is a user's upload: personal data, kept per session, never shared."""
+        return self.source_id.startswith(UPLOAD_PREFIX)
 
     @property
     def genres(self) -> list[str]:
@@ -397,7 +405,7 @@ def load_upload(data: bytes, name: str, *, require_valence: bool = True) -> Cata
     checksum = hashlib.sha256(data).hexdigest()
     return build_catalog(
         read_table(data),
-        f"upload:{name}",
+        f"{UPLOAD_PREFIX}{name}",
         f"Upload: {name}",
         checksum,
         require_valence=require_valence,
