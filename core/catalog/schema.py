@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.lookup.trackids import parse_track_id
 
@@ -187,9 +189,30 @@ def _to_bool(series: pd.Series) -> pd.Series:
     return text.map({"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False})
 
 
+def _arrow_text(series: pd.Series) -> pa.Array:
+    """A column as an Arrow string array (no copy when it already is one)."""
+    return pa.array(series.astype("string[pyarrow]").array)
+
+
 def _release_year(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.extract(r"((?:19|20)\d\d)", expand=False)
-    return pd.to_numeric(text, errors="coerce").astype("Int16")
+    """The first 19xx/20xx in each value (Arrow regex kernel, not a Python loop)."""
+    found = pc.extract_regex(_arrow_text(series), r"(?P<year>(?:19|20)[0-9][0-9])")
+    years = pc.cast(pc.struct_field(found, [0]), pa.int16())
+    return pd.Series(pd.arrays.ArrowExtensionArray(years), index=series.index).astype("Int16")
+
+
+def _track_ids(series: pd.Series) -> pd.Series:
+    """``parse_track_id`` on every value; bare 22-character ids take a vectorised fast path."""
+    if not (pd.api.types.is_string_dtype(series) or series.isna().all()):
+        return series.map(parse_track_id).astype("string")
+    text = _arrow_text(series)
+    bare = pc.fill_null(pc.match_substring_regex(text, r"^[0-9A-Za-z]{22}$"), False)
+    out = series.astype("string").where(bare.to_numpy(zero_copy_only=False), pd.NA)
+    other = ~bare.to_numpy(zero_copy_only=False) & series.notna().to_numpy()
+    if other.any():  # URIs, links, quoted ids, junk: the strict parser, row by row
+        parsed = series[other].map(parse_track_id).astype("string")
+        out.iloc[other.nonzero()[0]] = parsed.to_numpy()
+    return out
 
 
 def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
@@ -220,7 +243,7 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
         out[canon] = raw[src]
 
     if "track_id" in out:
-        out["track_id"] = out["track_id"].map(parse_track_id).astype("string")
+        out["track_id"] = _track_ids(out["track_id"])
     if schema == "exportify" and "artists" in out:
         out["artists"] = out["artists"].astype("string").str.replace(r"\s*,\s*", ";", regex=True)
         match.notes.append("Exportify artists split on commas.")

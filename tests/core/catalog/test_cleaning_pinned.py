@@ -134,3 +134,22 @@ def test_duplicate_labels_match_reference(real):
         assert by_id.at[tid, "genres"] == ";".join(dict.fromkeys(genres)), tid
         checked += 1
     assert checked >= 90
+
+
+def test_missing_ids_are_kept_and_repeats_collapse_around_them():
+    from tests.conftest import make_synthetic_tracks
+
+    df = make_synthetic_tracks(8, seed=3)
+    df["track_id"] = [None, "A" * 22, None, "B" * 22, "A" * 22, None, "B" * 22, "C" * 22]
+    df["genre"] = ["x", "rock", "y", None, "pop", "z", "edm", "rap"]
+    df["track_name"] = [f"song {i}" for i in range(8)]
+    cleaned, report = data.clean_tracks(*map_schema(df))
+    assert report.duplicate_ids_collapsed == 2
+    assert cleaned["track_id"].isna().sum() == 3
+    by_id = cleaned.dropna(subset=["track_id"]).set_index("track_id")
+    assert by_id.at["A" * 22, "genres"] == "rock;pop"
+    assert by_id.at["A" * 22, "genre"] == "rock"  # tie: first seen
+    assert by_id.at["B" * 22, "genres"] == "edm"  # the missing genre is skipped
+    assert pd.isna(by_id.at["B" * 22, "genre"])  # tie with the missing genre, seen first
+    assert report.ids_with_several_genres == 2
+    assert cleaned.loc[cleaned["track_id"].isna(), "genres"].tolist() == ["x", "y", "z"]
