@@ -6,6 +6,7 @@ user's file (kept in that user's session by the UI, never on disk).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -167,7 +168,7 @@ def read_table(source: Path | bytes | io.BytesIO) -> pd.DataFrame:
     raw = source.read_bytes() if isinstance(source, Path) else source
     if isinstance(raw, io.BytesIO):
         raw = raw.getvalue()
-    if not raw or not raw.strip():
+    if not raw or raw.isspace():
         raise SchemaError("The file is empty.", missing=list(REQUIRED_COLUMNS), recognised=[])
     if b"\x00" in raw[:4096]:
         raise SchemaError(
@@ -175,12 +176,18 @@ def read_table(source: Path | bytes | io.BytesIO) -> pd.DataFrame:
             missing=list(REQUIRED_COLUMNS),
             recognised=[],
         )
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
-        text_head = raw[:65536].decode("utf-8-sig")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        text_head = raw[:65536].decode("latin-1")
-        encoding = "latin-1"
+        # plain utf-8 lets pandas' C parser decode natively ("utf-8-sig" decodes in Python: 1.6x)
+        text_head = raw[:65536].decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= 65536 - 4:  # a character cut at the end of the sample
+            text_head = raw[: exc.start].decode("utf-8")
+            encoding = "utf-8"
+        else:
+            text_head, encoding = raw[:65536].decode("latin-1"), "latin-1"
     sep = _sniff_delimiter(
         text_head.split("\n", 20)[0] + "\n" + "\n".join(text_head.split("\n")[1:5])
     )

@@ -153,3 +153,25 @@ def test_missing_ids_are_kept_and_repeats_collapse_around_them():
     assert pd.isna(by_id.at["B" * 22, "genre"])  # tie with the missing genre, seen first
     assert report.ids_with_several_genres == 2
     assert cleaned.loc[cleaned["track_id"].isna(), "genres"].tolist() == ["x", "y", "z"]
+
+
+def _csv_bytes(names: list[str]) -> bytes:
+    from tests.conftest import make_synthetic_tracks
+
+    df = make_synthetic_tracks(len(names), seed=4)
+    df["track_name"] = names
+    return df.to_csv(index=False).encode("utf-8")
+
+
+def test_read_table_bom_latin1_and_a_character_cut_by_the_sniffing_sample():
+    plain = _csv_bytes(["Beyoncé", "Motörhead", "x"])
+    assert data.read_table(b"\xef\xbb\xbf" + plain)["track_name"].tolist()[:2] == [
+        "Beyoncé",
+        "Motörhead",
+    ]
+    latin = plain.decode("utf-8").encode("latin-1")
+    assert data.read_table(latin)["track_name"].tolist()[:2] == ["Beyoncé", "Motörhead"]
+    offset = _csv_bytes(["é", "b", "c"]).index("é".encode())
+    raw = _csv_bytes(["a" * (65_535 - offset) + "é", "b", "c"])
+    assert raw.index("é".encode()) == 65_535  # its two bytes straddle the 64 KiB sample
+    assert data.read_table(raw)["track_name"].iloc[0].endswith("é")
