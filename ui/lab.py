@@ -112,7 +112,7 @@ def live_panel() -> None:
         st.rerun()
     latest, points = job.snapshot()
     frac = latest.fraction if latest else 0.0
-    text = "Starting…" if latest is None else (
+    text = "Starting…" if latest is None else latest.message if latest.phase == "wait" else (
         f"{latest.phase}: {latest.unit} {latest.step}/{latest.total}"
         + (f" · validation {latest.metric} {latest.validation:.4f}" if latest.validation is not None else "")
     )  # fmt: skip

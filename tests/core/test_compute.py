@@ -132,3 +132,36 @@ def test_a_failing_job_releases_its_cores():
     assert gate.held == 0
     with gate.slot("after") as n:
         assert n == 2
+
+
+def test_training_waits_for_the_gate_and_says_so(monkeypatch):
+    from core.catalog import data
+    from core.jobs import Job
+    from core.modelling import tasks
+    from core.modelling.training import fit_model
+    from tests.conftest import make_synthetic_tracks
+
+    monkeypatch.setattr(compute, "_gate", compute.Gate(1))
+    raw = make_synthetic_tracks(200, 3, seed=1)
+    t = tasks.make_target(data.load_upload(raw.to_csv(index=False).encode(), "s.csv").df, "valence")
+    params = {"n_estimators": 20, "early_stopping_rounds": 0}
+
+    def work(on_progress, should_stop):
+        return fit_model(t.rows, t.y, "xgboost", "valence", params, on_progress=on_progress,
+                         should_stop=should_stop)  # fmt: skip
+
+    with compute.slot("someone else's fit"):
+        job = Job(work, "queued").start()
+        deadline = time.time() + 10
+        while job.latest is None and time.time() < deadline:
+            time.sleep(0.02)
+        assert job.latest.phase == "wait" and "waiting behind 1 job" in job.latest.message
+        assert job.running
+        stopped = Job(work, "stopped").start()
+        time.sleep(0.3)
+        stopped.stop()
+        assert stopped.wait(5)
+        assert stopped.error and "waiting for a free core" in stopped.error
+    assert job.wait(30) and job.error is None
+    assert job.result.steps_done == 20
+    assert job.points[-1].phase == "fit"
