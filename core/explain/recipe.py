@@ -24,6 +24,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer
 
+from core import compute
 from core.modelling import features
 
 log = logging.getLogger(__name__)
@@ -99,13 +100,13 @@ def _scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     return {"mae": round(mae, 5), "r2": round(r2, 5)}
 
 
-def _xgboost(seed: int, overrides: dict[str, Any] | None = None) -> Any:
+def _xgboost(seed: int, overrides: dict[str, Any] | None = None, threads: int = 2) -> Any:
     from xgboost import XGBRegressor
 
     from core.modelling.models import _xgb_defaults
 
     params = {**_xgb_defaults("valence"), **(overrides or {})}
-    return XGBRegressor(**params, random_state=seed, n_jobs=2, tree_method="hist")
+    return XGBRegressor(**params, random_state=seed, n_jobs=threads, tree_method="hist")
 
 
 def shape_functions(model: Pipeline, X: pd.DataFrame, kinds: dict[str, str]) -> dict[str, Any]:
@@ -239,6 +240,18 @@ def evaluate(
         ``folds``, ``feature_set``, ``features``.
     """
     report = on_progress or (lambda frac, msg: None)
+
+    def waiting(ahead: int) -> None:
+        report(0.0, f"waiting behind {ahead} {'job' if ahead == 1 else 'jobs'} for a free core")
+
+    with compute.slot("valence recipe", waiting) as threads:
+        return _evaluate(df, feature_set, seed, n_splits, interaction, black_box,
+                         black_box_params, report, threads)  # fmt: skip
+
+
+def _evaluate(df: pd.DataFrame, feature_set: str, seed: int, n_splits: int, interaction: bool,
+              black_box: bool, black_box_params: dict[str, Any] | None,
+              report: Callable[[float, str], None], threads: int) -> dict[str, Any]:  # fmt: skip
     rows = df[pd.to_numeric(df["valence"], errors="coerce").notna()]
     kinds = recipe_columns(rows, feature_set)
     if not kinds:
@@ -260,7 +273,7 @@ def evaluate(
         pred = np.empty(len(y))
         for i, (train, test) in enumerate(splits):
             report(0.2 + 0.6 * i / len(splits), f"fitting XGBoost on fold {i + 1}/{len(splits)}")
-            model = _xgboost(seed, black_box_params).fit(M.iloc[train], y[train])
+            model = _xgboost(seed, black_box_params, threads).fit(M.iloc[train], y[train])
             pred[test] = model.predict(M.iloc[test])
         label = "xgboost (shipped defaults)" if not black_box_params else "xgboost (modified)"
         out["black_box"] = {"model": label, **_scores(y, pred)}
