@@ -196,8 +196,9 @@ def _arrow_text(series: pd.Series) -> pa.Array:
 
 def _release_year(series: pd.Series) -> pd.Series:
     """The first 19xx/20xx in each value (Arrow regex kernel, not a Python loop)."""
-    found = pc.extract_regex(_arrow_text(series), r"(?P<year>(?:19|20)[0-9][0-9])")
-    years = pc.cast(pc.struct_field(found, [0]), pa.int16())
+    encoded = pc.dictionary_encode(_arrow_text(series))  # dates repeat: match each one once
+    found = pc.extract_regex(encoded.dictionary, r"(?P<year>(?:19|20)[0-9][0-9])")
+    years = pc.take(pc.cast(pc.struct_field(found, [0]), pa.int16()), encoded.indices)
     return pd.Series(pd.arrays.ArrowExtensionArray(years), index=series.index).astype("Int16")
 
 

@@ -175,3 +175,26 @@ def test_read_table_bom_latin1_and_a_character_cut_by_the_sniffing_sample():
     raw = _csv_bytes(["a" * (65_535 - offset) + "é", "b", "c"])
     assert raw.index("é".encode()) == 65_535  # its two bytes straddle the 64 KiB sample
     assert data.read_table(raw)["track_name"].iloc[0].endswith("é")
+
+
+def test_read_table_from_a_large_file_with_a_bom(tmp_path):
+    from tests.conftest import make_synthetic_tracks
+
+    df = make_synthetic_tracks(1_500, seed=6)
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + df.to_csv(index=False, sep=";").encode())
+    assert path.stat().st_size > 65_536 * 2  # pandas reads the file itself, past the sample
+    frame = data.read_table(path)
+    assert list(frame.columns) == list(df.columns) and len(frame) == 1_500
+
+
+def test_background_cache_write_leaves_only_complete_files(monkeypatch, tmp_path):
+    monkeypatch.setenv("VALENCE_LAB_CACHE_DIR", str(tmp_path))
+    first = data.load_catalog("local:" + SAMPLE_FILE, allow_download=False)
+    data.wait_for_cache_writes()
+    names = sorted(p.name for p in (tmp_path / "catalog").iterdir())
+    assert not [n for n in names if n.endswith(".tmp")], names
+    assert any(n.endswith(".parquet") for n in names) and any(n.endswith(".json") for n in names)
+    again = data.load_catalog("local:" + SAMPLE_FILE, allow_download=False)
+    pd.testing.assert_frame_equal(first.df, again.df)
+    assert again.report == first.report
