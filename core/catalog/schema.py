@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -239,9 +240,9 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
             recognised=recognised,
         )
     match = SchemaMatch(schema=schema, mapping=mapping)
-    out = pd.DataFrame(index=raw.index)
-    for canon, src in mapping.items():
-        out[canon] = raw[src]
+    # Columns are worked on as a dict and framed once (inserting them one by one into a frame
+    # cost more than parsing the CSV).
+    out: dict[str, pd.Series] = {canon: raw[src] for canon, src in mapping.items()}
 
     if "track_id" in out:
         out["track_id"] = _track_ids(out["track_id"])
@@ -261,17 +262,20 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
         out["release_year"] = _release_year(out["release_date"])
     elif "release_year" in out:
         out["release_year"] = _release_year(out["release_year"])
-    out = out.drop(columns=["release_date"], errors="ignore")
+    out.pop("release_date", None)
 
     numeric = [c for c in (*AUDIO_COLUMNS, "popularity") if c in out]
     for col in numeric:
-        out[col] = pd.to_numeric(out[col], errors="coerce")
+        if not pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
+            out[col] = pd.to_numeric(out[col], errors="coerce")
     # A 0-100 scale (Exportify variants, hand-made sheets) is rescaled to 0-1. The file is on
     # that scale when most danceability/energy/valence values exceed 1; a column is rescaled
     # when most of its values exceed 1, or when the file is percent-scaled and the column has a
     # value above 1 (sparse columns such as instrumentalness are mostly near 0 on both scales).
     # A few values above 1 in a 0-1 file stay as they are and are dropped as impossible.
-    percent_file = bool((out[["danceability", "energy", "valence"]] > 1).mean().mean() > 0.5)
+    percent_file = bool(
+        np.mean([(out[c] > 1).mean() for c in ("danceability", "energy", "valence")]) > 0.5
+    )
     for col in UNIT_FEATURES:
         values = out[col]
         mostly_above = (values > 1).mean() > 0.5
@@ -285,4 +289,4 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
     for col in ("track_name", "artists", "album_name", "genre", "subgenre"):
         if col in out:
             out[col] = out[col].astype("string").str.strip()
-    return out, match
+    return pd.DataFrame(out, index=raw.index), match
