@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from core.modelling import metrics, models, splits, tasks
-from core.modelling.training import FitResult, Progress, ProgressFn, StopFn, fit_model
+from core.modelling.training import (
+    FitResult,
+    Progress,
+    ProgressFn,
+    StopFn,
+    fit_model,
+    only_waits,
+)
 
 PERMUTATION_ROWS = 2_000
 PERMUTATION_REPEATS = 3
@@ -128,8 +135,9 @@ def _predictions(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray) 
 def _stage(on_progress: ProgressFn | None, phase: str) -> ProgressFn | None:
     if on_progress is None:
         return None
-    return lambda p: on_progress(Progress(phase, p.step, p.total, p.unit, p.metric, p.train,
-                                          p.validation, p.message))  # fmt: skip
+    return lambda p: on_progress(Progress("wait" if p.phase == "wait" else phase, p.step, p.total,
+                                          p.unit, p.metric, p.train, p.validation,
+                                          p.message))  # fmt: skip
 
 
 def run_experiment(
@@ -210,7 +218,8 @@ def cross_validate(
         if should_stop is not None and should_stop():
             break
         fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,
-                        config.params, config.feature_set, config.seed)  # fmt: skip
+                        config.params, config.feature_set, config.seed,
+                        only_waits(on_progress))  # fmt: skip
         scores.append(score_model(fit.model, rows.iloc[test], target.y[test]))
         fit_times.append(fit.fit_seconds)
         if on_progress is not None:

@@ -204,6 +204,13 @@ def _waiting(on_progress: ProgressFn | None, phase: str, metric: str) -> compute
     return report
 
 
+def only_waits(on_progress: ProgressFn | None) -> ProgressFn | None:
+    """Forward only the gate's "waiting behind N jobs" updates (for fits inside a larger job)."""
+    if on_progress is None:
+        return None
+    return lambda p: on_progress(p) if p.phase == "wait" else None
+
+
 @dataclass
 class _Ctx:
     X: pd.DataFrame

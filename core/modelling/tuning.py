@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.modelling import metrics, models, splits, tasks
-from core.modelling.training import Progress, ProgressFn, StopFn, fit_model
+from core.modelling.training import Progress, ProgressFn, StopFn, fit_model, only_waits
 
 TUNING_SKIP = frozenset({"early_stopping_rounds", "patience"})
 
@@ -81,6 +81,7 @@ def auto_tune(
             if (should_stop is not None and should_stop()) or out_of_time:
                 break
             fit = fit_model(rows.iloc[use], y[use], model_id, task, cand, feature_set, seed,
+                            on_progress=only_waits(on_progress),
                             validation_size=0.0 if model_id != "xgboost" else 0.15)  # fmt: skip
             pred = fit.model.predict(rows.iloc[val_pos])
             score = _score(metric, y[val_pos], pred)
