@@ -148,6 +148,18 @@ def _gate(quick: bool) -> dict:
         "ungated = raw XGBRegressor(n_jobs=2) fits as before the gate; two_at_once = wall "
         "time until both of two concurrent fits in one process finish",
     }
+    # the paired case: one core kept busy by another process during the fit
+    import subprocess
+    import sys
+
+    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        out["gated_solo_one_core_busy_s"] = round(best(gated), 3)
+        out["ungated_solo_one_core_busy_s"] = round(best(ungated), 3)
+    finally:
+        burner.kill()
+        burner.wait()
     out["gated_two_over_solo"] = round(out["gated_two_at_once_s"] / out["gated_solo_s"], 2)
     out["ungated_two_over_solo"] = round(out["ungated_two_at_once_s"] / out["ungated_solo_s"], 2)
     return out
