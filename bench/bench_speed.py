@@ -93,9 +93,11 @@ def _imports(cache: str) -> dict:
 
         empty_s = wall(empty)
         explore_s = wall(ROOT / "app.py")
-    return {"empty_app_cold_process_s": round(empty_s, 3),
-            "explore_cold_process_s": round(explore_s, 3),
-            "ratio": round(explore_s / empty_s, 2)}  # fmt: skip
+    return {
+        "empty_app_cold_process_s": round(empty_s, 3),
+        "explore_cold_process_s": round(explore_s, 3),
+        "ratio": round(explore_s / empty_s, 2),
+    }
 
 
 def _gate(quick: bool) -> dict:
@@ -188,9 +190,13 @@ def _curve(quick: bool) -> dict:
         every_s, every_n = fit()
     finally:
         training.MAX_CURVE_POINTS = limit
-    return {"every_round_s": round(every_s, 3), "every_round_points": every_n,
-            "sampled_s": round(sampled_s, 3), "sampled_points": sampled_n,
-            "speedup": round(every_s / sampled_s, 2)}  # fmt: skip
+    return {
+        "every_round_s": round(every_s, 3),
+        "every_round_points": every_n,
+        "sampled_s": round(sampled_s, 3),
+        "sampled_points": sampled_n,
+        "speedup": round(every_s / sampled_s, 2),
+    }
 
 
 def run(ctx: dict) -> dict:

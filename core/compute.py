@@ -22,7 +22,8 @@ Rules
   is sampled from ``/proc/stat`` for the allowed CPUs over ~0.1 s (interactive reruns, other
   processes); set ``VALENCE_LAB_CPU_PROBE=0`` to skip the probe.
 * A queued job gets ``on_wait(ahead)`` (jobs running or queued before it) when it starts
-  waiting and whenever that number changes; ``should_stop`` ends the wait with :class:`WaitCancelledError`.
+  waiting and whenever that number changes; ``should_stop`` ends the wait with
+  :class:`WaitCancelledError`.
 * Slots are re-entrant per thread: a fit inside a tuning trial inside a job uses the outer
   slot's threads instead of queueing behind itself.
 * Interactive work (filters, tabs, charts) never calls ``slot`` and so never waits.

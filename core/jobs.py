@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from core.compute import WaitCancelledError
-from core.modelling.training import Progress
+from core.progress import Progress, ProgressFn, StopFn
 
 log = logging.getLogger(__name__)
 
-Work = Callable[[Callable[[Progress], None], Callable[[], bool]], Any]
+Work = Callable[[ProgressFn, StopFn], Any]
 
 
 class Job:

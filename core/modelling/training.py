@@ -21,7 +21,9 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from core import compute
-from core.modelling import features, models, splits, tasks
+from core.catalog.sampling import sample_positions
+from core.modelling import features, metrics, models, splits, tasks
+from core.progress import Progress, ProgressFn, StopFn
 
 log = logging.getLogger(__name__)
 
@@ -30,29 +32,6 @@ TRAIN_CURVE_ROWS = 5_000  # rows of the training part scored for the train curve
 #: (XGBoost scoring the train-curve rows every round made a fit 1.35-1.5x slower).
 MAX_CURVE_POINTS = 100
 N_FOREST_BATCHES = 10
-
-
-@dataclass
-class Progress:
-    """One live update: where training is and the latest train/validation metric."""
-
-    phase: str  # "fit" | "cv" | "compare" | "tune" | "wait" (queued for a free core)
-    step: int
-    total: int
-    unit: str  # "round" | "trees" | "epoch" | "fit" | "fold" | "trial"
-    metric: str  # "mae" or "accuracy"
-    train: float | None = None
-    validation: float | None = None
-    message: str = ""
-
-    @property
-    def fraction(self) -> float:
-        """Share of the planned work done (0-1)."""
-        return min(1.0, self.step / self.total) if self.total else 1.0
-
-
-ProgressFn = Callable[[Progress], None]
-StopFn = Callable[[], bool]
 
 
 @dataclass
@@ -75,8 +54,15 @@ class FitResult:
 class _Live:
     """Collects curve points and forwards them as ``Progress``."""
 
-    def __init__(self, phase: str, unit: str, total: int, metric: str,
-                 on_progress: ProgressFn | None, should_stop: StopFn | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        phase: str,
+        unit: str,
+        total: int,
+        metric: str,
+        on_progress: ProgressFn | None,
+        should_stop: StopFn | None,
+    ) -> None:
         self.phase, self.unit, self.total, self.metric = phase, unit, total, metric
         self.on_progress, self.should_stop = on_progress, should_stop
         self.rows: list[dict[str, float | int | None]] = []
@@ -92,18 +78,6 @@ class _Live:
 
     def history(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["step", "train", "validation"])
-
-
-def _score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:
-    if metric == "mae":
-        return float(np.mean(np.abs(np.clip(pred, 0.0, 1.0) - y_true)))
-    return float(np.mean(np.asarray(pred).astype(int) == y_true))
-
-
-def _sample(n: int, limit: int, seed: int) -> np.ndarray:
-    if n <= limit:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
 
 
 def fit_model(
@@ -173,23 +147,35 @@ def fit_model(
     else:
         y_all = np.asarray(y, dtype=float)
     val_pos = val_pos[y_all[val_pos] >= 0] if not regression else val_pos
-    metric = "mae" if regression else "accuracy"
+    metric = metrics.primary_metric(regression)
     ctx = _Ctx(X, y_all, fit_pos, val_pos, regression, classes, metric, seed)
     trainer = {"boosting": _fit_boosting, "forest": _fit_forest, "epochs": _fit_epochs}.get(
         spec.training, _fit_single
     )
-    with compute.slot(f"fit {model_id}", _waiting(on_progress, phase, metric),
-                      should_stop=should_stop) as threads:  # fmt: skip
+    with compute.slot(
+        f"fit {model_id}", _waiting(on_progress, phase, metric), should_stop=should_stop
+    ) as threads:
         t0 = time.perf_counter()
-        estimator, live, stopped, planned, best = trainer(ctx, model_id, params, on_progress,
-                                                          should_stop, phase, threads)  # fmt: skip
+        estimator, live, stopped, planned, best = trainer(
+            ctx, model_id, params, on_progress, should_stop, phase, threads
+        )
         seconds = time.perf_counter() - t0
     model = models.TrainedModel(
         model_id, task, feature_set, params, estimator, cols, levels, classes
     )
     hist = live.history()
-    return FitResult(model, hist, stopped, int(hist["step"].max()) if len(hist) else 0, planned,
-                     live.unit, seconds, best, len(fit_pos), len(val_pos))  # fmt: skip
+    return FitResult(
+        model,
+        hist,
+        stopped,
+        int(hist["step"].max()) if len(hist) else 0,
+        planned,
+        live.unit,
+        seconds,
+        best,
+        len(fit_pos),
+        len(val_pos),
+    )
 
 
 def _waiting(on_progress: ProgressFn | None, phase: str, metric: str) -> compute.WaitFn:
@@ -198,8 +184,16 @@ def _waiting(on_progress: ProgressFn | None, phase: str, metric: str) -> compute
     def report(ahead: int) -> None:
         if on_progress is not None:
             jobs = "job" if ahead == 1 else "jobs"
-            on_progress(Progress("wait", 0, 1, "job", metric,
-                                 message=f"{phase}: waiting behind {ahead} {jobs} for a free core"))  # fmt: skip
+            on_progress(
+                Progress(
+                    "wait",
+                    0,
+                    1,
+                    "job",
+                    metric,
+                    message=f"{phase}: waiting behind {ahead} {jobs} for a free core",
+                )
+            )
 
     return report
 
@@ -224,20 +218,27 @@ class _Ctx:
 
     @property
     def curve_rows(self) -> np.ndarray:
-        return self.fit[_sample(len(self.fit), TRAIN_CURVE_ROWS, self.seed)]
+        return self.fit[sample_positions(len(self.fit), TRAIN_CURVE_ROWS, self.seed)]
 
     def scores(self, estimator: Any) -> tuple[float, float | None]:
         tr = self.curve_rows
-        train = _score(self.metric, self.y[tr], estimator.predict(self.X.iloc[tr]))
+        train = metrics.score(self.metric, self.y[tr], estimator.predict(self.X.iloc[tr]))
         if not len(self.val):
             return train, None
-        return train, _score(
+        return train, metrics.score(
             self.metric, self.y[self.val], estimator.predict(self.X.iloc[self.val])
         )
 
 
-def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                  should_stop: StopFn | None, phase: str, threads: int = 1) -> tuple:  # fmt: skip
+def _fit_boosting(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+    threads: int = 1,
+) -> tuple:
     """XGBoost with a live curve, scored at most ``MAX_CURVE_POINTS`` times.
 
     Past that many rounds the curve is scored every k-th round (the first and last always) from
@@ -358,21 +359,31 @@ class _Scored:
         import xgboost as xgb
 
         if self.total is None or step < self.done:  # first call: the intercept included
-            self.total = np.asarray(booster.predict(self.dm, output_margin=True,
-                                                    iteration_range=(0, step)), dtype=float)  # fmt: skip
+            self.total = np.asarray(
+                booster.predict(self.dm, output_margin=True, iteration_range=(0, step)), dtype=float
+            )
         elif step > self.done:
             if self.dm_zero is None:
                 self.dm_zero = xgb.DMatrix(self.X, base_margin=np.zeros(self.total.size))
             self.total = self.total + np.asarray(
-                booster.predict(self.dm_zero, output_margin=True,
-                                iteration_range=(self.done, step)), dtype=float,
-            ).reshape(self.total.shape)  # fmt: skip
+                booster.predict(
+                    self.dm_zero, output_margin=True, iteration_range=(self.done, step)
+                ),
+                dtype=float,
+            ).reshape(self.total.shape)
         self.done = step
         return self.total
 
 
-def _fit_forest(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str, threads: int = 1) -> tuple:  # fmt: skip
+def _fit_forest(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+    threads: int = 1,
+) -> tuple:
     total = int(params["n_estimators"])
     live = _Live(phase, "trees", total, ctx.metric, on_progress, should_stop)
     est = models.make_estimator(
@@ -390,8 +401,15 @@ def _fit_forest(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: P
     return est, live, stopped, total, None
 
 
-def _fit_epochs(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str, threads: int = 1) -> tuple:  # fmt: skip
+def _fit_epochs(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+    threads: int = 1,
+) -> tuple:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -424,8 +442,15 @@ def _fit_epochs(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: P
     return pipe, live, stopped, total, best_epoch or None
 
 
-def _fit_single(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str, threads: int = 1) -> tuple:  # fmt: skip
+def _fit_single(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+    threads: int = 1,
+) -> tuple:
     live = _Live(phase, "fit", 1, ctx.metric, on_progress, None)
     est = models.make_estimator(model_id, ctx.regression, params, ctx.seed, n_jobs=threads)
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit])

@@ -147,8 +147,15 @@ def test_training_waits_for_the_gate_and_says_so(monkeypatch):
     params = {"n_estimators": 20, "early_stopping_rounds": 0}
 
     def work(on_progress, should_stop):
-        return fit_model(t.rows, t.y, "xgboost", "valence", params, on_progress=on_progress,
-                         should_stop=should_stop)  # fmt: skip
+        return fit_model(
+            t.rows,
+            t.y,
+            "xgboost",
+            "valence",
+            params,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
 
     with compute.slot("someone else's fit"):
         job = Job(work, "queued").start()

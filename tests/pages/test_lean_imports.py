@@ -27,12 +27,20 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {roots!r}
 
 
 def _loaded_after(tabs: list[str]) -> list[str]:
-    code = SCRIPT.format(app=str(ROOT / "app.py"), tabs=tabs, heavy=list(HEAVY),
-                         roots=[h.split(".")[0] for h in HEAVY if h != "scipy.cluster"])  # fmt: skip
+    code = SCRIPT.format(
+        app=str(ROOT / "app.py"),
+        tabs=tabs,
+        heavy=list(HEAVY),
+        roots=[h.split(".")[0] for h in HEAVY if h != "scipy.cluster"],
+    )
     proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -22,6 +22,7 @@ from tests.conftest import shared_file
 TIDY_FILE = "tidytuesday_spotify_songs.csv"
 SAMPLE_FILE = "spotify_tracks_6genres_sample.csv"
 
+# Layout kept by hand (fmt: skip below): tables of counts read better packed.
 PINNED_REPORTS = {
     TIDY_FILE: {
         "rows_read": 32_833, "missing_features": 0, "impossible_values": 0, "too_short": 2,
@@ -115,7 +116,7 @@ def test_primary_artist_matches_reference(real):
 
 
 def test_duplicate_labels_match_reference(real):
-    """Label = most frequent genre of a track id (ties: first seen); genres = all, first-seen order."""
+    """Label: the id's most frequent genre (ties: first seen); genres: all, first-seen order."""
     _, _, mapped, catalog = real
     kept = mapped[(mapped["duration_ms"] >= data.MIN_DURATION_MS) & (mapped["tempo"] > 0)]
     seen: dict[str, list[str]] = {}

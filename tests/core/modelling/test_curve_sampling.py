@@ -56,6 +56,7 @@ def test_sampled_curve_matches_every_round_curve(df, monkeypatch, task, params):
 
 def test_short_curves_keep_every_round(df):
     t = tasks.make_target(df, "valence")
-    fit = fit_model(t.rows, t.y, "xgboost", "valence",
-                    {"n_estimators": 60, "early_stopping_rounds": 0})  # fmt: skip
+    fit = fit_model(
+        t.rows, t.y, "xgboost", "valence", {"n_estimators": 60, "early_stopping_rounds": 0}
+    )
     assert fit.history["step"].tolist() == list(range(1, 61))
