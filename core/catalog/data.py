@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: Bump when cleaning rules change: it is part of the Parquet cache key.
 CLEANING_VERSION = 4
+#: Source ids of user uploads start with this (kept out of shared caches and off disk).
+UPLOAD_PREFIX = "upload:"
 MIN_DURATION_MS = 30_000
 _SAME_SONG = ("danceability", "energy", "valence", "tempo")  # with name and artist: one song
 _PY_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip() removes in ASCII
@@ -54,6 +57,7 @@ _VALID_RANGES: dict[str, tuple[float, float]] = {
 
 __all__ = [
     "CLEANING_VERSION",
+    "UPLOAD_PREFIX",
     "Catalog",
     "CleaningReport",
     "SchemaError",
@@ -83,6 +87,7 @@ class CleaningReport:
     schema: str = "generic"
     rescaled: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    absent_features: list[str] = field(default_factory=list)  # audio features the file lacks
 
     def as_frame(self) -> pd.DataFrame:
         """Rule-by-rule table for display."""
@@ -111,6 +116,11 @@ class Catalog:
     df: pd.DataFrame
     report: CleaningReport
     checksum: str
+
+    @property
+    def is_upload(self) -> bool:
+        """Whether this is a user's upload: personal data, kept per session, never shared."""
+        return self.source_id.startswith(UPLOAD_PREFIX)
 
     @property
     def genres(self) -> list[str]:
@@ -319,7 +329,7 @@ def _collapse_same_song(df: pd.DataFrame, report: CleaningReport) -> np.ndarray:
     if "track_name" not in df or df["track_name"].isna().all():
         return np.ones(len(df), dtype=bool)
     name = df["track_name"].fillna("").astype("string").str.lower().str.strip()
-    cols = _SAME_SONG
+    cols = [c for c in _SAME_SONG if c in df]
 
     def codes(values: pd.Series) -> np.ndarray:  # Arrow hashing of strings to integer codes
         encoded = pc.dictionary_encode(pa.array(values.astype("string[pyarrow]").array))
@@ -327,8 +337,10 @@ def _collapse_same_song(df: pd.DataFrame, report: CleaningReport) -> np.ndarray:
 
     # Only rows whose rounded features repeat can be the same song: the strings (the costly part
     # of the key; pandas' DataFrame.duplicated took ~3 s at 1M rows) are coded for those alone.
-    numbers = pd.DataFrame({c: df[c].round(4).to_numpy(dtype=float) for c in cols})
-    candidates = numbers.duplicated(keep=False).to_numpy()
+    numbers = pd.DataFrame(
+        {c: df[c].round(4).to_numpy(dtype=float) for c in cols}, index=range(len(df))
+    )
+    candidates = numbers.duplicated(keep=False).to_numpy() if cols else np.ones(len(df), dtype=bool)
     keep = np.ones(len(df), dtype=bool)
     if candidates.any():
         key = numbers[candidates].assign(
@@ -340,6 +352,26 @@ def _collapse_same_song(df: pd.DataFrame, report: CleaningReport) -> np.ndarray:
     return ~same
 
 
+_UNPLAYABLE: tuple[tuple[str, str, Callable[[pd.Series], pd.Series]], ...] = (
+    ("duration_ms", "too_short", lambda v: v < MIN_DURATION_MS),
+    ("tempo", "zero_tempo", lambda v: v == 0),
+    ("time_signature", "zero_time_signature", lambda v: v == 0),
+)
+
+
+def _drop_unplayable(df: pd.DataFrame, report: CleaningReport, drop: np.ndarray) -> np.ndarray:
+    """``drop`` plus tracks under 30 s, tempo 0 and time signature 0 (columns the file has).
+
+    Each rule is counted among the rows not dropped yet.
+    """
+    for col, counter, is_bad in _UNPLAYABLE:
+        if col in df:
+            hit = is_bad(df[col]).to_numpy(dtype=bool, na_value=False) & ~drop
+            setattr(report, counter, int(hit.sum()))
+            drop = drop | hit
+    return drop
+
+
 def clean_tracks(
     mapped: pd.DataFrame, match: SchemaMatch | None = None
 ) -> tuple[pd.DataFrame, CleaningReport]:
@@ -349,6 +381,7 @@ def clean_tracks(
         report.schema = match.schema
         report.rescaled = list(match.rescaled)
         report.notes = list(match.notes)
+        report.absent_features = [c for c in match.absent if c != "time_signature"]
     df = mapped
     # Each rule is counted on the rows the earlier rules left; the rows are taken out once.
     required = [c for c in REQUIRED_COLUMNS if c in df]
@@ -364,17 +397,11 @@ def clean_tracks(
     report.impossible_values = int(bad.sum())
     drop |= bad
 
-    rules = [("too_short", df["duration_ms"] < MIN_DURATION_MS), ("zero_tempo", df["tempo"] == 0)]
-    if "time_signature" in df:
-        rules.append(("zero_time_signature", df["time_signature"] == 0))
-    for name, hit in rules:
-        hit = hit.to_numpy(dtype=bool, na_value=False) & ~drop
-        setattr(report, name, int(hit.sum()))
-        drop |= hit
+    drop = _drop_unplayable(df, report, drop)
     df = df[~drop] if drop.any() else df.copy(deep=False)  # never mutate the caller's frame
-
     for col in ("key", "mode", "duration_ms"):
-        df[col] = df[col].round().astype("int64")
+        if col in df:
+            df[col] = df[col].round().astype("int64")
     if "time_signature" in df:
         df["time_signature"] = df["time_signature"].fillna(4).round().astype("int64")
     if "popularity" in df:
@@ -417,9 +444,11 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     return df[first + audio + rest]
 
 
-def build_catalog(raw: pd.DataFrame, source_id: str, title: str, checksum: str) -> Catalog:
-    """Map, clean and order a raw table."""
-    mapped, match = map_schema(raw)
+def build_catalog(
+    raw: pd.DataFrame, source_id: str, title: str, checksum: str, *, require_valence: bool = True
+) -> Catalog:
+    """Map, clean and order a raw table (files to predict need no valence)."""
+    mapped, match = map_schema(raw, require_valence=require_valence)
     df, report = clean_tracks(mapped, match)
     if df.empty:
         raise SchemaError(
@@ -515,7 +544,13 @@ def wait_for_cache_writes(timeout: float | None = None) -> None:
         writer.join(timeout)
 
 
-def load_upload(data: bytes, name: str) -> Catalog:
-    """Build a catalog from an uploaded file's bytes (never written to disk)."""
+def load_upload(data: bytes, name: str, *, require_valence: bool = True) -> Catalog:
+    """Build a catalog from an uploaded file's bytes (never written to disk).
+
+    ``require_valence=False`` reads a file of tracks to predict (no valence column needed).
+    """
     checksum = hashlib.sha256(data).hexdigest()
-    return build_catalog(read_table(data), f"upload:{name}", f"Upload: {name}", checksum)
+    return build_catalog(
+        read_table(data), f"{UPLOAD_PREFIX}{name}", f"Upload: {name}", checksum,
+        require_valence=require_valence,
+    )  # fmt: skip

@@ -148,17 +148,29 @@ def fit_model(
         y_all = np.asarray(y, dtype=float)
     val_pos = val_pos[y_all[val_pos] >= 0] if not regression else val_pos
     metric = metrics.primary_metric(regression)
-    ctx = _Ctx(X, y_all, fit_pos, val_pos, regression, classes, metric, seed)
+    ctx = _Ctx(
+        X,
+        y_all,
+        fit_pos,
+        val_pos,
+        regression,
+        classes,
+        metric,
+        seed,
+        model_id,
+        params,
+        phase,
+        on_progress,
+        should_stop,
+    )
     trainer = {"boosting": _fit_boosting, "forest": _fit_forest, "epochs": _fit_epochs}.get(
         spec.training, _fit_single
     )
-    with compute.slot(
-        f"fit {model_id}", _waiting(on_progress, phase, metric), should_stop=should_stop
-    ) as threads:
+    waiting = _waiting(on_progress, phase, metric)
+    with compute.slot(f"fit {model_id}", waiting, should_stop=should_stop) as threads:
+        ctx.threads = threads
         t0 = time.perf_counter()
-        estimator, live, stopped, planned, best = trainer(
-            ctx, model_id, params, on_progress, should_stop, phase, threads
-        )
+        estimator, live, stopped, planned, best = trainer(ctx)
         seconds = time.perf_counter() - t0
     model = models.TrainedModel(
         model_id, task, feature_set, params, estimator, cols, levels, classes
@@ -215,6 +227,23 @@ class _Ctx:
     classes: list[str] | None
     metric: str
     seed: int
+    model_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    phase: str = "fit"
+    on_progress: ProgressFn | None = None
+    should_stop: StopFn | None = None
+    threads: int | None = None  # from the CPU gate (core.compute)
+
+    def live(self, unit: str, total: int, stoppable: bool = True) -> _Live:
+        """The curve collector of this fit, forwarding ``Progress`` under its phase."""
+        stop = self.should_stop if stoppable else None
+        return _Live(self.phase, unit, total, self.metric, self.on_progress, stop)
+
+    def estimator(self, params: dict[str, Any] | None = None) -> Any:
+        """An unfitted registry estimator for this fit (``params`` override the fit's)."""
+        return models.make_estimator(
+            self.model_id, self.regression, params or self.params, self.seed, n_jobs=self.threads
+        )
 
     @property
     def curve_rows(self) -> np.ndarray:
@@ -230,24 +259,17 @@ class _Ctx:
         )
 
 
-def _fit_boosting(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-    threads: int = 1,
-) -> tuple:
+def _fit_boosting(ctx: _Ctx) -> tuple:
     """XGBoost with a live curve, scored at most ``MAX_CURVE_POINTS`` times.
 
     Past that many rounds the curve is scored every k-th round (the first and last always) from
     the booster itself; XGBoost then evaluates only the validation rows each round, and only
     when early stopping needs them.
     """
+    params, should_stop = ctx.params, ctx.should_stop
     total = int(params["n_estimators"])
     every = math.ceil(total / MAX_CURVE_POINTS) if total > MAX_CURVE_POINTS else 1
-    live = _Live(phase, "round", total, ctx.metric, on_progress, should_stop)
+    live = ctx.live("round", total)
     key = "mae" if ctx.regression else "merror"
     rounds = int(params.get("early_stopping_rounds", 0))
     early = bool(rounds and len(ctx.val))
@@ -279,10 +301,10 @@ def _fit_boosting(
         stopped[0] = stopped[0] or stop
         return stop
 
-    est = models.make_estimator(model_id, ctx.regression, params, ctx.seed, n_jobs=threads)
-    metrics = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    est = ctx.estimator()
+    eval_metrics = ["mae"] if ctx.regression else ["merror", "mlogloss"]
     # plain attribute assignment: set_params on a fitted XGBoost model would touch the booster
-    est.eval_metric, est.callbacks = metrics, [_callback(after_round)]
+    est.eval_metric, est.callbacks = eval_metrics, [_callback(after_round)]
     est.early_stopping_rounds = rounds if early else None
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_set=eval_set or None, verbose=False)
     est.callbacks = None  # keep the fitted model free of closures (serialisable)
@@ -375,20 +397,10 @@ class _Scored:
         return self.total
 
 
-def _fit_forest(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-    threads: int = 1,
-) -> tuple:
-    total = int(params["n_estimators"])
-    live = _Live(phase, "trees", total, ctx.metric, on_progress, should_stop)
-    est = models.make_estimator(
-        model_id, ctx.regression, {**params, "n_estimators": 1}, ctx.seed, n_jobs=threads
-    )
+def _fit_forest(ctx: _Ctx) -> tuple:
+    total = int(ctx.params["n_estimators"])
+    live = ctx.live("trees", total)
+    est = ctx.estimator({**ctx.params, "n_estimators": 1})
     est.set_params(warm_start=True)
     batch = max(1, math.ceil(total / N_FOREST_BATCHES))
     stopped, n = False, 0
@@ -401,23 +413,15 @@ def _fit_forest(
     return est, live, stopped, total, None
 
 
-def _fit_epochs(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-    threads: int = 1,
-) -> tuple:
+def _fit_epochs(ctx: _Ctx) -> tuple:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
 
-    total = int(params["max_epochs"])
-    patience = int(params.get("patience", 0))
-    live = _Live(phase, "epoch", total, ctx.metric, on_progress, should_stop)
-    pipe = models.make_estimator(model_id, ctx.regression, params, ctx.seed, n_jobs=threads)
+    total = int(ctx.params["max_epochs"])
+    patience = int(ctx.params.get("patience", 0))
+    live = ctx.live("epoch", total)
+    pipe = ctx.estimator()
     X_fit = ctx.X.iloc[ctx.fit]
     prep = pipe[:-1].fit(X_fit)
     net = pipe[-1]
@@ -425,6 +429,7 @@ def _fit_epochs(
     Z = prep.transform(X_fit)
     kwargs = {} if ctx.regression else {"classes": np.arange(len(ctx.classes or []))}
     best, best_epoch, stopped = None, 0, False
+    threads = ctx.threads or 1
     with threadpool_limits(limits=threads, user_api="blas"):  # numpy matmuls in partial_fit
         for epoch in range(1, total + 1):
             with warnings.catch_warnings():
@@ -442,17 +447,9 @@ def _fit_epochs(
     return pipe, live, stopped, total, best_epoch or None
 
 
-def _fit_single(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-    threads: int = 1,
-) -> tuple:
-    live = _Live(phase, "fit", 1, ctx.metric, on_progress, None)
-    est = models.make_estimator(model_id, ctx.regression, params, ctx.seed, n_jobs=threads)
+def _fit_single(ctx: _Ctx) -> tuple:
+    live = ctx.live("fit", 1, stoppable=False)
+    est = ctx.estimator()
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit])
     live.report(1, *ctx.scores(est))
     return est, live, False, 1, None
