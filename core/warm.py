@@ -680,7 +680,7 @@ class Warmer:
                 if not alive:
                     return PartState("absent")
                 ahead = position + (current is not None)
-                return PartState("queued", "", 0.0, 0.0, ahead_s + own, ahead)
+                return PartState("queued", remaining_s=ahead_s + own, ahead=ahead)
             ahead_s += self._estimates.get((task.source_id, task.part), 0.0) or (
                 estimate_seconds(catalog, task.part) if task.source_id == catalog.source_id else 0
             )
