@@ -14,6 +14,7 @@ from core.charts import explain as charts
 from core.explain import agreement, inference, recipe, shapley
 from ui.catalog import UPLOAD_PREFIX, require_catalog
 from ui.models import active_model
+from ui.whatif import render as render_whatif
 
 SHAP_ROWS = (500, 1000, 2000, 5000)
 CRITERIA = {"adj_r2": "adjusted R²", "aic": "AIC", "bic": "BIC"}
@@ -88,7 +89,7 @@ if len(df) < 20 or "valence" not in df:
     st.warning("This dataset is too small to explain (fewer than 20 tracks with valence).")
     st.stop()
 
-TABS = ["Drivers", "One track", "Statistics", "Agreement", "Recipe"]
+TABS = ["Drivers", "One track", "What-if", "Statistics", "Agreement", "Recipe"]
 
 
 def link_notice(name: str, allowed: list[Any]) -> None:
@@ -205,6 +206,10 @@ def _track_tab() -> None:
     c.metric(f"Base value ({one.output})", f"{one.base_value:.3f}", border=True)
     st.plotly_chart(charts.plot_waterfall(one, 0, title=f"Why {labels[picked]}"), width="stretch")
     st.caption(f"Method: {one.method}. Red bars push valence up, blue down.")
+
+
+def _whatif_tab() -> None:
+    render_whatif(catalog, model, model_key)
 
 
 def _stats_tab() -> None:
@@ -336,7 +341,9 @@ def _recipe_tab() -> None:
 
 
 for tab, render in zip(
-    tabs, (_drivers_tab, _track_tab, _stats_tab, _agreement_tab, _recipe_tab), strict=True
+    tabs,
+    (_drivers_tab, _track_tab, _whatif_tab, _stats_tab, _agreement_tab, _recipe_tab),
+    strict=True,
 ):
     if tab.open is not False:
         with tab:

@@ -17,7 +17,7 @@ import requests
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DATA_DIR_ENV = "VALENCE_LAB_DATA_DIR"
 CACHE_DIR_ENV = "VALENCE_LAB_CACHE_DIR"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
