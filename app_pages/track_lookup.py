@@ -22,6 +22,7 @@ from core.lookup.trackids import parse_id_text
 from ui import lookup as ui
 from ui.catalog import require_catalog
 from ui.models import active_model
+from ui.moodarc import render as render_mood_arc
 
 MODES = ["Search Spotify", "Paste links or IDs", "Upload a CSV"]
 
@@ -229,6 +230,7 @@ h1.dataframe(summary["happiest"], hide_index=True, width="stretch")
 h2.markdown("**Saddest**")
 h2.dataframe(summary["saddest"], hide_index=True, width="stretch")
 st.plotly_chart(plot_mood_map(catalog.df, table), width="stretch", key="look_mood_map")
+render_mood_arc(table, result["upload"])
 
 st.subheader("One track up close")
 ok = table[table["feature_source"].ne("missing")]
