@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = int(os.environ.get("VALENCE_LAB_BROWSER_PORT") or _free_port())
     log = (ROOT / "artifacts").joinpath("streamlit-server.log")
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as fh:
