@@ -17,6 +17,7 @@ from core.jobs import Job
 from core.modelling import export, metrics
 from core.modelling.experiment import RunResult
 from core.modelling.params import Param
+from ui.lab_compare import remember
 
 JOB_KEY = "lab_job"
 BOARD_KEY = "lab_leaderboard"
@@ -155,6 +156,7 @@ def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, A
         metric = metrics.primary_metric(not result.model.is_classifier)
         row[f"grouped_{metric}"] = round(result.comparison[metric], 4)
     board.append(row)
+    remember(row["run"], result)  # a summary for "Compare runs"
     card = export.model_card(result.model, {"source": source_id, "split": cfg.split,
                                             "seed": cfg.seed, "run": row["run"]})  # fmt: skip
     st.session_state[RESULT_KEY] = {"result": result, "card": card, "run": row["run"],
