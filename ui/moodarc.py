@@ -90,11 +90,7 @@ def render(table: pd.DataFrame, upload: Any = None) -> None:
     arc = arc or "rising"
     result = _reorder(frame, arc)
     after = frame.iloc[result.order].reset_index(drop=True)
-    left, right = st.columns([3, 2])
-    left.plotly_chart(
-        plot_reorder(frame, after, title=moodarc.ARCS[arc]), width="stretch", key="arc_reorder"
-    )
-    s = right.columns(2)
+    s = st.columns([1, 1, 2])
     s[0].metric("Mean jump now", f"{result.mean_step_before:.2f}", border=True)
     s[1].metric(
         "Mean jump after",
@@ -103,7 +99,7 @@ def render(table: pd.DataFrame, upload: Any = None) -> None:
         delta_color="inverse",
         border=True,
     )
-    right.caption(
+    s[2].caption(
         "Jump = distance between consecutive tracks over standardised danceability, energy, "
         "loudness, speechiness, acousticness, instrumentalness, liveness, valence and tempo."
         + (
@@ -112,9 +108,13 @@ def render(table: pd.DataFrame, upload: Any = None) -> None:
             else ""
         )
     )
+    left, right = st.columns([3, 2])
+    left.plotly_chart(
+        plot_reorder(frame, after, title=moodarc.ARCS[arc]), width="stretch", key="arc_reorder"
+    )
     preview = after[["label", "valence", "valence_source", "energy"]].copy()
     preview.insert(0, "old position", after["position"])
-    right.dataframe(preview, hide_index=True, width="stretch", height=260)
+    right.dataframe(preview, hide_index=True, width="stretch", height=360)
     export = moodarc.export_frame(frame, result.order, table, upload_frame)
     st.download_button(
         "Download the reordered playlist (Exportify CSV)",

@@ -149,24 +149,23 @@ def render(catalog: Catalog, model: TrainedModel, model_key: str) -> None:
         delta=f"{result.prediction - base_pred:+.3f} vs start",
         border=True,
     )
-    m[1].metric("Prediction at the start", f"{base_pred:.3f}", border=True)
+    m[1].metric("Predicted at start", f"{base_pred:.3f}", border=True)
     measured = base_row.get("valence") if base_row is not None else None
     m[2].metric(
-        "Measured valence of the start",
+        "Measured at start",
         f"{float(measured):.3f}" if measured is not None and pd.notna(measured) else "n/a",
         border=True,
     )
     chart, near = st.columns([3, 2])
-    chart.plotly_chart(
-        plot_waterfall(result.shap, 0, title="Why the model predicts this valence"),
-        width="stretch",
-        key="wi_waterfall",
-    )
+    fig = plot_waterfall(result.shap, 0, title="Why the model predicts this valence")
+    fig.update_traces(cliponaxis=False).update_layout(margin={"r": 70})  # labels past the bars
+    chart.plotly_chart(fig, width="stretch", key="wi_waterfall")
     near.markdown("**Nearest catalog tracks** (valence taken as the prediction)")
     if result.neighbours.empty:
         near.info("No neighbours: a feature the index needs is missing.")
     else:
-        near.dataframe(result.neighbours, hide_index=True, width="stretch")
+        shown = result.neighbours.drop(columns=["track_id"], errors="ignore")
+        near.dataframe(shown, hide_index=True, width="stretch")
     if not result.changed.empty:
         near.markdown("**What you moved**")
         near.dataframe(result.changed, hide_index=True, width="stretch")

@@ -128,7 +128,15 @@ def plot_timeline(
     )
     fig.update_layout(
         yaxis={"title": "valence", "range": [-0.02, 1.02]},
-        yaxis2={"title": "tracks added", "overlaying": "y", "side": "right", "showgrid": False},
+        yaxis2={
+            "title": "tracks added",
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "range": [0, max(1, int(months["tracks"].max()) if len(months) else 1) * 2.5],
+            "tickformat": "d",
+            "rangemode": "tozero",
+        },  # bars kept in the lower part, under the valence points
         legend={"orientation": "h", "y": -0.2},
     )
     fig.update_xaxes(title="added to the playlist")

@@ -40,8 +40,8 @@ _LABELS = {
     "loudness": "loudness (dB)",
     "tempo": "tempo (BPM)",
     "duration_ms": "duration (ms)",
-    "key": "key (0 = C … 11 = B)",
-    "mode": "mode (0 minor, 1 major)",
+    "key": "key (0=C … 11=B)",
+    "mode": "mode (1 = major)",
 }
 
 

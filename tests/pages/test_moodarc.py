@@ -19,7 +19,7 @@ def catalog_tracks() -> pd.DataFrame:
 
 
 def _open(catalog_tracks: pd.DataFrame):
-    at = app_test()
+    at = app_test(timeout=300)
     csv = catalog_tracks.to_csv(index=False).encode()
     at.file_uploader(key="upload_file").set_value(("catalog.csv", csv, "text/csv")).run()
     at.switch_page(PAGE)

@@ -27,7 +27,7 @@ def _open(params: dict[str, str]) -> AppTest:
 
 def test_sliders_move_the_prediction_and_the_link(tidy_catalog):
     at = _open({})
-    assert _metric(at, "Predicted valence") == _metric(at, "Prediction at the start")
+    assert _metric(at, "Predicted valence") == _metric(at, "Predicted at start")
     assert at.query_params["wi_track"] == "median"
     start = at.slider(key="wi_k_danceability").value
     assert abs(start - tidy_catalog.df["danceability"].median()) < 0.006
@@ -41,7 +41,7 @@ def test_sliders_move_the_prediction_and_the_link(tidy_catalog):
     assert "What you moved" in texts(at)
     at.button(key="wi_reset").click().run()
     assert at.slider(key="wi_k_danceability").value == start
-    assert _metric(at, "Predicted valence") == _metric(at, "Prediction at the start")
+    assert _metric(at, "Predicted valence") == _metric(at, "Predicted at start")
     assert "wi_set" not in at.query_params
 
 
@@ -52,7 +52,7 @@ def test_a_shared_link_reopens_the_view(tidy_catalog):
     assert at.selectbox(key="wi_base").value == row.name
     assert at.slider(key="wi_k_energy").value == 0.9
     assert at.slider(key="wi_k_danceability").value == round(float(row["danceability"]), 2)
-    assert _metric(at, "Measured valence of the start") == f"{float(row['valence']):.3f}"
+    assert _metric(at, "Measured at start") == f"{float(row['valence']):.3f}"
     shown = texts(at)
     assert "tempo is not a number" in shown and "bogus" in shown
     assert at.query_params["wi_set"] == "energy=0.9"
