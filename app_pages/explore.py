@@ -9,6 +9,7 @@ from core.charts import explore as charts
 from core.charts import genre_colors
 from ui.catalog import require_catalog
 from ui.explore_cache import filtered_view, genre_means_tables
+from ui.profiles import render_genres as render_genre_profiles
 
 SCATTER_CAP = 20_000
 BOX_CAP = 30_000
@@ -71,7 +72,8 @@ numeric = explore.numeric_columns(view)
 has_genre = "genre" in view and view["genre"].notna().any()
 shown_genres = sorted(view["genre"].dropna().unique()) if has_genre else []
 colors = genre_colors(genres_all)
-tab_names = ["Distributions", "Correlations", "Genre means", "Scatter", "Over time", "Table"]
+tab_names = ["Distributions", "Correlations", "Genre means", "Genre profiles", "Scatter",
+             "Over time", "Table"]  # fmt: skip
 tabs = st.tabs(tab_names, key="exp_tab", bind="query-params")
 
 
@@ -138,6 +140,10 @@ def _means_tab() -> None:
         width="stretch",
         column_config={"tracks": st.column_config.NumberColumn(format="%d")},
     )
+
+
+def _profiles_tab() -> None:
+    render_genre_profiles(catalog)
 
 
 def _scatter_tab() -> None:
@@ -214,7 +220,9 @@ def _table_tab() -> None:
 
 
 for tab, render in zip(
-    tabs, (_dist_tab, _corr_tab, _means_tab, _scatter_tab, _time_tab, _table_tab), strict=True
+    tabs,
+    (_dist_tab, _corr_tab, _means_tab, _profiles_tab, _scatter_tab, _time_tab, _table_tab),
+    strict=True,
 ):
     if tab.open is not False:
         with tab:

@@ -23,6 +23,7 @@ from ui import lookup as ui
 from ui.catalog import require_catalog
 from ui.models import active_model
 from ui.moodarc import render as render_mood_arc
+from ui.profiles import render_playlist as render_playlist_profile
 
 MODES = ["Search Spotify", "Paste links or IDs", "Upload a CSV"]
 
@@ -231,6 +232,8 @@ h2.markdown("**Saddest**")
 h2.dataframe(summary["saddest"], hide_index=True, width="stretch")
 st.plotly_chart(plot_mood_map(catalog.df, table), width="stretch", key="look_mood_map")
 render_mood_arc(table, result["upload"])
+st.subheader("Genre profile")
+render_playlist_profile(catalog, table)
 
 st.subheader("One track up close")
 ok = table[table["feature_source"].ne("missing")]

@@ -56,6 +56,7 @@ def test_mood_arc_of_an_exportify_playlist(fake_apis, catalog_tracks):
     shown = texts(at)
     assert "Mood arc" in [h.value for h in at.subheader]
     assert "Spotify playlists are not modified" in shown
+    assert "Your tracks sound most like" in shown  # the genre profile of the playlist
     assert len(at.get("plotly_chart")) >= 4  # mood map, arc, timeline, reorder (+ waterfall)
     metrics = {m.label: m.value for m in at.metric}
     first = playlist["valence"].iloc[:10].mean()
