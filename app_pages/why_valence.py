@@ -13,6 +13,7 @@ from core.catalog.data import Catalog
 from core.charts import explain as charts
 from core.explain import agreement, inference, recipe, shapley
 from ui.catalog import UPLOAD_PREFIX, require_catalog
+from ui.interactions import render as render_interactions
 from ui.models import active_model
 from ui.whatif import render as render_whatif
 
@@ -89,7 +90,7 @@ if len(df) < 20 or "valence" not in df:
     st.warning("This dataset is too small to explain (fewer than 20 tracks with valence).")
     st.stop()
 
-TABS = ["Drivers", "One track", "What-if", "Statistics", "Agreement", "Recipe"]
+TABS = ["Drivers", "One track", "What-if", "Interactions", "Statistics", "Agreement", "Recipe"]
 
 
 def link_notice(name: str, allowed: list[Any]) -> None:
@@ -210,6 +211,10 @@ def _track_tab() -> None:
 
 def _whatif_tab() -> None:
     render_whatif(catalog, model, model_key)
+
+
+def _interactions_tab() -> None:
+    render_interactions(model, df, model_key, memo, personal)
 
 
 def _stats_tab() -> None:
@@ -342,7 +347,8 @@ def _recipe_tab() -> None:
 
 for tab, render in zip(
     tabs,
-    (_drivers_tab, _track_tab, _whatif_tab, _stats_tab, _agreement_tab, _recipe_tab),
+    (_drivers_tab, _track_tab, _whatif_tab, _interactions_tab, _stats_tab, _agreement_tab,
+     _recipe_tab),
     strict=True,
 ):
     if tab.open is not False:

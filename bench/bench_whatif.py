@@ -54,6 +54,12 @@ def run(ctx: dict) -> dict:
         core_times.append(time.perf_counter() - t0)
     result = {"catalog_rows": len(df), "knobs": len(knob_list), "core_update": _stats(core_times)}
 
+    from core.explain.interactions import interaction_values
+
+    t0 = time.perf_counter()
+    interaction_values(model, df, max_rows=300)
+    result["interaction_values_300_rows_s"] = round(time.perf_counter() - t0, 2)
+
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ctx["root"] / "app.py"), default_timeout=300)

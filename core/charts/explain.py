@@ -218,3 +218,55 @@ def plot_shape_functions(shapes: dict, *, cols: int = 3, title: str | None = Non
         )
     fig.update_yaxes(zeroline=True, zerolinecolor="#cccccc")
     return style(fig, height=220 * rows + 60, title=title)
+
+
+def plot_interaction_matrix(matrix: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Heatmap of mean |SHAP interaction| per feature pair (diagonal: main effects)."""
+    z = matrix.to_numpy(float)
+    off = z.copy()
+    np.fill_diagonal(off, np.nan)
+    fig = go.Figure(
+        go.Heatmap(
+            z=off,
+            x=list(matrix.columns),
+            y=list(matrix.index),
+            colorscale="Reds",
+            zmin=0,
+            zmax=float(np.nanmax(off)) if np.isfinite(off).any() else 1,
+            hovertemplate="%{y} × %{x}: %{z:.4f}<extra></extra>",
+            colorbar={"title": "mean |interaction|"},
+        )  # fmt: skip
+    )
+    diag = [f"{v:.3f}" for v in np.diag(z)]
+    fig.add_scatter(
+        x=list(matrix.columns), y=list(matrix.index), mode="text", text=diag,
+        textfont={"size": 10, "color": "#555"}, hoverinfo="skip", showlegend=False,
+    )  # fmt: skip
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, height=160 + 34 * len(matrix), title=title)
+
+
+def plot_pair_dependence(
+    frame: pd.DataFrame, a: str, b: str, *, title: str | None = None
+) -> go.Figure:
+    """The interaction of ``a`` and ``b`` against ``a``'s value, coloured by ``b``'s value."""
+    fig = go.Figure(
+        go.Scattergl(
+            x=frame["value"],
+            y=frame["interaction"],
+            mode="markers",
+            marker={
+                "size": 5,
+                "color": frame["other_value"],
+                "colorscale": DIVERGING,
+                "showscale": a != b,
+                "colorbar": {"title": b},
+                "opacity": 0.7,
+            },
+            hovertemplate=f"{a} %{{x:.3g}}<br>effect %{{y:+.4f}}<extra></extra>",
+        )  # fmt: skip
+    )
+    fig.add_hline(y=0, line={"color": "#999", "dash": "dot"})
+    fig.update_xaxes(title=a)
+    fig.update_yaxes(title="main effect" if a == b else f"{a} × {b} interaction (valence)")
+    return style(fig, height=400, title=title)

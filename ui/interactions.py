@@ -1,0 +1,67 @@
+"""The "Interactions" tab of Why valence?: the SHAP interaction matrix and one pair's plot.
+
+Computation: ``core.explain.interactions``; the page passes its cache helper (shared for public
+data and the default model, per session otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.charts.explain import plot_interaction_matrix, plot_pair_dependence
+from core.explain import interactions
+from core.modelling.models import TrainedModel
+
+ROWS = (200, 300, 500, 1000)
+
+
+def render(
+    model: TrainedModel,
+    df: pd.DataFrame,
+    model_key: str,
+    memo: Callable[..., Any],
+    personal: bool,
+) -> None:
+    """Draw the interaction matrix of ``model`` on a sample of ``df`` and one pair's plot."""
+    if model.is_classifier or not type(model.estimator).__module__.startswith("xgboost"):
+        st.info(
+            "Exact interaction values are computed for XGBoost valence models: use the default "
+            "model or train an XGBoost valence model in the Model lab."
+        )
+        return
+    rows = st.segmented_control("Tracks explained", ROWS, default=300, key="why_inter_rows")
+    rows = int(rows or 300)
+    with st.spinner(f"Computing interaction values for {rows:,} tracks…"):
+        result = memo(
+            "interactions",
+            f"{model_key}:{rows}",
+            lambda: interactions.interaction_values(model, df, max_rows=rows, seed=0),
+            personal=personal,
+        )
+    matrix = interactions.interaction_matrix(result)
+    st.caption(
+        f"Method: {result.method} (a seeded sample). Cells: mean |interaction| of a pair in "
+        "valence units; the diagonal's numbers are the main effects."
+    )
+    left, right = st.columns([3, 2])
+    left.plotly_chart(
+        plot_interaction_matrix(matrix, title="Which features act together"),
+        width="stretch",
+        key="why_inter_matrix",
+    )
+    pairs = interactions.top_pairs(matrix)
+    right.markdown("**Strongest pairs**")
+    right.dataframe(pairs.round(4), hide_index=True, width="stretch")
+    features = list(matrix.columns)
+    top = pairs.iloc[0] if len(pairs) else pd.Series({"a": features[0], "b": features[0]})
+    c = right.columns(2)
+    a = c[0].selectbox("Cell: row", features, index=features.index(top["a"]), key="why_inter_a")
+    b = c[1].selectbox("column", features, index=features.index(top["b"]), key="why_inter_b")
+    frame = interactions.pair_frame(result, a, b)
+    title = f"Main effect of {a}" if a == b else f"How {a} and {b} act together"
+    st.plotly_chart(plot_pair_dependence(frame, a, b, title=title), width="stretch",
+                    key="why_inter_pair")  # fmt: skip
