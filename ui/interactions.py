@@ -63,5 +63,6 @@ def render(
     b = c[1].selectbox("column", features, index=features.index(top["b"]), key="why_inter_b")
     frame = interactions.pair_frame(result, a, b)
     title = f"Main effect of {a}" if a == b else f"How {a} and {b} act together"
-    st.plotly_chart(plot_pair_dependence(frame, a, b, title=title), width="stretch",
-                    key="why_inter_pair")  # fmt: skip
+    st.plotly_chart(
+        plot_pair_dependence(frame, a, b, title=title), width="stretch", key="why_inter_pair"
+    )

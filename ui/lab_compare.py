@@ -32,9 +32,12 @@ def render(task: str) -> None:
         return
     labels = {r.label: r for r in runs}
     picked = st.multiselect(
-        "Runs to compare", list(labels), default=list(labels)[-2:], key="lab_compare_runs",
+        "Runs to compare",
+        list(labels),
+        default=list(labels)[-2:],
+        key="lab_compare_runs",
         max_selections=6,
-    )  # fmt: skip
+    )
     chosen = [labels[p] for p in picked if p in labels]
     if len(chosen) < 2:
         st.info("Pick two or more runs.")
@@ -60,5 +63,6 @@ def render(task: str) -> None:
         st.plotly_chart(charts.plot_predictions(chosen), width="stretch", key="lab_cmp_pva")
     else:
         recall = compare.per_class_recall(chosen)
-        st.plotly_chart(charts.plot_class_recall(recall, chosen), width="stretch",
-                        key="lab_cmp_recall")  # fmt: skip
+        st.plotly_chart(
+            charts.plot_class_recall(recall, chosen), width="stretch", key="lab_cmp_recall"
+        )

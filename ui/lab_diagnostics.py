@@ -24,15 +24,22 @@ def render(result: RunResult) -> None:
     m = st.columns(3)
     macro = roc_table["auc"].mean() if len(roc_table) else float("nan")
     m[0].metric("Macro ROC AUC (one-vs-rest)", f"{macro:.3f}", border=True)
-    m[1].metric("Mean average precision", f"{pr_table['average_precision'].mean():.3f}",
-                border=True)  # fmt: skip
+    m[1].metric(
+        "Mean average precision", f"{pr_table['average_precision'].mean():.3f}", border=True
+    )
     m[2].metric("Expected calibration error", f"{ece:.3f}", border=True)
     left, right = st.columns(2)
     if len(roc_table):
-        left.plotly_chart(plot_roc(roc, roc_table, title="ROC, one class against the rest"),
-                          width="stretch", key="lab_diag_roc")  # fmt: skip
-    right.plotly_chart(plot_pr(pr, pr_table, title="Precision-recall per class"),
-                       width="stretch", key="lab_diag_pr")  # fmt: skip
+        left.plotly_chart(
+            plot_roc(roc, roc_table, title="ROC, one class against the rest"),
+            width="stretch",
+            key="lab_diag_roc",
+        )
+    right.plotly_chart(
+        plot_pr(pr, pr_table, title="Precision-recall per class"),
+        width="stretch",
+        key="lab_diag_pr",
+    )
     left, right = st.columns(2)
     left.plotly_chart(plot_reliability(bins, ece), width="stretch", key="lab_diag_calib")
     right.caption(
@@ -47,10 +54,12 @@ def render(result: RunResult) -> None:
     classes = sorted(set(pred["actual"].astype(str)) | set(pred["predicted"].astype(str)))
     worst = diagnostics.most_confused(pred) or (classes[0], classes[0])
     c1, c2 = st.columns(2)
-    actual = c1.selectbox("Actual genre", classes, index=classes.index(worst[0]),
-                          key="lab_cell_actual")  # fmt: skip
-    predicted = c2.selectbox("Predicted as", classes, index=classes.index(worst[1]),
-                             key="lab_cell_pred")  # fmt: skip
+    actual = c1.selectbox(
+        "Actual genre", classes, index=classes.index(worst[0]), key="lab_cell_actual"
+    )
+    predicted = c2.selectbox(
+        "Predicted as", classes, index=classes.index(worst[1]), key="lab_cell_pred"
+    )
     rows, total = diagnostics.cell_examples(pred, proba, actual, predicted)
     if total == 0:
         st.info("No test track is in this cell.")

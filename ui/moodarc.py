@@ -84,9 +84,12 @@ def render(table: pd.DataFrame, upload: Any = None) -> None:
 
     st.markdown("**Reorder**")
     arc = st.segmented_control(
-        "Sort the playlist into", list(moodarc.ARCS), format_func=moodarc.ARCS.get,
-        default="rising", key="arc_shape",
-    )  # fmt: skip
+        "Sort the playlist into",
+        list(moodarc.ARCS),
+        format_func=moodarc.ARCS.get,
+        default="rising",
+        key="arc_shape",
+    )
     arc = arc or "rising"
     result = _reorder(frame, arc)
     after = frame.iloc[result.order].reset_index(drop=True)

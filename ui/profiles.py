@@ -68,10 +68,16 @@ def render_playlist(catalog: Catalog, table: pd.DataFrame) -> None:
         f"on {', '.join(apart)}."
     )
     st.dataframe(
-        close.rename(columns={"distance": "distance (SD per feature)",
-                              "votes": "share of tracks closest", "n_genre": "catalog tracks"}),
-        hide_index=True, width="stretch",
-    )  # fmt: skip
+        close.rename(
+            columns={
+                "distance": "distance (SD per feature)",
+                "votes": "share of tracks closest",
+                "n_genre": "catalog tracks",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     genres = sorted(df["genre"].dropna().astype(str).unique())
     other = st.selectbox(
         "Compare your tracks with", genres, index=genres.index(best["genre"]), key="prof_mine"

@@ -48,43 +48,36 @@ def _set_sliders(values: dict[str, float]) -> None:
         st.session_state[_slider_key(name)] = value
 
 
-def render(catalog: Catalog, model: TrainedModel, model_key: str) -> None:
-    """Draw the What-if tab for ``model`` on ``catalog`` (``model_key`` identifies the pair)."""
-    if model.is_classifier:
-        st.info("What-if moves the inputs of the valence model: switch *Explain* to valence.")
-        return
-    df = catalog.df
+def _setup(df: pd.DataFrame, model: TrainedModel, model_key: str) -> tuple:
+    """Knobs, medians and the fast scorer of this model and catalog (kept in the session)."""
     setup = st.session_state.get(SETUP_KEY)
     if setup is None or setup[0] != model_key:
         knob_list = whatif.knobs(df, model)
         setup = (model_key, knob_list, whatif.medians(df, knob_list), whatif.Scorer(model))
         st.session_state[SETUP_KEY] = setup
-    _, knob_list, median, scorer = setup
-    if not knob_list:
-        st.info("This model has no numeric inputs to move.")
-        return
-    labels = _labels(df)
-    ids = df["track_id"].astype("string") if "track_id" in df else None
+    return setup[1:]
 
-    # A shared link is read once per model and catalog; its settings then belong to the widgets.
+
+def _read_link(model_key: str, knob_list: list, ids: pd.Series | None) -> dict[str, float]:
+    """Apply a shared link once per model and catalog; its settings then belong to the widgets."""
     read = st.session_state.setdefault(LINK_KEY, set())
-    link_values: dict[str, float] = {}
-    if model_key not in read:
-        read.add(model_key)
-        row, link_values, notices = whatif.decode_link(dict(st.query_params), knob_list, ids)
-        for notice in notices:
-            st.warning(escape_markdown(notice, max_chars=300))
-        if row is not None:
-            st.session_state[BASE_KEY] = row
-            st.session_state[SEARCH_KEY] = ""
-        elif "wi_track" in st.query_params:
-            st.session_state[BASE_KEY] = whatif.MEDIAN
+    if model_key in read:
+        return {}
+    read.add(model_key)
+    row, values, notices = whatif.decode_link(dict(st.query_params), knob_list, ids)
+    for notice in notices:
+        st.warning(escape_markdown(notice, max_chars=300))
+    if row is not None:
+        st.session_state[BASE_KEY] = row
+        st.session_state[SEARCH_KEY] = ""
+    elif "wi_track" in st.query_params:
+        st.session_state[BASE_KEY] = whatif.MEDIAN
+    return values
 
-    st.caption(
-        "Start from a track (or the catalog median), move the sliders, and watch the predicted "
-        "valence, its explanation and the nearest catalog tracks follow. The address bar keeps "
-        "the view: copy it to share."
-    )
+
+def _pick_base(df: pd.DataFrame) -> object:
+    """The starting track's row label, or ``whatif.MEDIAN``."""
+    labels = _labels(df)
     left, right = st.columns([2, 3])
     query = left.text_input("Find a starting track", key=SEARCH_KEY, placeholder="title or artist")
     hits = labels[labels.str.contains(query, case=False, regex=False)] if query else labels
@@ -94,22 +87,16 @@ def render(catalog: Catalog, model: TrainedModel, model_key: str) -> None:
         options.insert(1, current)
     if query and hits.empty:
         left.caption(f"No track matches {escape_markdown(query, 60)}.")
-    base = right.selectbox(
+    return right.selectbox(
         f"Start from ({len(hits):,} matching tracks; first {MAX_OPTIONS} listed)",
         options,
         format_func=lambda i: "the catalog median" if i == whatif.MEDIAN else str(labels[i]),
         key=BASE_KEY,
     )
-    base_row = None if base == whatif.MEDIAN else df.loc[base]
-    start = whatif.baseline(df, knob_list, base_row, median)
-    seen = (model_key, base)
-    if st.session_state.get(SEEN_KEY) != seen:
-        st.session_state[SEEN_KEY] = seen
-        _set_sliders({**start, **link_values})
-    else:
-        for knob in knob_list:  # a slider key lost (e.g. after a page switch): back to the start
-            st.session_state.setdefault(_slider_key(knob.name), start[knob.name])
 
+
+def _sliders(knob_list: list, start: dict[str, float]) -> dict[str, float]:
+    """The reset button and one slider per knob; returns the slider values."""
     st.button(
         "Reset to the starting values",
         key="wi_reset",
@@ -128,20 +115,10 @@ def render(catalog: Catalog, model: TrainedModel, model_key: str) -> None:
             format=knob.fmt,
             key=_slider_key(knob.name),
         )
-    try:
-        result = whatif.evaluate(
-            model,
-            values,
-            start,
-            df,
-            neighbour_index(catalog.source_id, catalog.checksum, df),
-            base_row=base_row,
-            scorer=scorer,
-        )
-    except (ValueError, KeyError) as exc:
-        st.error(f"The model cannot score these values ({escape_markdown(exc)}).")
-        return
-    base_pred = scorer.score(whatif.track_frame(start, base_row), df)[0]
+    return values
+
+
+def _show(result: whatif.WhatIf, base_pred: float, base_row: pd.Series | None) -> None:
     m = st.columns(3)
     m[0].metric(
         "Predicted valence",
@@ -170,8 +147,12 @@ def render(catalog: Catalog, model: TrainedModel, model_key: str) -> None:
         near.markdown("**What you moved**")
         near.dataframe(result.changed, hide_index=True, width="stretch")
     st.caption(f"SHAP: {result.shap.method}. Red bars push valence up, blue down.")
+
+
+def _write_link(base_row: pd.Series | None, values: dict, start: dict) -> None:
+    """Mirror the view in the URL (only what differs from the start)."""
     base_id = None
-    if base_row is not None and "track_id" in df and pd.notna(base_row.get("track_id")):
+    if base_row is not None and pd.notna(base_row.get("track_id")):
         base_id = str(base_row["track_id"])
     link = whatif.encode_link(base_id, values, start)
     if "wi_set" not in link and "wi_set" in st.query_params:
@@ -179,3 +160,40 @@ def render(catalog: Catalog, model: TrainedModel, model_key: str) -> None:
     for name, value in link.items():
         if st.query_params.get(name) != value:
             st.query_params[name] = value
+
+
+def render(catalog: Catalog, model: TrainedModel, model_key: str) -> None:
+    """Draw the What-if tab for ``model`` on ``catalog`` (``model_key`` identifies the pair)."""
+    if model.is_classifier:
+        st.info("What-if moves the inputs of the valence model: switch *Explain* to valence.")
+        return
+    df = catalog.df
+    knob_list, median, scorer = _setup(df, model, model_key)
+    if not knob_list:
+        st.info("This model has no numeric inputs to move.")
+        return
+    ids = df["track_id"].astype("string") if "track_id" in df else None
+    link_values = _read_link(model_key, knob_list, ids)
+    st.caption(
+        "Start from a track (or the catalog median), move the sliders, and watch the predicted "
+        "valence, its explanation and the nearest catalog tracks follow. The address bar keeps "
+        "the view: copy it to share."
+    )
+    base = _pick_base(df)
+    base_row = None if base == whatif.MEDIAN else df.loc[base]
+    start = whatif.baseline(df, knob_list, base_row, median)
+    if st.session_state.get(SEEN_KEY) != (model_key, base):
+        st.session_state[SEEN_KEY] = (model_key, base)
+        _set_sliders({**start, **link_values})
+    else:
+        for knob in knob_list:  # a slider key lost (e.g. after a page switch): back to the start
+            st.session_state.setdefault(_slider_key(knob.name), start[knob.name])
+    values = _sliders(knob_list, start)
+    index = neighbour_index(catalog.source_id, catalog.checksum, df)
+    try:
+        result = whatif.evaluate(model, values, start, df, index, base_row=base_row, scorer=scorer)
+    except (ValueError, KeyError) as exc:
+        st.error(f"The model cannot score these values ({escape_markdown(exc)}).")
+        return
+    _show(result, scorer.score(whatif.track_frame(start, base_row), df)[0], base_row)
+    _write_link(base_row, values, start)

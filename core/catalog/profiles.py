@@ -15,9 +15,18 @@ import numpy as np
 import pandas as pd
 
 PROFILE_FEATURES: tuple[str, ...] = (
-    "danceability", "energy", "loudness", "speechiness", "acousticness", "instrumentalness",
-    "liveness", "valence", "tempo", "duration_ms", "mode",
-)  # fmt: skip
+    "danceability",
+    "energy",
+    "loudness",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "duration_ms",
+    "mode",
+)
 SIZE_LABELS = ((0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (np.inf, "large"))
 
 

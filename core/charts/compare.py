@@ -25,9 +25,16 @@ def plot_curves(runs: list[RunSummary], metric_label: str) -> go.Figure:
         for col, dash in (("validation", "solid"), ("train", "dot")):
             if col in h and h[col].notna().any():
                 fig.add_scatter(
-                    x=h["step"], y=h[col], mode="lines", name=f"{r.label} · {col}",
-                    line={"color": colors[r.label], "dash": dash, "width": 2 if dash == "solid" else 1},
-                )  # fmt: skip
+                    x=h["step"],
+                    y=h[col],
+                    mode="lines",
+                    name=f"{r.label} · {col}",
+                    line={
+                        "color": colors[r.label],
+                        "dash": dash,
+                        "width": 2 if dash == "solid" else 1,
+                    },
+                )
     fig.update_xaxes(title="step (round, trees or epoch: see each run)")
     fig.update_yaxes(title=metric_label)
     return style(fig, height=380, title="Learning curves")
@@ -38,14 +45,19 @@ def plot_metric(table: pd.DataFrame, metric_label: str) -> go.Figure:
     fig = go.Figure()
     has_cv = table["cv_mean"].notna()
     fig.add_bar(
-        x=table["run"], y=table["cv_mean"].where(has_cv), name="k-fold mean ± sd",
+        x=table["run"],
+        y=table["cv_mean"].where(has_cv),
+        name="k-fold mean ± sd",
         error_y={"type": "data", "array": table["cv_sd"].fillna(0).to_numpy()},
         marker_color="rgba(29,185,84,0.55)",
-    )  # fmt: skip
+    )
     fig.add_scatter(
-        x=table["run"], y=table["test"], mode="markers", name="test split",
+        x=table["run"],
+        y=table["test"],
+        mode="markers",
+        name="test split",
         marker={"symbol": "diamond", "size": 12, "color": "#222"},
-    )  # fmt: skip
+    )
     fig.update_yaxes(title=metric_label)
     return style(fig, height=360, title=f"{metric_label} by run")
 
@@ -59,17 +71,21 @@ def plot_predictions(runs: list[RunSummary], seed: int = 0) -> go.Figure:
         if len(p) > 1000:
             p = p.sample(1000, random_state=seed)
         fig.add_scattergl(
-            x=p["actual"], y=p["predicted"], mode="markers", name=r.label,
+            x=p["actual"],
+            y=p["predicted"],
+            mode="markers",
+            name=r.label,
             marker={"size": 4, "opacity": 0.4, "color": colors[r.label]},
-        )  # fmt: skip
+        )
     lo = min(
         [0.0] + [float(np.nanmin(r.predictions["actual"])) for r in runs if len(r.predictions)]
     )
     hi = max(
         [1.0] + [float(np.nanmax(r.predictions["actual"])) for r in runs if len(r.predictions)]
     )
-    fig.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect",
-                    line={"color": "#444", "dash": "dash"})  # fmt: skip
+    fig.add_scatter(
+        x=[lo, hi], y=[lo, hi], mode="lines", name="perfect", line={"color": "#444", "dash": "dash"}
+    )
     fig.update_xaxes(title="actual")
     fig.update_yaxes(title="predicted")
     return style(fig, height=420, title="Predicted vs actual (test tracks)")
@@ -81,8 +97,12 @@ def plot_class_recall(frame: pd.DataFrame, runs: list[RunSummary]) -> go.Figure:
     fig = go.Figure()
     for r in runs:
         part = frame[frame["run"] == r.label]
-        fig.add_bar(x=[html.escape(str(c)) for c in part["class"]], y=part["recall"],
-                    name=r.label, marker_color=colors[r.label])  # fmt: skip
+        fig.add_bar(
+            x=[html.escape(str(c)) for c in part["class"]],
+            y=part["recall"],
+            name=r.label,
+            marker_color=colors[r.label],
+        )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="share of the class predicted right", range=[0, 1])
     return style(fig, height=380, title="Predicted vs actual: recall per class")

@@ -235,13 +235,18 @@ def plot_interaction_matrix(matrix: pd.DataFrame, *, title: str | None = None) -
             zmax=float(np.nanmax(off)) if np.isfinite(off).any() else 1,
             hovertemplate="%{y} × %{x}: %{z:.4f}<extra></extra>",
             colorbar={"title": "mean |interaction|"},
-        )  # fmt: skip
+        )
     )
     diag = [f"{v:.3f}" for v in np.diag(z)]
     fig.add_scatter(
-        x=list(matrix.columns), y=list(matrix.index), mode="text", text=diag,
-        textfont={"size": 10, "color": "#555"}, hoverinfo="skip", showlegend=False,
-    )  # fmt: skip
+        x=list(matrix.columns),
+        y=list(matrix.index),
+        mode="text",
+        text=diag,
+        textfont={"size": 10, "color": "#555"},
+        hoverinfo="skip",
+        showlegend=False,
+    )
     fig.update_yaxes(autorange="reversed")
     return style(fig, height=160 + 34 * len(matrix), title=title)
 
@@ -264,7 +269,7 @@ def plot_pair_dependence(
                 "opacity": 0.7,
             },
             hovertemplate=f"{a} %{{x:.3g}}<br>effect %{{y:+.4f}}<extra></extra>",
-        )  # fmt: skip
+        )
     )
     fig.add_hline(y=0, line={"color": "#999", "dash": "dot"})
     fig.update_xaxes(title=a)

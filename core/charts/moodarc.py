@@ -66,7 +66,7 @@ def plot_arc(frame: pd.DataFrame, smoothed: np.ndarray, *, title: str | None = N
             name="mood arc (smoothed valence)",
             line={"color": ACCENT, "width": 4},
             hoverinfo="skip",
-        )  # fmt: skip
+        )
     )
     fig.add_trace(
         go.Scatter(
@@ -77,7 +77,7 @@ def plot_arc(frame: pd.DataFrame, smoothed: np.ndarray, *, title: str | None = N
             line={"color": ENERGY, "width": 1.5, "dash": "dot"},
             text=text,
             hovertemplate="#%{x}: %{text}<br>energy %{y:.2f}<extra></extra>",
-        )  # fmt: skip
+        )
     )
     fig.update_xaxes(title="position in the playlist")
     fig.update_yaxes(title="valence / energy", range=[-0.02, 1.02])
@@ -101,7 +101,7 @@ def plot_timeline(
             xperiod="M1",
             xperiodalignment="middle",
             hovertemplate="%{x|%b %Y}: %{y} tracks added<extra></extra>",
-        )  # fmt: skip
+        )
     )
     fig.add_trace(
         go.Scatter(
@@ -112,7 +112,7 @@ def plot_timeline(
             marker={"size": 6, "color": ACCENT, "opacity": 0.6},
             text=_hover_text(dated["label"]),
             hovertemplate="%{x|%d %b %Y}: %{text}<br>valence %{y:.2f}<extra></extra>",
-        )  # fmt: skip
+        )
     )
     fig.add_trace(
         go.Scatter(
@@ -124,7 +124,7 @@ def plot_timeline(
             xperiod="M1",
             xperiodalignment="middle",
             hovertemplate="%{x|%b %Y}: mean valence %{y:.2f}<extra></extra>",
-        )  # fmt: skip
+        )
     )
     fig.update_layout(
         yaxis={"title": "valence", "range": [-0.02, 1.02]},
@@ -162,7 +162,7 @@ def plot_reorder(
                 marker={"size": 4},
                 text=_hover_text(frame["label"]),
                 hovertemplate="#%{x}: %{text}<br>valence %{y:.2f}<extra></extra>",
-            )  # fmt: skip
+            )
         )
     fig.update_xaxes(title="position")
     fig.update_yaxes(title="valence", range=[-0.02, 1.02])

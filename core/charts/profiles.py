@@ -32,7 +32,7 @@ def plot_effect_sizes(table: pd.DataFrame, name_a: str, name_b: str) -> go.Figur
             customdata=t[["mean_a", "mean_b", "size"]].to_numpy(),
             hovertemplate="%{y}: d = %{x:.2f} (%{customdata[2]})<br>"
             + f"{a}: %{{customdata[0]:.3g}} · {b}: %{{customdata[1]:.3g}}<extra></extra>",
-        )  # fmt: skip
+        )
     )
     for x in (-0.8, -0.5, -0.2, 0.2, 0.5, 0.8):
         fig.add_vline(x=x, line={"color": "#ddd", "dash": "dot", "width": 1})

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.explain.shapley import _is_xgboost, sample_rows
+from core.catalog.sampling import sample_rows
+from core.explain.shapley import _is_xgboost
 from core.modelling.models import TrainedModel
 
 

@@ -34,20 +34,40 @@ ARCS: dict[str, str] = {
 }
 #: Features that define a transition's size (standardised within the playlist).
 ARC_FEATURES: tuple[str, ...] = (
-    "danceability", "energy", "loudness", "speechiness", "acousticness", "instrumentalness",
-    "liveness", "valence", "tempo",
-)  # fmt: skip
+    "danceability",
+    "energy",
+    "loudness",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+)
 #: Exportify's column names for the canonical columns (watsonbox/exportify's export header).
 EXPORTIFY_COLUMNS: dict[str, str] = {
-    "track_uri": "Track URI", "track_name": "Track Name", "artists": "Artist Name(s)",
-    "album_name": "Album Name", "release_date": "Album Release Date",
-    "duration_ms": "Track Duration (ms)", "explicit": "Explicit", "popularity": "Popularity",
-    "added_at": "Added At", "danceability": "Danceability", "energy": "Energy", "key": "Key",
-    "loudness": "Loudness", "mode": "Mode", "speechiness": "Speechiness",
-    "acousticness": "Acousticness", "instrumentalness": "Instrumentalness",
-    "liveness": "Liveness", "valence": "Valence", "tempo": "Tempo",
+    "track_uri": "Track URI",
+    "track_name": "Track Name",
+    "artists": "Artist Name(s)",
+    "album_name": "Album Name",
+    "release_date": "Album Release Date",
+    "duration_ms": "Track Duration (ms)",
+    "explicit": "Explicit",
+    "popularity": "Popularity",
+    "added_at": "Added At",
+    "danceability": "Danceability",
+    "energy": "Energy",
+    "key": "Key",
+    "loudness": "Loudness",
+    "mode": "Mode",
+    "speechiness": "Speechiness",
+    "acousticness": "Acousticness",
+    "instrumentalness": "Instrumentalness",
+    "liveness": "Liveness",
+    "valence": "Valence",
+    "tempo": "Tempo",
     "time_signature": "Time Signature",
-}  # fmt: skip
+}
 TWO_OPT_PASSES = 2
 MAX_TWO_OPT = 3000
 

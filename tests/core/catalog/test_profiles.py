@@ -27,8 +27,12 @@ def test_cohens_d_matches_a_hand_computation():
 
 def test_sizes_and_degenerate_groups():
     assert [profiles._size(x) for x in (0.1, -0.3, 0.6, -2.0, np.nan)] == [
-        "negligible", "small", "medium", "large", "n/a",
-    ]  # fmt: skip
+        "negligible",
+        "small",
+        "medium",
+        "large",
+        "n/a",
+    ]
     one = pd.DataFrame({"energy": [0.5]})
     t = profiles.compare_groups(one, pd.DataFrame({"energy": [0.1, 0.2]}))
     assert np.isnan(t.loc[0, "cohens_d"]) and t.loc[0, "size"] == "n/a"

@@ -29,9 +29,12 @@ def planted():
     df = make_synthetic_tracks(800, seed=4)
     df["energy"] = rng.uniform(0, 1, len(df))
     df["valence"] = np.clip(
-        0.5 + 0.8 * (df["danceability"] - 0.55) * (df["energy"] - 0.5) * 4
-        + rng.normal(0, 0.02, len(df)), 0, 1,
-    )  # fmt: skip
+        0.5
+        + 0.8 * (df["danceability"] - 0.55) * (df["energy"] - 0.5) * 4
+        + rng.normal(0, 0.02, len(df)),
+        0,
+        1,
+    )
     return df, _fit(df, XGBRegressor(n_estimators=120, max_depth=4, n_jobs=1))
 
 

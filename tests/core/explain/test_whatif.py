@@ -1,4 +1,4 @@
-"""What-if: knobs span the catalog, scoring matches the model, links round-trip and are validated."""
+"""What-if: knobs span the catalog, scoring matches the model, links are checked both ways."""
 
 from __future__ import annotations
 

@@ -54,11 +54,15 @@ def test_added_at_gives_a_monthly_timeline():
         {
             "track_id": t["track_id"],
             "Added At": [
-                "2021-01-05T10:00:00Z", "2021-01-20T10:00:00Z", "2021-03-01T00:00:00Z",
-                "undefined", "", "2021-03-31T23:59:59Z",
+                "2021-01-05T10:00:00Z",
+                "2021-01-20T10:00:00Z",
+                "2021-03-01T00:00:00Z",
+                "undefined",
+                "",
+                "2021-03-31T23:59:59Z",
             ],
         }
-    )  # fmt: skip
+    )
     f = moodarc.arc_frame(t, up)
     assert f["added_at"].notna().sum() == 4
     months = moodarc.monthly(f)
