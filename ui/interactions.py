@@ -6,6 +6,7 @@ data and the default model, per session otherwise).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -62,7 +63,8 @@ def render(
     a = c[0].selectbox("Cell: row", features, index=features.index(top["a"]), key="why_inter_a")
     b = c[1].selectbox("column", features, index=features.index(top["b"]), key="why_inter_b")
     frame = interactions.pair_frame(result, a, b)
-    title = f"Main effect of {a}" if a == b else f"How {a} and {b} act together"
+    ea, eb = html.escape(a), html.escape(b)  # plotly titles render HTML
+    title = f"Main effect of {ea}" if a == b else f"How {ea} and {eb} act together"
     st.plotly_chart(
         plot_pair_dependence(frame, a, b, title=title), width="stretch", key="why_inter_pair"
     )

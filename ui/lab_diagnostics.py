@@ -10,6 +10,7 @@ import streamlit as st
 from core.charts.diagnostics import plot_pr, plot_reliability, plot_roc
 from core.modelling import diagnostics
 from core.modelling.experiment import RunResult
+from core.safety import escape_markdown
 
 
 def render(result: RunResult) -> None:
@@ -65,7 +66,8 @@ def render(result: RunResult) -> None:
         st.info("No test track is in this cell.")
         return
     st.caption(
-        f"{total:,} test track(s) are {actual} predicted as {predicted}"
+        f"{total:,} test track(s) are {escape_markdown(actual)} predicted as "
+        f"{escape_markdown(predicted)}"
         + (
             f"; the {len(rows)} the model was surest about are listed."
             if total > len(rows)

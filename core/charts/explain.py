@@ -6,6 +6,7 @@ coefficients; the recipe's shape functions.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -223,13 +224,14 @@ def plot_shape_functions(shapes: dict, *, cols: int = 3, title: str | None = Non
 def plot_interaction_matrix(matrix: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Heatmap of mean |SHAP interaction| per feature pair (diagonal: main effects)."""
     z = matrix.to_numpy(float)
+    names = [html.escape(str(c)) for c in matrix.columns]  # one-hot names carry user labels
     off = z.copy()
     np.fill_diagonal(off, np.nan)
     fig = go.Figure(
         go.Heatmap(
             z=off,
-            x=list(matrix.columns),
-            y=list(matrix.index),
+            x=names,
+            y=names,
             colorscale="Reds",
             zmin=0,
             zmax=float(np.nanmax(off)) if np.isfinite(off).any() else 1,
@@ -239,8 +241,8 @@ def plot_interaction_matrix(matrix: pd.DataFrame, *, title: str | None = None) -
     )
     diag = [f"{v:.3f}" for v in np.diag(z)]
     fig.add_scatter(
-        x=list(matrix.columns),
-        y=list(matrix.index),
+        x=names,
+        y=names,
         mode="text",
         text=diag,
         textfont={"size": 10, "color": "#555"},
@@ -255,6 +257,7 @@ def plot_pair_dependence(
     frame: pd.DataFrame, a: str, b: str, *, title: str | None = None
 ) -> go.Figure:
     """The interaction of ``a`` and ``b`` against ``a``'s value, coloured by ``b``'s value."""
+    a, b = html.escape(str(a)), html.escape(str(b))
     fig = go.Figure(
         go.Scattergl(
             x=frame["value"],

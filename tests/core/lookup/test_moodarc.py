@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.charts import moodarc as charts
 from core.lookup import moodarc
 from core.lookup.idupload import read_id_upload
 from core.safety import csv_bytes
@@ -69,7 +68,6 @@ def test_added_at_gives_a_monthly_timeline():
     assert months["month"].dt.strftime("%Y-%m").tolist() == ["2021-01", "2021-03"]
     assert months["tracks"].tolist() == [2, 2]
     assert months["valence"].iloc[0] == pytest.approx(t["valence"].iloc[:2].mean())
-    charts.plot_timeline(f, months)  # draws
 
 
 @pytest.mark.parametrize("arc", list(moodarc.ARCS))
@@ -154,16 +152,3 @@ def test_export_of_pasted_tracks_uses_exportify_headers():
     assert "Added At" not in out  # no dates to write
     assert out["Valence"].is_monotonic_increasing
     assert out["Track URI"].str.match(r"^spotify:track:[0-9A-Za-z]{22}$").all()
-
-
-def test_arc_figures_draw_and_escape_names():
-    t = _table(10)
-    t.loc[0, "track_name"] = "<img src=x onerror=alert(1)>"
-    t.loc[3, "valence"] = np.nan
-    f = moodarc.arc_frame(t)
-    fig = charts.plot_arc(f, moodarc.smooth(f["valence"]))
-    names = [tr.name for tr in fig.data]
-    assert names == ["valence", "valence (predicted)", "mood arc (smoothed valence)", "energy"]
-    assert "<img" not in fig.to_json() and "&lt;img" in fig.to_json()
-    r = moodarc.reorder(f, "peak")
-    charts.plot_reorder(f, f.iloc[r.order])

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.charts import diagnostics as charts
 from core.modelling import diagnostics
 
 
@@ -77,12 +76,3 @@ def test_confusion_cell_examples_are_the_cells_tracks_surest_first():
     assert diagnostics.cell_examples(pred, None, "pop", "pop")[1] == 1
     assert diagnostics.cell_examples(pred, proba, "jazz", "pop")[1] == 0
     assert diagnostics.most_confused(pred.assign(predicted=pred["actual"])) is None
-
-
-def test_figures_draw_and_escape_class_names():
-    actual = pd.Series(["<b>x</b>", "y"] * 10)
-    proba = pd.DataFrame({"<b>x</b>": np.linspace(0.1, 0.9, 20), "y": np.linspace(0.9, 0.1, 20)})
-    fig = charts.plot_roc(*diagnostics.roc_curves(actual, proba))
-    assert "&lt;b&gt;" in fig.data[0].name
-    charts.plot_pr(*diagnostics.pr_curves(actual, proba))
-    charts.plot_reliability(*diagnostics.calibration(actual, proba))
