@@ -17,7 +17,7 @@ from core.charts.explain import plot_interaction_matrix, plot_pair_dependence
 from core.explain import interactions
 from core.modelling.models import TrainedModel
 
-ROWS = (200, 300, 500, 1000)
+ROWS = (50, 100, 200, 500)  # pred_interactions costs ~features x SHAP: 200 rows take seconds
 
 
 def render(
@@ -34,8 +34,8 @@ def render(
             "model or train an XGBoost valence model in the Model lab."
         )
         return
-    rows = st.segmented_control("Tracks explained", ROWS, default=300, key="why_inter_rows")
-    rows = int(rows or 300)
+    rows = st.segmented_control("Tracks explained", ROWS, default=100, key="why_inter_rows")
+    rows = int(rows or 100)
     with st.spinner(f"Computing interaction values for {rows:,} tracks…"):
         result = memo(
             "interactions",

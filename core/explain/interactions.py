@@ -31,7 +31,7 @@ class Interactions:
 
 
 def interaction_values(
-    model: TrainedModel, df: pd.DataFrame, *, max_rows: int = 300, seed: int = 0
+    model: TrainedModel, df: pd.DataFrame, *, max_rows: int = 100, seed: int = 0
 ) -> Interactions:
     """Exact SHAP interaction values of an XGBoost regressor on a seeded sample of ``df``.
 
