@@ -1,33 +1,31 @@
 """The "Interactions" tab of Why valence?: the SHAP interaction matrix and one pair's plot.
 
-Computation: ``core.explain.interactions``; the page passes its cache helper (shared for public
-data and the default model, per session otherwise).
+Computation: ``core.explain.interactions``; cached by ``ui.cache.memo``.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from core.catalog.data import Catalog
 from core.charts.explain import plot_interaction_matrix, plot_pair_dependence
 from core.explain import interactions
 from core.modelling.models import TrainedModel
+from ui.cache import memo
 
 ROWS = (50, 100, 200, 500)  # pred_interactions costs ~features x SHAP: 200 rows take seconds
 
 
-def render(
-    model: TrainedModel,
-    df: pd.DataFrame,
-    model_key: str,
-    memo: Callable[..., Any],
-    personal: bool,
-) -> None:
-    """Draw the interaction matrix of ``model`` on a sample of ``df`` and one pair's plot."""
+def render(model: TrainedModel, catalog: Catalog, model_key: str, personal: bool) -> None:
+    """Draw the interaction matrix of ``model`` on a sample of the catalog and one pair's plot.
+
+    Results are cached by ``ui.cache.memo``: shared for public data and the default model,
+    per session for a Model lab model or an upload.
+    """
+    df = catalog.df
     if model.is_classifier or not type(model.estimator).__module__.startswith("xgboost"):
         st.info(
             "Exact interaction values are computed for XGBoost valence models: use the default "
@@ -38,8 +36,9 @@ def render(
     rows = int(rows or 100)
     with st.spinner(f"Computing interaction values for {rows:,} tracks…"):
         result = memo(
+            catalog,
             "interactions",
-            f"{model_key}:{rows}",
+            (model_key, rows),
             lambda: interactions.interaction_values(model, df, max_rows=rows, seed=0),
             personal=personal,
         )
