@@ -189,7 +189,7 @@ def render(catalog: Catalog, model: TrainedModel, model_key: str) -> None:
         for knob in knob_list:  # a slider key lost (e.g. after a page switch): back to the start
             st.session_state.setdefault(_slider_key(knob.name), start[knob.name])
     values = _sliders(knob_list, start)
-    index = neighbour_index(catalog.source_id, catalog.checksum, df)
+    index = neighbour_index(catalog)
     try:
         result = whatif.evaluate(model, values, start, df, index, base_row=base_row, scorer=scorer)
     except (ValueError, KeyError) as exc:
