@@ -18,10 +18,19 @@ from core.catalog.backend import SPEARMAN_SAMPLE, ExploreBackend, Filters
 from core.catalog.data import Catalog
 from core.charts import explore as charts
 from ui.explore_cache import ask, genre_means_tables, render_table
+from ui.profiles import render_genres
 
 SCATTER_CAP = 20_000
 BOX_CAP = 30_000
-TABS = ["Distributions", "Correlations", "Genre means", "Scatter", "Over time", "Table"]
+TABS = [
+    "Distributions",
+    "Correlations",
+    "Genre means",
+    "Genre profiles",
+    "Scatter",
+    "Over time",
+    "Table",
+]
 
 
 @dataclass
@@ -213,4 +222,9 @@ def table_tab(v: ExploreView) -> None:
     render_table(v.catalog, v.backend, v.flt, v.stats["tracks"])
 
 
-RENDERERS = (dist_tab, corr_tab, means_tab, scatter_tab, time_tab, table_tab)
+def profiles_tab(v: ExploreView) -> None:
+    """Two genres of the whole catalog, feature by feature (``ui.profiles``)."""
+    render_genres(v.catalog)
+
+
+RENDERERS = (dist_tab, corr_tab, means_tab, profiles_tab, scatter_tab, time_tab, table_tab)
