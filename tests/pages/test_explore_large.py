@@ -8,7 +8,15 @@ from core.catalog import large
 from tests.conftest import make_synthetic_tracks
 from tests.pages.helpers import app_test, texts
 
-TABS = ["Distributions", "Correlations", "Genre means", "Scatter", "Over time", "Table"]
+TABS = [
+    "Distributions",
+    "Correlations",
+    "Genre means",
+    "Genre profiles",
+    "Scatter",
+    "Over time",
+    "Table",
+]
 
 
 @pytest.fixture(scope="module")
