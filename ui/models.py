@@ -20,7 +20,14 @@ ACTIVE_MODEL_KEY = keys.ACTIVE_MODEL
 ACTIVE_SOURCE_KEY = keys.ACTIVE_SOURCE
 
 
-@st.cache_resource(show_spinner="Training the default XGBoost valence model (once)…", max_entries=4)
+#: What the spinner says while a default model trains (a few seconds alone, longer when busy).
+TRAINING_TEXT = {
+    "valence": "Training the default XGBoost valence model (once; seconds when idle)…",
+    "genre": "Training the default XGBoost genre model (once; seconds when idle)…",
+}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _public_default(source_id: str, task: str) -> models.TrainedModel:
     df = load_public_catalog(source_id).df
     if task == "valence":
@@ -31,10 +38,11 @@ def _public_default(source_id: str, task: str) -> models.TrainedModel:
 def default_model(catalog: Catalog, task: str = "valence") -> models.TrainedModel:
     """The default XGBoost model of a catalog: shared cache for public data, session for uploads."""
     if not catalog.source_id.startswith(UPLOAD_PREFIX):
-        return _public_default(catalog.source_id, task)
+        with st.spinner(TRAINING_TEXT.get(task, TRAINING_TEXT["valence"]), show_time=True):
+            return _public_default(catalog.source_id, task)  # the spinner shows only if slow
     key = f"default_model::{catalog.checksum}::{task}"
     if key not in st.session_state:
-        with st.spinner("Training a default model on your upload…"):
+        with st.spinner(f"Training a default {task} model on your upload…", show_time=True):
             fit = (
                 models.fit_default_valence_model
                 if task == "valence"
