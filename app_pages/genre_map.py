@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import warm
 from core.catalog.data import Catalog
 from core.genremap import projection
 from ui import genre_map as gm
 from ui.catalog import require_catalog
 from ui.genre_map_views import VIEWS, MapView
 
-DEFAULT_SAMPLE = 5_000
+DEFAULT_SAMPLE = warm.UMAP_SAMPLE  # its UMAP is precomputed for public datasets
 SECTIONS = list(VIEWS)
 
 st.title("Genre map")

@@ -299,7 +299,7 @@ def render_track_detail(table: pd.DataFrame, model: TrainedModel, catalog: Catal
             st.caption(f"SHAP: {shap_row.method}.")
     with right:
         st.markdown("**Sounds like** (5 nearest catalog tracks)")
-        index = ui.neighbour_index(catalog.source_id, catalog.checksum, catalog.df)
+        index = ui.neighbour_index(catalog)
         st.dataframe(
             nearest_tracks(index, catalog.df, row.iloc[0]), hide_index=True, width="stretch"
         )

@@ -1,13 +1,14 @@
 """The "Why valence?" page's tabs: drivers, one track, statistics, agreement and the recipe.
 
-The page picks the model and builds a :class:`WhyView`; each tab reads its widgets, asks
-``core.explain`` through the page's cache (``WhyView.memo``) and draws the result.
+The page picks the model and builds a :class:`WhyView`; each tab reads its widgets, takes the
+precomputed defaults of a public dataset (:mod:`ui.warm`) or asks ``core.explain`` through the
+one UI cache (:mod:`ui.cache`: shared for public data, per session for uploads and lab models),
+and draws the result.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,26 +21,28 @@ from core.charts import explain as charts
 from core.explain import agreement, inference, recipe, shapley
 from core.modelling.models import TrainedModel
 from core.safety import escape_markdown
+from core.warm import SHAP_ROWS as STORED_ROWS
 from ui import keys
+from ui.cache import memo
+from ui.interactions import render as render_interactions
 from ui.progress import ProgressBar
+from ui.warm import expected, precomputed
+from ui.whatif import render as render_whatif
 
 SHAP_ROWS = (500, 1000, 2000, 5000)
 CRITERIA = {"adj_r2": "adjusted R²", "aic": "AIC", "bic": "BIC"}
-TABS = ["Drivers", "One track", "Statistics", "Agreement", "Recipe"]
+TABS = ["Drivers", "One track", "What-if", "Interactions", "Statistics", "Agreement", "Recipe"]
 
 
 @dataclass
 class WhyView:
-    """The model explained, the data, the cache keys and the cache the tabs compute through."""
+    """The model explained, the data, and the cache key of the model."""
 
     catalog: Catalog
     model: TrainedModel
     class_name: str | None
-    memo: Callable[..., Any]  # memo(name, key, compute, *, personal) -> cached result
-    data_key: str  # cache key of the dataset
-    model_key: str  # cache key of the model on this dataset
-    is_upload: bool  # the dataset is this user's upload
-    personal: bool  # results belong to this user only (a Model lab model or an upload)
+    model_key: str  # cache key of the model (the catalog is part of every key)
+    personal: bool  # results of a Model lab model belong to this user only (uploads always do)
 
     @property
     def df(self) -> pd.DataFrame:
@@ -55,11 +58,16 @@ def link_notice(name: str, allowed: list[Any]) -> None:
 
 
 def global_shap(v: WhyView, rows: int) -> shapley.ShapResult:
-    """SHAP of ``rows`` sampled tracks for the current model (cached)."""
+    """SHAP of ``rows`` sampled tracks for the current model (precomputed or cached)."""
+    if not v.personal and v.class_name is None and rows == STORED_ROWS:
+        stored = precomputed(v.catalog, "shap")
+        if stored is not None:
+            return stored
     with st.spinner(f"Computing SHAP values for {rows:,} tracks…"):
-        return v.memo(
+        return memo(
+            v.catalog,
             "shap",
-            f"{v.model_key}:{v.class_name}:{rows}",
+            (v.model_key, v.class_name, rows),
             lambda: shapley.shap_values(
                 v.model, v.df, class_name=v.class_name, max_rows=rows, seed=0
             ),
@@ -161,13 +169,20 @@ def track_tab(v: WhyView) -> None:
     st.caption(f"Method: {one.method}. Red bars push valence up, blue down.")
 
 
+def ols_table(v: WhyView, X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, dict]:
+    """OLS of valence on the audio features: precomputed for public data, else cached."""
+    return precomputed(v.catalog, "ols") or memo(
+        v.catalog, "ols", "audio", lambda: inference.ols_table(X, y)
+    )
+
+
 def stats_tab(v: WhyView) -> None:
     """OLS inference on the audio features and subset selection."""
     X, y, notes = inference.design(v.df, "audio")
     if len(X) <= X.shape[1] + 1:
         st.warning("Too few complete rows for OLS on these features.")
         return
-    table, fit = v.memo("ols", v.data_key, lambda: inference.ols_table(X, y), personal=v.is_upload)
+    table, fit = ols_table(v, X, y)
     m = st.columns(4)
     m[0].metric("Tracks", f"{fit['n']:,}", border=True)
     m[1].metric("R²", f"{fit['r2']:.3f}", border=True)
@@ -188,8 +203,8 @@ def stats_tab(v: WhyView) -> None:
         bind="query-params",
     )
     crit = crit or "adj_r2"
-    sel = v.memo(
-        "select", f"{v.data_key}:{crit}", lambda: inference.select(X, y, crit), personal=v.is_upload
+    sel = (precomputed(v.catalog, "selection") or {}).get(crit) or memo(
+        v.catalog, "select", ("audio", crit), lambda: inference.select(X, y, crit)
     )
     st.markdown(
         f"**Best subset** by {CRITERIA[crit]}: searched all **{sel.n_fits:,} models** "
@@ -211,13 +226,19 @@ def agreement_tab(v: WhyView) -> None:
     result = global_shap(v, int(st.session_state.get(keys.WHY_ROWS) or 1000))
     importance = shapley.mean_abs_shap(result)
     X, y, _ = inference.design(v.df, "audio")
-    ols = v.memo("ols", v.data_key, lambda: inference.ols_table(X, y), personal=v.is_upload)[0]
+    ols = ols_table(v, X, y)[0]
+    perm = None if v.personal else precomputed(v.catalog, "permutation")
     with st.spinner("Permutation importance…"):
-        perm = v.memo(
-            "perm",
-            v.model_key,
-            lambda: agreement.permutation_importance(v.model, v.df),
-            personal=v.personal,
+        perm = (
+            perm
+            if perm is not None
+            else memo(
+                v.catalog,
+                "perm",
+                v.model_key,
+                lambda: agreement.permutation_importance(v.model, v.df),
+                personal=v.personal,
+            )
         )
     table = agreement.agreement_table(importance, ols, perm, agreement.impurity_importance(v.model))
     st.markdown(agreement.summarise(table, importance))
@@ -236,19 +257,23 @@ def recipe_tab(v: WhyView) -> None:
         "feature (cubic splines + ridge), scored on 5 folds grouped by artist against OLS and "
         "XGBoost on the same folds."
     )
-    key = f"{v.data_key}:audio"
+    key = f"{v.catalog.source_id}:{v.catalog.checksum[:12]}:audio"
     store = st.session_state.setdefault(keys.WHY_RECIPES, {})
     report = store.get(key)
+    if report is None and expected(v.catalog, "recipe"):
+        report = precomputed(v.catalog, "recipe")
     if report is None:
         if not st.button("Fit the recipe (about a minute)", key="why_fit_recipe", type="primary"):
             return
+        report = precomputed(v.catalog, "recipe")  # public data: built once for everybody
+    if report is None:
         with st.status("Fitting the valence recipe…", expanded=True) as status:
             bar = ProgressBar(text="Starting…")
-            report = v.memo(  # shared for public data: the next visitor gets it at once
+            report = memo(  # shared for public data: the next visitor gets it at once
+                v.catalog,
                 "recipe",
-                key,
+                "audio",
                 lambda: recipe.evaluate(v.df, "audio", on_progress=bar),
-                personal=v.is_upload,
             )
             status.update(label="Recipe fitted", state="complete", expanded=False)
         store[key] = report
@@ -292,4 +317,22 @@ def recipe_tab(v: WhyView) -> None:
     )
 
 
-RENDERERS = (drivers_tab, track_tab, stats_tab, agreement_tab, recipe_tab)
+def whatif_tab(v: WhyView) -> None:
+    """Sliders per input, live prediction, SHAP and neighbours (``ui.whatif``)."""
+    render_whatif(v.catalog, v.model, v.model_key)
+
+
+def interactions_tab(v: WhyView) -> None:
+    """The SHAP interaction matrix and one pair's plot (``ui.interactions``)."""
+    render_interactions(v.model, v.catalog, v.model_key, v.personal)
+
+
+RENDERERS = (
+    drivers_tab,
+    track_tab,
+    whatif_tab,
+    interactions_tab,
+    stats_tab,
+    agreement_tab,
+    recipe_tab,
+)
