@@ -20,7 +20,7 @@ st.set_page_config(
     page_title="Valence Lab",
     page_icon=":material/sentiment_satisfied:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # collapsed on phones, so the page is not hidden behind it
 )
 
 ASSETS = Path(__file__).resolve().parent / "assets"

@@ -32,8 +32,10 @@ def default_model(catalog: Catalog, task: str = "valence") -> models.TrainedMode
     stored = precomputed(catalog, f"{task}_model")
     if stored is not None:
         return stored
-    what = "the default XGBoost model" + (" on your upload" if catalog.is_upload else " (once)")
-    with st.spinner(f"Training {what}…"):
+    what = f"the default XGBoost {task} model" + (
+        " on your upload" if catalog.is_upload else " (once)"
+    )
+    with st.spinner(f"Training {what}…", show_time=True):
         return memo(catalog, "default_model", task, lambda: _fit_default(catalog, task))
 
 
