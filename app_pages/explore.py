@@ -7,6 +7,7 @@ import streamlit as st
 from core.catalog import explore
 from core.charts import explore as charts
 from core.charts import genre_colors
+from core.safety import csv_bytes
 from ui.catalog import require_catalog
 from ui.explore_cache import filtered_view, genre_means_tables
 
@@ -205,7 +206,7 @@ def _table_tab() -> None:
     )
     st.download_button(
         f"Download {len(view):,} tracks as CSV",
-        data=lambda: view.to_csv(index=False).encode("utf-8"),
+        data=lambda: csv_bytes(view),
         file_name=f"valence-lab-{catalog.source_id.replace(':', '-')}-filtered.csv",
         mime="text/csv",
         key="exp_download",

@@ -22,6 +22,7 @@ from core.catalog import data
 from core.modelling import export, features, models, splits, tasks
 from core.modelling.experiment import RunConfig, cross_validate, run_experiment
 from core.modelling.params import ParamError
+from core.safety import write_csv
 
 log = logging.getLogger(__name__)
 EVALUATE_TASKS = ("valence", "genre", "valence-class", "genre-group", "subgenre")
@@ -145,7 +146,7 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
     if model.is_classifier:
         out["confidence"] = model.predict_proba(df).max(axis=1).to_numpy()
     path = args.out or Path(f"{args.data.stem}.predictions.csv")
-    out.to_csv(path, index=False)
+    write_csv(out, path)
     return {"command": "predict", "model": model.model_id, "task": model.task,
             "rows": len(out), "out": str(path)}  # fmt: skip
 

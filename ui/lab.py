@@ -17,6 +17,7 @@ from core.jobs import Job
 from core.modelling import export, metrics
 from core.modelling.experiment import RunResult
 from core.modelling.params import Param
+from core.safety import csv_bytes
 
 JOB_KEY = "lab_job"
 BOARD_KEY = "lab_leaderboard"
@@ -177,6 +178,6 @@ def leaderboard(task: str) -> None:
     metric = "mae" if "mae" in board else "accuracy"
     board = board.sort_values(metric, ascending=metric in metrics.LOWER_IS_BETTER)
     st.dataframe(board, hide_index=True, width="stretch")
-    st.download_button("Download leaderboard (CSV)", board.to_csv(index=False),
+    st.download_button("Download leaderboard (CSV)", csv_bytes(board),
                        file_name="valence_lab_leaderboard.csv", mime="text/csv",
                        key="lab_board_csv")  # fmt: skip

@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from core.explain.shapley import ShapResult, shap_values
 from core.modelling.models import TrainedModel
+from core.safety import csv_bytes
 
 log = logging.getLogger(__name__)
 
@@ -192,5 +193,5 @@ def enriched_frame(table: pd.DataFrame, user_frame: pd.DataFrame | None = None) 
 
 
 def enriched_csv(table: pd.DataFrame, user_frame: pd.DataFrame | None = None) -> bytes:
-    """``enriched_frame`` as UTF-8 CSV bytes."""
-    return enriched_frame(table, user_frame).to_csv(index=False).encode("utf-8")
+    """``enriched_frame`` as UTF-8 CSV bytes, formula cells neutralised (``core.safety``)."""
+    return csv_bytes(enriched_frame(table, user_frame))
