@@ -15,9 +15,11 @@ import streamlit as st
 
 from core.catalog.data import Catalog
 from core.lookup.reccobeats import ReccoBeatsClient
-from core.lookup.resolve import ProviderState, Resolution, resolve_tracks
+from core.lookup.resolve import ProviderState, Resolution, lookup_budget_s, resolve_tracks
 from core.lookup.results import NeighbourIndex, fit_neighbours
 from core.lookup.spotify import Credentials, SpotifyClient
+from core.outbound import Budget, default_deadline
+from core.safety import escape_markdown
 
 log = logging.getLogger(__name__)
 
@@ -62,22 +64,44 @@ def neighbour_index(source_id: str, checksum: str, _df: Any) -> NeighbourIndex:
     return fit_neighbours(_df)
 
 
+def budget_caption(n_ids: int | None = None) -> str:
+    """The time limits a lookup runs under, for the page."""
+    total = f"{lookup_budget_s(n_ids):.0f} s" if n_ids else (
+        f"{lookup_budget_s(0):.0f} s plus a little per track"
+    )  # fmt: skip
+    return (
+        f"Time limits: each lookup stops after {total} in all, and each call to a provider "
+        f"after {default_deadline():.0f} s; what was found by then is kept."
+    )
+
+
 class Progress:
     """A progress bar plus a line for provider waits, fed by core callbacks."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget | None = None) -> None:
+        self.budget = budget
         self.bar = st.progress(0.0, text="Starting…")
         self.note = st.empty()
         self.waits: list[tuple[float, str]] = []
 
     def stage(self, stage: str, done: int, total: int) -> None:
         """``on_progress`` callback."""
-        self.bar.progress(min(1.0, done / max(total, 1)), text=f"{stage}: {done:,} / {total:,}")
+        clock = (
+            f" · {self.budget.elapsed:.0f} of {self.budget.seconds:.0f} s budget"
+            if self.budget is not None
+            else ""
+        )
+        self.bar.progress(
+            min(1.0, done / max(total, 1)), text=f"{stage}: {done:,} / {total:,}{clock}"
+        )
 
     def wait(self, seconds: float, message: str) -> None:
         """``on_wait`` callback."""
         self.waits.append((seconds, message))
-        self.note.info(f"{message} (at {time.strftime('%H:%M:%S')})", icon=":material/hourglass:")
+        self.note.info(
+            f"{escape_markdown(message)} (at {time.strftime('%H:%M:%S')})",
+            icon=":material/hourglass:",
+        )
 
     def done(self) -> None:
         """Clear the bar."""
@@ -94,9 +118,10 @@ def run_lookup(
 ) -> Resolution:
     """Resolve ids with every available provider, showing progress; store the result."""
     creds, _ = current_credentials()
-    progress = Progress()
-    spotify = SpotifyClient(creds, on_wait=progress.wait) if creds else None
-    recco = ReccoBeatsClient(on_wait=progress.wait)
+    budget = Budget(lookup_budget_s(len(ids)))
+    progress = Progress(budget)
+    spotify = SpotifyClient(creds, on_wait=progress.wait, budget=budget) if creds else None
+    recco = ReccoBeatsClient(on_wait=progress.wait, budget=budget)
     upload_features = getattr(upload, "features", None)
     upload_meta = None
     if upload is not None:
@@ -113,6 +138,7 @@ def run_lookup(
             reccobeats=recco,
             state=provider_state(),
             on_progress=progress.stage,
+            budget=budget,
         )
     finally:
         progress.done()

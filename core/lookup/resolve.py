@@ -23,6 +23,7 @@ from core.catalog.schema import AUDIO_COLUMNS
 from core.lookup.ratelimit import ProviderError
 from core.lookup.reccobeats import ReccoBeatsClient
 from core.lookup.spotify import AudioFeaturesForbiddenError, SpotifyClient
+from core.outbound import Budget
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,15 @@ FEATURES: tuple[str, ...] = AUDIO_COLUMNS
 #: Lookups this small also fetch Spotify metadata (covers) for tracks already in the catalog.
 COVER_LIMIT = 200
 SPOTIFY_FEATURE_BATCH = 100
+#: Total time a lookup may take: a base plus a little per id, capped (see ``lookup_budget_s``).
+BUDGET_BASE_S = 30.0
+BUDGET_PER_ID_S = 0.03
+BUDGET_MAX_S = 180.0
+
+
+def lookup_budget_s(n_ids: int) -> float:
+    """The total time budget of a lookup of ``n_ids`` ids, in seconds (30 s up to 180 s)."""
+    return min(BUDGET_MAX_S, BUDGET_BASE_S + BUDGET_PER_ID_S * max(0, n_ids))
 
 
 @dataclass
@@ -216,6 +226,7 @@ def resolve_tracks(
     state: ProviderState | None = None,
     on_progress: StageFn | None = None,
     cover_limit: int = COVER_LIMIT,
+    budget: Budget | None = None,
 ) -> Resolution:
     """Resolve unique track ids to features and metadata from every available source.
 
@@ -238,6 +249,9 @@ def resolve_tracks(
     cover_limit
         With Spotify credentials, lookups of at most this many ids fetch metadata for every
         track (covers, release dates); larger ones only for tracks the catalog/upload lacks.
+    budget
+        The lookup's total time allowance (the clients should share it); when it is spent no
+        provider is asked any more and the message says so.
 
     Returns
     -------
@@ -251,11 +265,15 @@ def resolve_tracks(
         return Resolution(table.reset_index(drop=True), messages, [])
     _from_catalog(table, catalog_df)
     _from_upload(table, upload_features, upload_meta)
-    if spotify is not None:
+
+    def time_left() -> bool:
+        return budget is None or not budget.spent
+
+    if spotify is not None and time_left():
         _spotify_features(table, spotify, state, messages)
 
     need = table.index[table["feature_source"].eq("missing")].tolist()
-    if need and reccobeats is not None:
+    if need and reccobeats is not None and time_left():
         res = reccobeats.audio_features(
             need,
             on_progress=(lambda d, t: on_progress("ReccoBeats audio features", d, t))
@@ -270,7 +288,7 @@ def resolve_tracks(
                 f"{res.error} {len(res.not_tried):,} track(s) were not asked; results so far are kept."
             )
 
-    if spotify is not None:
+    if spotify is not None and time_left():
         meta_need = table.index[table["track_name"].isna()].tolist()
         if len(ids) <= cover_limit:
             meta_need = list(table.index)
@@ -285,7 +303,7 @@ def resolve_tracks(
             messages.append(
                 f"{res_sp.error} Details of {len(res_sp.not_tried):,} track(s) were not fetched; results so far are kept."
             )
-    elif reccobeats is not None:
+    elif reccobeats is not None and reccobeats.down is None and time_left():
         meta_need = table.index[
             table["track_name"].isna()
             | (table["duration_ms"].isna() & table["feature_source"].ne("missing"))
@@ -301,6 +319,11 @@ def resolve_tracks(
             if res_rb.error:
                 messages.append(f"{res_rb.error} Track details are incomplete.")
 
+    if budget is not None and budget.spent:
+        messages.append(
+            f"The lookup stopped at its {budget.seconds:.0f} s time budget; results so far are "
+            "kept. Look the remaining tracks up again, or in smaller batches."
+        )
     _fill_missing_features(table, catalog_df)
     missing = table.index[table["feature_source"].eq("missing")].tolist()
     out = table.reset_index(drop=True)
