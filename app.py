@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.safety import describe_error, escape_markdown
 from ui.registry import registered_pages
 from ui.sidebar import render_sidebar
 
@@ -33,7 +34,7 @@ try:
 except Exception as exc:  # the error boundary: log the traceback, show a friendly message
     log.exception("page %s failed", page.title)
     st.error(
-        f"Sorry, this page hit an unexpected problem ({type(exc).__name__}: {exc}). "
+        f"Sorry, this page hit an unexpected problem ({escape_markdown(describe_error(exc), None)}). "
         "Nothing you entered was lost; try another setting or reload. The details are in "
         "the server log."
     )

@@ -7,7 +7,7 @@ import streamlit as st
 from core.catalog import explore
 from core.charts import explore as charts
 from core.charts import genre_colors
-from core.safety import csv_bytes
+from core.safety import csv_bytes, escape_markdown
 from ui.catalog import require_catalog
 from ui.explore_cache import filtered_view, genre_means_tables
 
@@ -19,7 +19,9 @@ catalog = require_catalog()
 df = catalog.df
 key = f"{catalog.source_id}:{catalog.checksum[:12]}"
 st.title("Explore")
-st.caption(f"{catalog.title} · {len(df):,} tracks after cleaning (see the sidebar's report).")
+st.caption(
+    f"{escape_markdown(catalog.title)} · {len(df):,} tracks after cleaning (see the sidebar's report)."
+)
 
 # ---- filters ---------------------------------------------------------------------------
 genres_all = catalog.genres

@@ -9,6 +9,7 @@ import streamlit as st
 from core.catalog.data import Catalog
 from core.charts import clusters as charts
 from core.genremap import clusters, projection
+from core.safety import escape_markdown
 from ui import genre_map as gm
 from ui.catalog import require_catalog
 
@@ -34,7 +35,8 @@ if len(df) < projection.MIN_ROWS:
 
 bad_link = gm.invalid_link_values(gm.link_checks(len(df), SECTIONS, list(df.columns)))
 if bad_link:
-    st.warning(f"Ignored invalid link settings ({', '.join(bad_link)}); using the defaults.")
+    shown_bad = ", ".join(escape_markdown(b, 60) for b in bad_link)
+    st.warning(f"Ignored invalid link settings ({shown_bad}); using the defaults.")
 with st.expander("Features and sample size", expanded=False):
     left, right = st.columns([3, 1])
     features = left.multiselect(
@@ -70,7 +72,10 @@ try:
         lambda: projection.standardise(projection.sample_rows(df, sample_arg, gm.SEED), feats),
     )
 except ClusterError as exc:
-    st.warning(f"{exc} Adjust the features or the sample under **Features and sample size**.")
+    st.warning(
+        f"{escape_markdown(exc, None)} Adjust the features or the sample under **Features and "
+        "sample size**."
+    )
     st.stop()
 if scaled.dropped:
     st.warning(f"Left out because they do not vary in this sample: {', '.join(scaled.dropped)}.")
@@ -214,7 +219,7 @@ def render_umap(shown: pd.DataFrame) -> pd.DataFrame | None:
     try:
         projection.validate_umap_params(n, nn, md)
     except ClusterError as exc:
-        st.warning(str(exc))
+        st.warning(escape_markdown(exc, None))
         return None
     args = (catalog, feats, nn, md, sample_arg)
     if gm.layout_is_cached(*args):
@@ -261,7 +266,7 @@ def render_clusters() -> None:
             )
             labels = {"KMeans": kmeans_labels(), "GMM": gmm_labels()}
     except ClusterError as exc:
-        st.warning(str(exc))
+        st.warning(escape_markdown(exc, None))
         return
     fast = " (MiniBatchKMeans, as n > 10,000)" if n > clusters.MINIBATCH_THRESHOLD else ""
     st.plotly_chart(charts.plot_kmeans_sweep(sweep, k), width="stretch")
@@ -337,7 +342,7 @@ def render_agreement() -> None:
             "k-NN (15, 5-fold CV)": knn,
         }
     except ClusterError as exc:
-        st.warning(str(exc))
+        st.warning(escape_markdown(exc, None))
         return
     table = gm.memo(
         catalog,

@@ -19,6 +19,7 @@ from core.lookup.results import (
 from core.lookup.spotify import SpotifyClient
 from core.lookup.taste import TasteError, fit_taste, taste_inputs
 from core.lookup.trackids import parse_id_text
+from core.safety import code_span, escape_markdown
 from ui import lookup as ui
 from ui.catalog import require_catalog
 from ui.models import active_model
@@ -47,8 +48,9 @@ with st.expander("Spotify credentials", icon=":material/key:", expanded=False):
     st.caption("Typed credentials stay in this browser session only; they are never stored.")
 state = ui.provider_state()
 if not state.audio_features_allowed:
-    st.caption(f":material/info: {state.audio_features_reason}")
+    st.caption(f":material/info: {escape_markdown(state.audio_features_reason, None)}")
 
+st.caption(ui.budget_caption())
 mode = st.segmented_control(
     "Bring tracks by", MODES, key="look_mode", default=MODES[1], bind="query-params"
 )
@@ -63,7 +65,7 @@ if mode == MODES[0]:
                 with st.spinner("Searching Spotify…"):
                     st.session_state["look_hits"] = SpotifyClient(creds).search(query)
             except ProviderError as exc:
-                st.error(f"Search failed: {exc}")
+                st.error(f"Search failed: {escape_markdown(exc, None)}")
         hits = st.session_state.get("look_hits") or []
         if hits:
             labels = {
@@ -89,7 +91,7 @@ elif mode == MODES[1]:
     if st.button("Look up", key="look_paste_go", type="primary"):
         parsed = parse_id_text(text, max_ids=max_rows())
         if parsed.invalid:
-            shown = "; ".join(f"line {n}: `{t}`" for n, t in parsed.invalid[:20])
+            shown = "; ".join(f"line {n}: {code_span(t)}" for n, t in parsed.invalid[:20])
             more = f" (and {len(parsed.invalid) - 20} more)" if len(parsed.invalid) > 20 else ""
             st.warning(f"Not track ids, skipped: {shown}{more}")
         if parsed.duplicates:
@@ -118,9 +120,9 @@ else:
             st.session_state["look_upload_parsed"] = cached
         upload = cached[1]
         if cached[2]:
-            st.error(cached[2])
+            st.error(escape_markdown(cached[2], None))
         if upload is not None:
-            notes = [f"**{len(upload.ids):,}** track ids in column `{upload.id_column}`"]
+            notes = [f"**{len(upload.ids):,}** track ids in column {code_span(upload.id_column)}"]
             for n, what in (
                 (upload.duplicates, "repeated ids (looked up once)"),
                 (upload.local_files, "local files without a Spotify id"),
@@ -137,7 +139,7 @@ else:
             if upload.invalid:
                 st.warning(
                     f"{len(upload.invalid):,} row(s) are not track ids: "
-                    + "; ".join(f"line {n}: `{v}`" for n, v in upload.invalid[:20])
+                    + "; ".join(f"line {n}: {code_span(v)}" for n, v in upload.invalid[:20])
                 )
             if upload.ids and st.button(
                 f"Look up {len(upload.ids):,} tracks", key="look_upload_go", type="primary"
@@ -154,10 +156,10 @@ if result["source_id"] != catalog.source_id:
     st.caption("These results were resolved against another dataset; catalog matches may differ.")
 res = result["resolution"]
 for msg in res.messages:
-    st.warning(msg)
+    st.warning(escape_markdown(msg, None))
 counts = res.counts
 st.markdown(
-    f"**{len(res.table):,} tracks** ({result['label']}). Audio features from: "
+    f"**{len(res.table):,} tracks** ({escape_markdown(result['label'], 80)}). Audio features from: "
     + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
 )
 if res.missing:
@@ -170,7 +172,8 @@ try:
     table = add_predictions(res.table, valence_model, genre_model)
 except (ValueError, KeyError) as exc:
     st.error(
-        f"The current model cannot score these tracks ({exc}). Train another in the Model lab."
+        f"The current model cannot score these tracks ({escape_markdown(exc, None)}). Train "
+        "another in the Model lab."
     )
     st.stop()
 st.caption(
@@ -246,7 +249,7 @@ else:
         try:
             shap_row = explain_track(valence_model, row, catalog.df)
         except ValueError as exc:
-            st.info(f"No explanation for this track: {exc}")
+            st.info(f"No explanation for this track: {escape_markdown(exc, None)}")
         else:
             st.plotly_chart(
                 plot_waterfall(shap_row, 0, title="Why this predicted valence"),
@@ -265,7 +268,8 @@ upload = result["upload"]
 if upload is not None and upload.rating_column:
     st.subheader("Your taste")
     st.caption(
-        f"Column `{upload.rating_column}` looks like your ratings: a small model can learn what you like."
+        f"Column {code_span(upload.rating_column)} looks like your ratings: a small model can "
+        "learn what you like."
     )
     if st.button("Train a model of my taste", key="look_taste_go"):
         ratings = pd.to_numeric(
@@ -284,7 +288,7 @@ if upload is not None and upload.rating_column:
                 f"{n_spotify} track(s) with features from Spotify's API were left out (its policy forbids training on them)."
             )
         if isinstance(fit, str):
-            st.info(fit)
+            st.info(escape_markdown(fit, None))
         else:
             t1, t2, t3 = st.columns(3)
             t1.metric("MAE (5-fold × 3)", f"{fit.mae_mean:.2f} ± {fit.mae_std:.2f}")

@@ -12,6 +12,7 @@ import streamlit as st
 from core.catalog.data import Catalog
 from core.charts import explain as charts
 from core.explain import agreement, inference, recipe, shapley
+from core.safety import escape_markdown
 from ui.catalog import UPLOAD_PREFIX, require_catalog
 from ui.models import active_model
 
@@ -81,7 +82,8 @@ model_key = (
 )
 who = "the model you trained in the Model lab" if from_lab else "the default XGBoost model"
 st.caption(
-    f"Explaining {who} ({model.model_id}, {model.feature_set} features) on {catalog.title}, "
+    f"Explaining {who} ({model.model_id}, {model.feature_set} features) on "
+    f"{escape_markdown(catalog.title)}, "
     f"{len(df):,} tracks. Train another model in the Model lab and it is explained here."
 )
 if len(df) < 20 or "valence" not in df:
@@ -95,7 +97,10 @@ def link_notice(name: str, allowed: list[Any]) -> None:
     """Say so when a shared link carries a value this page cannot use (Streamlit ignores it)."""
     value = st.query_params.get(name)
     if value is not None and value not in [str(a) for a in allowed]:
-        st.warning(f"The link's {name}={value!r} is not valid here, so the default is used.")
+        st.warning(
+            f"The link's {name} value “{escape_markdown(value, 60)}” is not valid here, so the "
+            "default is used."
+        )
 
 
 link_notice("why_tab", TABS)
@@ -178,7 +183,10 @@ def _track_tab() -> None:
     query = st.text_input("Search a track by name or artist", key="why_search")
     hits = labels[labels.str.contains(query, case=False, regex=False)] if query else labels
     if hits.empty:
-        st.info(f"No track matches {query!r}. Try part of the title or an artist's name.")
+        st.info(
+            f"No track matches “{escape_markdown(query, 80)}”. Try part of the title or an "
+            "artist's name."
+        )
         return
     options = hits.index[:200].tolist()
     picked = st.selectbox(

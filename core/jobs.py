@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.modelling.training import Progress
+from core.safety import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class Job:
             self.result = self._work(self._progress, self._stop.is_set)
         except Exception as exc:  # reported to the page as a message, logged with traceback
             log.exception("job %s failed", self.label)
-            self.error = f"{type(exc).__name__}: {exc}"
+            self.error = describe_error(exc)  # one line, no native trace or server path
         finally:
             self.finished = time.time()
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.catalog import data, sources
 from core.catalog.data import Catalog
+from core.safety import escape_markdown
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ def require_catalog() -> Catalog:
     if catalog is None:
         st.info(
             "No dataset is loaded. Choose one in the sidebar, or upload a CSV of tracks "
-            f"with Spotify audio features. {st.session_state.get('dataset_error', '')}"
+            "with Spotify audio features. "
+            + escape_markdown(st.session_state.get("dataset_error", ""), None)
         )
         st.stop()
     return catalog

@@ -17,7 +17,7 @@ from core.jobs import Job
 from core.modelling import export, metrics
 from core.modelling.experiment import RunResult
 from core.modelling.params import Param
-from core.safety import csv_bytes
+from core.safety import csv_bytes, escape_markdown
 
 JOB_KEY = "lab_job"
 BOARD_KEY = "lab_leaderboard"
@@ -60,10 +60,16 @@ def url_notices(model_id: str, space: tuple[Param, ...]) -> list[str]:
         try:
             value = p.validate(raw)
         except ValueError as exc:
-            notes.append(f"Ignored the link's value for {p.label} ({exc}); using {p.default}.")
+            notes.append(
+                f"Ignored the link's value for {p.label} ({escape_markdown(exc, 120)}); "
+                f"using {p.default}."
+            )
             continue
         if p.kind != "choice" and value not in p.ticks():
-            notes.append(f"{p.label}={raw} is not a slider position; using {p.snap(value)}.")
+            notes.append(
+                f"{p.label}={escape_markdown(raw, 40)} is not a slider position; "
+                f"using {escape_markdown(p.snap(value))}."
+            )
     return notes
 
 

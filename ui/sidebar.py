@@ -7,6 +7,7 @@ import logging
 import streamlit as st
 
 from core.catalog import data, sources
+from core.safety import escape_markdown
 from ui.catalog import (
     STATE_KEY,
     UPLOAD_KEY,
@@ -44,7 +45,8 @@ def _sync_from_url(options: dict[str, str], default: str) -> None:
             st.session_state[STATE_KEY] = requested
         elif requested:
             st.session_state["dataset_url_notice"] = (
-                f"Dataset {requested!r} from the link is not available here; using the default."
+                f"Dataset “{escape_markdown(requested, 60)}” from the link is not available "
+                "here; using the default."
             )
     else:
         st.session_state.pop("dataset_url_notice", None)
@@ -105,9 +107,13 @@ def render_sidebar() -> None:
             if catalog.report.rescaled:
                 st.caption("Rescaled from 0-100: " + ", ".join(catalog.report.rescaled))
             for note in catalog.report.notes:
-                st.caption(note)
+                st.caption(escape_markdown(note, None))
     elif options:
-        side.error(st.session_state.get("dataset_error", "The dataset could not be loaded."))
+        side.error(
+            escape_markdown(
+                st.session_state.get("dataset_error", "The dataset could not be loaded."), None
+            )
+        )
     with side.expander("Use your own CSV", expanded=bool(st.session_state.get("upload_error"))):
         st.file_uploader(
             "Tracks with audio features (Spotify Tracks, TidyTuesday, Kaggle, Exportify, …)",
@@ -115,7 +121,7 @@ def render_sidebar() -> None:
             key="upload_file",
         )
         if st.session_state.get("upload_error"):
-            st.error(st.session_state["upload_error"])
+            st.error(escape_markdown(st.session_state["upload_error"], None))
     side.caption(
         "Valence is Spotify's undocumented 0-1 'musical positiveness' score. Data: public "
         "datasets only; models never train on API lookups."

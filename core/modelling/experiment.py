@@ -146,6 +146,7 @@ def run_experiment(
     random) k-fold CV.
     """
     t0 = time.perf_counter()
+    tasks.check_class_sizes(df, config.task, config.split, config.folds)
     target = tasks.make_target(df, config.task)
     rows = target.rows
     train, test = splits.make_split(rows, config.split, config.test_size, config.seed)
