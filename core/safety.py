@@ -54,7 +54,7 @@ def escape_markdown(value: object, max_chars: int | None = 200) -> str:
 
 
 def _escape_marker(marker: str) -> str:
-    """``-`` becomes ``\\-``; ``1.`` becomes ``1\\.`` (no list, same text)."""
+    """A leading list marker escaped: ``-`` and ``1.`` stay text, not a list."""
     return "\\" + marker if len(marker) == 1 else marker[:-1] + "\\" + marker[-1]
 
 
