@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -94,9 +95,32 @@ def param_widgets(model_id: str, space: tuple[Param, ...]) -> dict[str, Any]:
     return values
 
 
+def session_liveness() -> Callable[[], bool] | None:
+    """A check that this browser session is still connected (None outside a real server).
+
+    Streamlit marks a session inactive as soon as its websocket closes (tab closed, browser
+    gone); a reconnect within the job's grace period keeps the job running.
+    """
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return None
+    instance, session_id = runtime.get_instance(), ctx.session_id
+    return lambda: instance.is_active_session(session_id)
+
+
 def start_job(work: Any, label: str, kind: str, meta: dict[str, Any]) -> Job:
-    """Start a background job and remember it (with what it was for) in the session."""
-    job = Job(work, label).start()
+    """Start a background job and remember it (with what it was for) in the session.
+
+    At most one job runs per session: while one runs, it is returned instead of a new one. The
+    job stops by itself once the session has been gone for a few seconds.
+    """
+    entry = st.session_state.get(JOB_KEY)
+    if entry is not None and entry["job"].running:
+        return entry["job"]
+    job = Job(work, label, alive=session_liveness()).start()
     st.session_state[JOB_KEY] = {"job": job, "kind": kind, "meta": meta}
     return job
 

@@ -77,6 +77,8 @@ def show_result(entry: dict[str, Any]) -> None:
             st.plotly_chart(charts.plot_importances(result.importances), key="lab_importances")
             st.caption("Permutation: how much the test score drops when a column is shuffled "
                        "(2,000 test tracks, 3 repeats). Impurity: the model's own split gains.")  # fmt: skip
+        elif result.stopped:
+            st.caption("No importances: the run was stopped before they were computed.")
     with tabs[4]:
         _downloads(entry)
 

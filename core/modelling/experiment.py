@@ -160,8 +160,9 @@ def run_experiment(
     model.metrics = dict(result.metrics)
     if model.is_classifier:
         result.proba = model.predict_proba(test_rows).reset_index(drop=True)
-    result.importances = _importances(model, test_rows, y_test, config.seed)
     stop = should_stop or (lambda: False)
+    # A stopped run (Stop pressed, or its session gone) skips the extra work of importances.
+    result.importances = None if stop() else _importances(model, test_rows, y_test, config.seed)
     if config.split == "random" and not fit.stopped and not stop():
         honest = RunConfig(**{**config.as_dict(), "split": "grouped", "folds": 0})
         g_train, g_test = splits.make_split(rows, "grouped", config.test_size, config.seed)
