@@ -18,6 +18,7 @@ from ui.catalog import (
 )
 
 log = logging.getLogger(__name__)
+UPLOAD_OPEN_KEY = "upload_open"  # the "Use your own CSV" expander's open state
 
 
 def _handle_upload() -> None:
@@ -114,11 +115,17 @@ def render_sidebar() -> None:
                 st.session_state.get("dataset_error", "The dataset could not be loaded."), None
             )
         )
-    with side.expander("Use your own CSV", expanded=bool(st.session_state.get("upload_error"))):
+    # The expander keeps its open state in the session (key + on_change): a rerun, an error or
+    # a file refused by the browser for its size never folds it away and hides the message.
+    if st.session_state.get("upload_error") or st.session_state.get("upload_file") is not None:
+        st.session_state[UPLOAD_OPEN_KEY] = True
+    with side.expander("Use your own CSV", key=UPLOAD_OPEN_KEY, on_change="rerun"):
         st.file_uploader(
             "Tracks with audio features (Spotify Tracks, TidyTuesday, Kaggle, Exportify, …)",
             type=["csv", "tsv", "txt"],
             key="upload_file",
+            help=f"CSV, TSV or TXT up to {st.get_option('server.maxUploadSize')} MB; it stays "
+            "in your session only.",
         )
         if st.session_state.get("upload_error"):
             st.error(escape_markdown(st.session_state["upload_error"], None))

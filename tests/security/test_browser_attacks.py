@@ -64,8 +64,12 @@ def _port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
+    """The app on a small public dataset only (the 6-genre sample), so pages settle fast."""
     port = _port()
+    data_dir = tmp_path_factory.mktemp("data")
+    sample = Path(os.environ["VALENCE_LAB_DATA_DIR"]) / "spotify_tracks_6genres_sample.csv"
+    (data_dir / sample.name).symlink_to(sample)
     log = ROOT / "artifacts" / "streamlit-security.log"
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as fh:
@@ -74,7 +78,7 @@ def server():
              "--server.headless", "true", "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "VALENCE_LAB_DATA_DIR": str(data_dir)},
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60
@@ -209,3 +213,49 @@ def test_uploaded_cells_on_every_page(server, page) -> None:
     assert "Not track ids" in page.locator("body").inner_text()
     assert_inert(page, "track lookup paste")
     page.screenshot(path=str(SHOTS / "lookup-paste.png"), full_page=True)
+
+
+def test_oversized_upload_keeps_the_expander_open(server, page, tmp_path) -> None:
+    """Finding 7b: a file over the upload cap must not fold away the box that explains it."""
+    page.goto(server, wait_until="domcontentloaded")
+    settle(page)
+    page.get_by_text("Use your own CSV").click()
+    side = page.locator("[data-testid='stSidebar']")
+    side.locator("input[type='file']").set_input_files(
+        {"name": "junk.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}
+    )
+    time.sleep(2)
+    settle(page)
+    assert side.locator("[data-testid='stAlertContentError']").count() >= 1  # schema error
+    big = tmp_path / "big.csv"
+    with big.open("wb") as fh:
+        fh.write(b"a,b\n" + b"1,2\n" * (14 * 1024 * 1024))  # ~59 MB, over the 50 MB cap
+    side.locator("input[type='file']").set_input_files(str(big))
+    time.sleep(3)
+    settle(page)
+    details = side.locator("[data-testid='stExpander'] details")
+    assert details.count() == 1 and details.get_attribute("open") is not None
+    assert "must be 50.0MB or smaller" in side.inner_text()
+    page.screenshot(path=str(SHOTS / "upload-over-cap.png"))
+
+
+def test_closing_the_tab_stops_its_training(server, page) -> None:
+    """Finding 7a: a Model lab job stops within 15 s of its tab closing (server log)."""
+    log = ROOT / "artifacts" / "streamlit-security.log"
+    query = urllib.parse.urlencode(
+        {"lab_model": "rf", "lab_rf_n_estimators": "500", "lab_rf_max_depth": "16"}
+    )
+    page.goto(f"{server}/model-lab?{query}", wait_until="domcontentloaded")
+    settle(page)
+    before = log.read_text().count("stopped: its session ended")
+    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Stop").wait_for(timeout=120_000)  # the job is running
+    page.close()
+    closed = time.monotonic()
+    while time.monotonic() - closed < 30:
+        if log.read_text().count("stopped: its session ended") > before:
+            break
+        time.sleep(0.5)
+    took = time.monotonic() - closed
+    assert log.read_text().count("stopped: its session ended") > before, "the job kept running"
+    assert took < 15, f"the job stopped {took:.1f} s after its tab closed"
