@@ -35,8 +35,7 @@ if len(df) < projection.MIN_ROWS:
 
 bad_link = gm.invalid_link_values(gm.link_checks(len(df), SECTIONS, list(df.columns)))
 if bad_link:
-    shown_bad = ", ".join(escape_markdown(b, 60) for b in bad_link)
-    st.warning(f"Ignored invalid link settings ({shown_bad}); using the defaults.")
+    st.warning(f"Ignored invalid link settings ({', '.join(bad_link)}); using the defaults.")
 with st.expander("Features and sample size", expanded=False):
     left, right = st.columns([3, 1])
     features = left.multiselect(

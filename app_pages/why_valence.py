@@ -98,7 +98,7 @@ def link_notice(name: str, allowed: list[Any]) -> None:
     value = st.query_params.get(name)
     if value is not None and value not in [str(a) for a in allowed]:
         st.warning(
-            f"The link's {name} value “{escape_markdown(value, 60)}” is not valid here, so the "
+            f"The link's {name}='{escape_markdown(value, 60)}' is not valid here, so the "
             "default is used."
         )
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.catalog.data import Catalog
 from core.genremap import clusters, projection
+from core.safety import escape_markdown
 from ui.catalog import UPLOAD_PREFIX
 
 T = TypeVar("T")
@@ -138,7 +139,8 @@ def umap_layout(
 def invalid_link_values(checks: dict[str, Callable[[str], bool]]) -> list[str]:
     """``key=value`` for each query parameter in ``checks`` whose value its check rejects.
 
-    Bound widgets ignore such values and use their defaults; the page says so.
+    Bound widgets ignore such values and use their defaults; the page says so. The value comes
+    from a URL, so it is markdown-escaped (``core.safety.escape_markdown``) and shortened.
     """
     bad = []
     for key, is_valid in checks.items():
@@ -150,7 +152,7 @@ def invalid_link_values(checks: dict[str, Callable[[str], bool]]) -> list[str]:
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            bad.append(f"{key}={raw}")
+            bad.append(f"{key}={escape_markdown(raw, 60)}")
     return bad
 
 
