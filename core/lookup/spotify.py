@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 import requests
 import spotipy
@@ -110,9 +111,26 @@ class _ClientCredentials(SpotifyClientCredentials):
         self.OAUTH_TOKEN_URL = token_url
 
 
+#: Hosts Spotify serves cover art from; the page loads images from these only.
+IMAGE_HOSTS: tuple[str, ...] = (".scdn.co", ".spotifycdn.com")
+
+
+def is_cover_url(url: object) -> bool:
+    """Whether ``url`` is an https URL on Spotify's image CDN (safe for the page to load)."""
+    if not isinstance(url, str):
+        return False
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    return parsed.scheme == "https" and host.endswith(IMAGE_HOSTS)
+
+
 def _pick_image(images: list[dict[str, Any]]) -> str | None:
-    """The smallest album image at least 64 px wide (a table thumbnail), else any."""
-    usable = [im for im in images if im.get("url")]
+    """The smallest album image at least 64 px wide (a table thumbnail), else any.
+
+    Only images on Spotify's CDN are kept: the browser fetches them, and an API answer is
+    not trusted to name any host.
+    """
+    usable = [im for im in images if isinstance(im, dict) and is_cover_url(im.get("url"))]
     if not usable:
         return None
     wide = [im for im in usable if (im.get("width") or 0) >= 64]

@@ -164,3 +164,16 @@ def test_wrong_credentials_still_say_so(fake_apis) -> None:
     client = SpotifyClient(Credentials(fake_apis.client_id, "wrong"))
     res = client.tracks(IDS)
     assert res.error and "client id or secret was refused" in res.error
+
+
+def test_cover_images_only_from_spotifys_cdn() -> None:
+    from core.lookup.spotify import track_metadata
+
+    def cover(url: str) -> object:
+        item = {"id": IDS[0], "album": {"images": [{"url": url, "width": 300}]}}
+        return track_metadata(item)["image_url"]
+
+    assert cover("https://i.scdn.co/image/abc") == "https://i.scdn.co/image/abc"
+    for bad in ("https://evil.example/x.png", "http://i.scdn.co/x", "javascript:alert(1)",
+                "https://i.scdn.co.evil.example/x", "//evil.example/x"):  # fmt: skip
+        assert cover(bad) is None, bad
