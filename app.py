@@ -34,7 +34,8 @@ try:
 except Exception as exc:  # the error boundary: log the traceback, show a friendly message
     log.exception("page %s failed", page.title)
     st.error(
-        f"Sorry, this page hit an unexpected problem ({escape_markdown(describe_error(exc), None)}). "
+        "Sorry, this page hit an unexpected problem "
+        f"({escape_markdown(describe_error(exc), None)}). "
         "Nothing you entered was lost; try another setting or reload. The details are in "
         "the server log."
     )

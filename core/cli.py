@@ -1,10 +1,11 @@
 """Headless CLI: ``python -m core evaluate|predict|recipe``; each prints one JSON object.
 
-Same code path as the Model lab (``core.modelling.experiment``), so numbers are reproducible outside the
-browser. Every unusable input (unknown or offline source, unknown schema, bad hyperparameters,
-a missing output folder, classes too small for the split, an untrusted model file) prints one
-line to stderr and exits with status 2, checked before any long work; an unexpected failure
-prints one line (no traceback) and exits 1. ``VALENCE_LAB_DEBUG=1`` shows tracebacks.
+Same code path as the Model lab (``core.modelling.experiment``), so numbers are reproducible
+outside the browser. Every unusable input (unknown or offline source, unknown schema, bad
+hyperparameters, a missing output folder, classes too small for the split, an untrusted model
+file) prints one line to stderr and exits with status 2, checked before any long work; an
+unexpected failure prints one line (no traceback) and exits 1. ``VALENCE_LAB_DEBUG=1`` shows
+tracebacks.
 """
 
 from __future__ import annotations
@@ -152,10 +153,13 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     df = load_frame(args.source, args.data)
     load_s = time.perf_counter() - t0
     if args.task not in tasks.available_tasks(df):
-        raise UsageError(f"This dataset does not support the task {args.task!r}; "
-                         f"it supports {tasks.available_tasks(df)}")  # fmt: skip
-    config = RunConfig(args.task, args.model, params, args.features, args.split,
-                       folds=args.folds, seed=args.seed)  # fmt: skip
+        raise UsageError(
+            f"This dataset does not support the task {args.task!r}; "
+            f"it supports {tasks.available_tasks(df)}"
+        )
+    config = RunConfig(
+        args.task, args.model, params, args.features, args.split, folds=args.folds, seed=args.seed
+    )
     tasks.check_class_sizes(df, config.task, config.split, config.folds)
     out: dict[str, Any] = {
         "command": "evaluate",
@@ -170,15 +174,26 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.folds >= 2:
         cv = cross_validate(df, config)
-        out |= {"n_rows": cv["n_rows"], "metrics": cv["metrics"], "fold_metrics": cv["fold_metrics"],
-                "timings": {"load_s": load_s, "fit_s_per_fold": cv["fit_s"]}}  # fmt: skip
+        out |= {
+            "n_rows": cv["n_rows"],
+            "metrics": cv["metrics"],
+            "fold_metrics": cv["fold_metrics"],
+            "timings": {"load_s": load_s, "fit_s_per_fold": cv["fit_s"]},
+        }
     else:
         res = run_experiment(df, config)
-        out |= {"n_rows": res.n_rows, "n_train": res.n_train, "n_test": res.n_test,
-                "n_fit": res.fit.n_fit, "n_validation": res.fit.n_validation,
-                "rounds": res.fit.steps_done, "best_round": res.fit.best_step,
-                "input_columns": res.model.input_columns, "metrics": res.metrics,
-                "timings": {"load_s": load_s, **res.timings}}  # fmt: skip
+        out |= {
+            "n_rows": res.n_rows,
+            "n_train": res.n_train,
+            "n_test": res.n_test,
+            "n_fit": res.fit.n_fit,
+            "n_validation": res.fit.n_validation,
+            "rounds": res.fit.steps_done,
+            "best_round": res.fit.best_step,
+            "input_columns": res.model.input_columns,
+            "metrics": res.metrics,
+            "timings": {"load_s": load_s, **res.timings},
+        }
         if res.comparison is not None:
             out["grouped_split_metrics"] = res.comparison
         if args.save_model:
@@ -203,8 +218,13 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
     if model.is_classifier:
         out["confidence"] = model.predict_proba(df).max(axis=1).to_numpy()
     write_csv(out, path)
-    return {"command": "predict", "model": model.model_id, "task": model.task,
-            "rows": len(out), "out": str(path)}  # fmt: skip
+    return {
+        "command": "predict",
+        "model": model.model_id,
+        "task": model.task,
+        "rows": len(out),
+        "out": str(path),
+    }
 
 
 def recipe(args: argparse.Namespace) -> dict[str, Any]:

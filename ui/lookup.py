@@ -8,7 +8,6 @@ globally or put in a URL. Lookup results are per user and live in ``st.session_s
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import streamlit as st
@@ -19,13 +18,15 @@ from core.lookup.resolve import ProviderState, Resolution, lookup_budget_s, reso
 from core.lookup.results import NeighbourIndex, fit_neighbours
 from core.lookup.spotify import Credentials, SpotifyClient
 from core.outbound import Budget, default_deadline
-from core.safety import escape_markdown
+from core.progress import Progress
+from ui import keys
+from ui.progress import ProgressBar, describe
 
 log = logging.getLogger(__name__)
 
-RESULT_KEY = "look_result"  # {"resolution", "upload", "label"}
-STATE_KEY = "look_provider_state"
-TASTE_KEY = "look_taste"
+RESULT_KEY = keys.LOOK_RESULT
+STATE_KEY = keys.LOOK_PROVIDER_STATE
+TASTE_KEY = keys.LOOK_TASTE
 
 
 def secrets_credentials() -> Credentials | None:
@@ -40,8 +41,8 @@ def secrets_credentials() -> Credentials | None:
 
 def current_credentials() -> tuple[Credentials | None, str]:
     """The credentials to use and where they came from (typed > secrets > environment)."""
-    cid = str(st.session_state.get("look_client_id") or "").strip()
-    secret = str(st.session_state.get("look_client_secret") or "").strip()
+    cid = str(st.session_state.get(keys.LOOK_CLIENT_ID) or "").strip()
+    secret = str(st.session_state.get(keys.LOOK_CLIENT_SECRET) or "").strip()
     if cid and secret:
         return Credentials(cid, secret), "typed in (this session only)"
     creds = secrets_credentials()
@@ -66,47 +67,27 @@ def neighbour_index(source_id: str, checksum: str, _df: Any) -> NeighbourIndex:
 
 def budget_caption(n_ids: int | None = None) -> str:
     """The time limits a lookup runs under, for the page."""
-    total = f"{lookup_budget_s(n_ids):.0f} s" if n_ids else (
-        f"{lookup_budget_s(0):.0f} s plus a little per track"
-    )  # fmt: skip
+    if n_ids:
+        total = f"{lookup_budget_s(n_ids):.0f} s"
+    else:
+        total = f"{lookup_budget_s(0):.0f} s plus a little per track"
     return (
         f"Time limits: each lookup stops after {total} in all, and each call to a provider "
         f"after {default_deadline():.0f} s; what was found by then is kept."
     )
 
 
-class Progress:
-    """A progress bar plus a line for provider waits, fed by core callbacks."""
+class BudgetBar(ProgressBar):
+    """The lookup's progress bar, also showing how much of its time budget is used."""
 
-    def __init__(self, budget: Budget | None = None) -> None:
+    def __init__(self, budget: Budget) -> None:
+        super().__init__()
         self.budget = budget
-        self.bar = st.progress(0.0, text="Starting…")
-        self.note = st.empty()
-        self.waits: list[tuple[float, str]] = []
 
-    def stage(self, stage: str, done: int, total: int) -> None:
-        """``on_progress`` callback."""
-        clock = (
-            f" · {self.budget.elapsed:.0f} of {self.budget.seconds:.0f} s budget"
-            if self.budget is not None
-            else ""
-        )
-        self.bar.progress(
-            min(1.0, done / max(total, 1)), text=f"{stage}: {done:,} / {total:,}{clock}"
-        )
-
-    def wait(self, seconds: float, message: str) -> None:
-        """``on_wait`` callback."""
-        self.waits.append((seconds, message))
-        self.note.info(
-            f"{escape_markdown(message)} (at {time.strftime('%H:%M:%S')})",
-            icon=":material/hourglass:",
-        )
-
-    def done(self) -> None:
-        """Clear the bar."""
-        self.bar.empty()
-        self.note.empty()
+    def __call__(self, progress: Progress) -> None:
+        """Show an update with the budget clock."""
+        clock = f" · {self.budget.elapsed:.0f} of {self.budget.seconds:.0f} s budget"
+        self.bar.progress(progress.fraction, text=describe(progress) + clock)
 
 
 def run_lookup(
@@ -119,7 +100,7 @@ def run_lookup(
     """Resolve ids with every available provider, showing progress; store the result."""
     creds, _ = current_credentials()
     budget = Budget(lookup_budget_s(len(ids)))
-    progress = Progress(budget)
+    progress = BudgetBar(budget)
     spotify = SpotifyClient(creds, on_wait=progress.wait, budget=budget) if creds else None
     recco = ReccoBeatsClient(on_wait=progress.wait, budget=budget)
     upload_features = getattr(upload, "features", None)
@@ -137,17 +118,14 @@ def run_lookup(
             spotify=spotify,
             reccobeats=recco,
             state=provider_state(),
-            on_progress=progress.stage,
+            on_progress=progress,
             budget=budget,
         )
     finally:
         progress.done()
-    if progress.waits:
-        total = sum(s for s, _ in progress.waits)
-        res.messages.append(
-            f"Waited {len(progress.waits)} time(s), {total:.1f} s in all, for providers "
-            f"(last: {progress.waits[-1][1]})."
-        )
+    waited = progress.wait_summary()
+    if waited:
+        res.messages.append(waited)
     st.session_state[RESULT_KEY] = {
         "resolution": res,
         "upload": upload,

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.catalog import data, sources
 from core.safety import escape_markdown
+from ui import keys
 from ui.catalog import (
     STATE_KEY,
     UPLOAD_KEY,
@@ -18,39 +19,38 @@ from ui.catalog import (
 )
 
 log = logging.getLogger(__name__)
-UPLOAD_OPEN_KEY = "upload_open"  # the "Use your own CSV" expander's open state
 
 
 def _handle_upload() -> None:
     """Turn a newly uploaded file into this session's working dataset (before the selectbox)."""
-    upload = st.session_state.get("upload_file")
-    if upload is None or st.session_state.get("upload_file_id") == upload.file_id:
+    upload = st.session_state.get(keys.UPLOAD_FILE)
+    if upload is None or st.session_state.get(keys.UPLOAD_FILE_ID) == upload.file_id:
         return
-    st.session_state["upload_file_id"] = upload.file_id
+    st.session_state[keys.UPLOAD_FILE_ID] = upload.file_id
     try:
         catalog = data.load_upload(upload.getvalue(), upload.name)
     except data.SchemaError as exc:
-        st.session_state["upload_error"] = str(exc)
+        st.session_state[keys.UPLOAD_ERROR] = str(exc)
         return
-    st.session_state.pop("upload_error", None)
+    st.session_state.pop(keys.UPLOAD_ERROR, None)
     st.session_state[UPLOAD_KEY] = catalog
     st.session_state[STATE_KEY] = catalog.source_id
 
 
 def _sync_from_url(options: dict[str, str], default: str) -> None:
     """Take the dataset from the link on a session's first run (validated), else keep the state."""
-    if "dataset_url_checked" not in st.session_state:
-        st.session_state["dataset_url_checked"] = True
+    if keys.DATASET_URL_CHECKED not in st.session_state:
+        st.session_state[keys.DATASET_URL_CHECKED] = True
         requested = st.query_params.get(STATE_KEY)
         if requested in options:
             st.session_state[STATE_KEY] = requested
         elif requested:
-            st.session_state["dataset_url_notice"] = (
+            st.session_state[keys.DATASET_URL_NOTICE] = (
                 f"Dataset “{escape_markdown(requested, 60)}” from the link is not available "
                 "here; using the default."
             )
     else:
-        st.session_state.pop("dataset_url_notice", None)
+        st.session_state.pop(keys.DATASET_URL_NOTICE, None)
     if st.session_state.get(STATE_KEY) not in options:
         st.session_state[STATE_KEY] = default
 
@@ -90,8 +90,8 @@ def render_sidebar() -> None:
             "stays in your session only.",
         )
         _sync_to_url(st.session_state[STATE_KEY], default)
-        if st.session_state.get("dataset_url_notice"):
-            side.warning(st.session_state["dataset_url_notice"])
+        if st.session_state.get(keys.DATASET_URL_NOTICE):
+            side.warning(st.session_state[keys.DATASET_URL_NOTICE])
         if download_error and sources.DEFAULT_SOURCE not in options:
             side.caption(
                 f"The default {sources.SOURCES[sources.DEFAULT_SOURCE].title} could not be "
@@ -112,23 +112,26 @@ def render_sidebar() -> None:
     elif options:
         side.error(
             escape_markdown(
-                st.session_state.get("dataset_error", "The dataset could not be loaded."), None
+                st.session_state.get(keys.DATASET_ERROR, "The dataset could not be loaded."), None
             )
         )
     # The expander keeps its open state in the session (key + on_change): a rerun, an error or
     # a file refused by the browser for its size never folds it away and hides the message.
-    if st.session_state.get("upload_error") or st.session_state.get("upload_file") is not None:
-        st.session_state[UPLOAD_OPEN_KEY] = True
-    with side.expander("Use your own CSV", key=UPLOAD_OPEN_KEY, on_change="rerun"):
+    if (
+        st.session_state.get(keys.UPLOAD_ERROR)
+        or st.session_state.get(keys.UPLOAD_FILE) is not None
+    ):
+        st.session_state[keys.UPLOAD_OPEN] = True
+    with side.expander("Use your own CSV", key=keys.UPLOAD_OPEN, on_change="rerun"):
         st.file_uploader(
             "Tracks with audio features (Spotify Tracks, TidyTuesday, Kaggle, Exportify, …)",
             type=["csv", "tsv", "txt"],
-            key="upload_file",
+            key=keys.UPLOAD_FILE,
             help=f"CSV, TSV or TXT up to {st.get_option('server.maxUploadSize')} MB; it stays "
             "in your session only.",
         )
-        if st.session_state.get("upload_error"):
-            st.error(escape_markdown(st.session_state["upload_error"], None))
+        if st.session_state.get(keys.UPLOAD_ERROR):
+            st.error(escape_markdown(st.session_state[keys.UPLOAD_ERROR], None))
     side.caption(
         "Valence is Spotify's undocumented 0-1 'musical positiveness' score. Data: public "
         "datasets only; models never train on API lookups."

@@ -27,6 +27,7 @@ from core.catalog.schema import (
     SchemaMatch,
     map_schema,
 )
+from core.progress import ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -305,11 +306,20 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     first = [
         c
         for c in (
-            "track_id", "track_name", "artists", "primary_artist", "album_name", "genre",
-            "genres", "subgenre", "popularity", "explicit", "release_year",
+            "track_id",
+            "track_name",
+            "artists",
+            "primary_artist",
+            "album_name",
+            "genre",
+            "genres",
+            "subgenre",
+            "popularity",
+            "explicit",
+            "release_year",
         )
         if c in df
-    ]  # fmt: skip
+    ]
     audio = [c for c in AUDIO_COLUMNS if c in df]
     rest = [c for c in df.columns if c not in first and c not in audio]
     return df[first + audio + rest]
@@ -347,7 +357,7 @@ def load_catalog(
     source_id: str,
     *,
     allow_download: bool = True,
-    on_progress: sources.ProgressFn | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> Catalog:
     """Load a source as a cleaned catalog, using the Parquet cache when the file is unchanged."""
     path = sources.resolve_source_file(

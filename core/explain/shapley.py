@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.catalog.sampling import sample_rows
 from core.modelling.models import TrainedModel
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,6 @@ class ShapResult:
     def feature_names(self) -> list[str]:
         """Explained features, in model order."""
         return list(self.values.columns)
-
-
-def sample_rows(df: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
-    """A seeded sample of at most ``max_rows`` rows (all rows when there are fewer)."""
-    if len(df) <= max_rows:
-        return df
-    return df.sample(n=max_rows, random_state=seed)
 
 
 def _class_index(model: TrainedModel, class_name: str | None) -> tuple[int | None, str | None]:

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -27,8 +27,9 @@ from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials
 
-from core.lookup.ratelimit import Gate, ProviderError, RetryPolicy, WaitFn
+from core.lookup.ratelimit import Gate, ProviderError, ProviderResult, RetryPolicy, WaitFn
 from core.outbound import Budget, DeadlineExceeded, DeadlineSession, default_deadline
+from core.progress import Progress, ProgressFn
 
 log = logging.getLogger(__name__)
 _worker = threading.local()  # marks lookup worker threads: they queue waits for the caller
@@ -40,9 +41,7 @@ DEFAULT_API_BASE = "https://api.spotify.com/v1/"
 DEFAULT_AUTH_URL = "https://accounts.spotify.com/api/token"
 SEARCH_LIMIT = 10  # development-mode apps get at most 10 results
 PROVIDER = "Spotify"
-
-#: ``on_progress(done, total)`` while tracks are fetched.
-ProgressFn = Callable[[int, int], None]
+PHASE_TRACKS = f"{PROVIDER} track details"
 
 
 def api_base() -> str:
@@ -171,16 +170,6 @@ def track_metadata(item: dict[str, Any], track_id: str | None = None) -> dict[st
     }
 
 
-@dataclass
-class FetchResult:
-    """Per-track lookups: what was found, what Spotify does not know, and why it stopped early."""
-
-    found: dict[str, dict[str, Any]] = field(default_factory=dict)
-    not_found: list[str] = field(default_factory=list)
-    not_tried: list[str] = field(default_factory=list)
-    error: str | None = None
-
-
 class SpotifyClient:
     """A small Spotify client for one user's session (never shared between users).
 
@@ -297,29 +286,32 @@ class SpotifyClient:
                 status, headers = exc.http_status, exc.headers
                 if status in (400, 404):
                     return None
-                if status == 401:
-                    raise ProviderError(PROVIDER, "the access token was refused.", 401) from exc
-                if status == 403:
-                    raise ProviderError(PROVIDER, "access refused (403).", 403) from exc
+                if status in (401, 403):
+                    what = "the access token was refused." if status == 401 else "access refused"
+                    raise ProviderError(PROVIDER, f"{what} ({status}).", status) from exc
             except (requests.Timeout, requests.ConnectionError) as exc:
                 status, headers = 0, None
                 log.info("Spotify call failed: %s", type(exc).__name__)
-            wait, reason = self.policy.wait_for(status, headers, attempt)
-            if wait is None:
-                raise ProviderError(PROVIDER, reason, status or None)
-            if self.budget is not None and wait >= self.budget.remaining():
-                raise ProviderError(
-                    PROVIDER,
-                    f"{reason}, but the lookup's time budget has only "
-                    f"{self.budget.remaining():.0f} s left.",
-                    status or None,
-                )
-            if status == 429:
-                self.gate.pause(wait)
-            self._notify(wait, f"{PROVIDER} {reason}")
-            if status != 429:
-                self.gate.sleep(wait)
+            self._wait_before_retry(status, headers, attempt)
             attempt += 1
+
+    def _wait_before_retry(self, status: int, headers: Any, attempt: int) -> None:
+        """Wait as the policy says before the next attempt, or raise when we should give up."""
+        wait, reason = self.policy.wait_for(status, headers, attempt)
+        if wait is None:
+            raise ProviderError(PROVIDER, reason, status or None)
+        if self.budget is not None and wait >= self.budget.remaining():
+            raise ProviderError(
+                PROVIDER,
+                f"{reason}, but the lookup's time budget has only "
+                f"{self.budget.remaining():.0f} s left.",
+                status or None,
+            )
+        if status == 429:
+            self.gate.pause(wait)
+        self._notify(wait, f"{PROVIDER} {reason}")
+        if status != 429:
+            self.gate.sleep(wait)
 
     def _notify(self, seconds: float, message: str) -> None:
         """Report a wait: directly from the caller's thread, queued from worker threads."""
@@ -363,7 +355,7 @@ class SpotifyClient:
         item = self._call(lambda: self._sp._get(f"tracks/{track_id}"))
         return track_metadata(item, track_id) if item else None
 
-    def tracks(self, ids: list[str], on_progress: ProgressFn | None = None) -> FetchResult:
+    def tracks(self, ids: list[str], on_progress: ProgressFn | None = None) -> ProviderResult:
         """Look tracks up one by one with bounded concurrency, keeping partial results.
 
         Parameters
@@ -371,15 +363,16 @@ class SpotifyClient:
         ids
             Track ids (already unique).
         on_progress
-            Called with ``(done, total)`` as lookups finish (from the calling thread).
+            Called with a :class:`~core.progress.Progress` as lookups finish (from the calling
+            thread).
 
         Returns
         -------
-        FetchResult
+        ProviderResult
             Found metadata by id, ids Spotify does not know, ids not tried because the provider
             failed (with the reason in ``error``).
         """
-        result = FetchResult()
+        result = ProviderResult()
         if not ids:
             return result
         self.gate.stop.clear()
@@ -407,7 +400,7 @@ class SpotifyClient:
                 return
             with lock:
                 if meta is None:
-                    result.not_found.append(track_id)
+                    result.missing.append(track_id)
                 else:
                     result.found[track_id] = meta
 
@@ -417,7 +410,7 @@ class SpotifyClient:
                 _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
                 self._drain_waits()
                 if on_progress is not None:
-                    on_progress(len(ids) - len(pending), len(ids))
+                    on_progress(Progress(PHASE_TRACKS, len(ids) - len(pending), len(ids), "ids"))
         return result
 
     def audio_features(self, ids: list[str]) -> dict[str, dict[str, Any]]:

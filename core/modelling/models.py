@@ -1,12 +1,13 @@
 """Model registry: estimators, their hyperparameter spaces, validation, and the default models.
 
-CONTRACT used by other modules (explain.py, spotify lookup, pages) - keep these names stable:
+CONTRACT used by other modules (core.explain, core.lookup, ui) - keep these names stable:
 - ``TrainedModel``: a fitted model plus everything needed to apply it to a catalog-shaped frame.
 - ``fit_default_valence_model(df)`` / ``fit_default_genre_model(df)``: XGBoost at the shipped
   defaults on all rows of a catalog (for explanation and prediction of new tracks).
 
 Every model in ``REGISTRY`` has a label, the task kinds it supports, a hyperparameter space
-(:class:`core.modelling.params.Param`) that the Model lab turns into sliders, and an estimator factory.
+(:class:`core.modelling.params.Param`) that the Model lab turns into sliders, and an estimator
+factory.
 Classifiers are always fitted on integer codes ``0..K-1`` of ``TrainedModel.classes_``.
 """
 
@@ -206,27 +207,84 @@ REGISTRY: dict[str, ModelSpec] = {
             "xgboost",
             "XGBoost",
             (
-                Param("n_estimators", "Boosting rounds (max)", "int", _XGB["n_estimators"], 20, 1000, step=10),
+                Param(
+                    "n_estimators",
+                    "Boosting rounds (max)",
+                    "int",
+                    _XGB["n_estimators"],
+                    20,
+                    1000,
+                    step=10,
+                ),
                 Param("max_depth", "Max depth", "int", _XGB["max_depth"], 1, 10),
-                Param("learning_rate", "Learning rate", "float", _XGB["learning_rate"], 0.005, 0.5, log=True),
-                Param("subsample", "Row subsample", "float", _XGB["subsample"], 0.3, 1.0, step=0.05),
-                Param("colsample_bytree", "Column subsample", "float", _XGB["colsample_bytree"], 0.3, 1.0, step=0.05),
-                Param("min_child_weight", "Min child weight", "float", _XGB["min_child_weight"], 0.1, 100.0, log=True),
-                Param("reg_lambda", "L2 regularisation", "float", _XGB["reg_lambda"], 0.01, 100.0, log=True),
-                Param("early_stopping_rounds", "Early stopping (rounds, 0 = off)", "int", 30, 0, 200, step=5),
+                Param(
+                    "learning_rate",
+                    "Learning rate",
+                    "float",
+                    _XGB["learning_rate"],
+                    0.005,
+                    0.5,
+                    log=True,
+                ),
+                Param(
+                    "subsample", "Row subsample", "float", _XGB["subsample"], 0.3, 1.0, step=0.05
+                ),
+                Param(
+                    "colsample_bytree",
+                    "Column subsample",
+                    "float",
+                    _XGB["colsample_bytree"],
+                    0.3,
+                    1.0,
+                    step=0.05,
+                ),
+                Param(
+                    "min_child_weight",
+                    "Min child weight",
+                    "float",
+                    _XGB["min_child_weight"],
+                    0.1,
+                    100.0,
+                    log=True,
+                ),
+                Param(
+                    "reg_lambda",
+                    "L2 regularisation",
+                    "float",
+                    _XGB["reg_lambda"],
+                    0.01,
+                    100.0,
+                    log=True,
+                ),
+                Param(
+                    "early_stopping_rounds",
+                    "Early stopping (rounds, 0 = off)",
+                    "int",
+                    30,
+                    0,
+                    200,
+                    step=5,
+                ),
             ),
             _xgboost,
             "boosting",
-            note="Gradient-boosted trees; curves per boosting round, early stopping on a grouped validation split.",
+            note=(
+                "Gradient-boosted trees; curves per boosting round, early stopping on a "
+                "grouped validation split."
+            ),
         ),
         ModelSpec(
             "rf",
             "Random forest",
             (
                 Param("n_estimators", "Trees", "int", 150, 10, 500, step=10),
-                Param("max_depth", "Max depth (kept shallow to stay explainable)", "int", 12, 2, 16),
+                Param(
+                    "max_depth", "Max depth (kept shallow to stay explainable)", "int", 12, 2, 16
+                ),
                 Param("min_samples_leaf", "Min samples per leaf", "int", 3, 1, 50),
-                Param("max_features", "Features per split (share)", "float", 0.5, 0.1, 1.0, step=0.05),
+                Param(
+                    "max_features", "Features per split (share)", "float", 0.5, 0.1, 1.0, step=0.05
+                ),
             ),
             _forest,
             "forest",
@@ -236,10 +294,18 @@ REGISTRY: dict[str, ModelSpec] = {
             "mlp",
             "Neural network (MLP)",
             (
-                Param("hidden_layers", "Hidden layers", "choice", "128-64", choices=("32", "64", "128", "64-32", "128-64", "256-128")),
+                Param(
+                    "hidden_layers",
+                    "Hidden layers",
+                    "choice",
+                    "128-64",
+                    choices=("32", "64", "128", "64-32", "128-64", "256-128"),
+                ),
                 Param("alpha", "L2 penalty (alpha)", "float", 1e-4, 1e-6, 1.0, log=True),
                 Param("learning_rate_init", "Learning rate", "float", 1e-3, 1e-4, 0.05, log=True),
-                Param("batch_size", "Batch size", "choice", "256", choices=("64", "128", "256", "512")),
+                Param(
+                    "batch_size", "Batch size", "choice", "256", choices=("64", "128", "256", "512")
+                ),
                 Param("max_epochs", "Epochs (max)", "int", 60, 5, 300, step=5),
                 Param("patience", "Early stopping patience (epochs, 0 = off)", "int", 10, 0, 50),
             ),
@@ -250,7 +316,18 @@ REGISTRY: dict[str, ModelSpec] = {
         ModelSpec(
             "linear",
             "Linear (OLS / logistic)",
-            (Param("C", "Inverse regularisation C", "float", 1.0, 0.001, 100.0, log=True, applies_to="classification"),),
+            (
+                Param(
+                    "C",
+                    "Inverse regularisation C",
+                    "float",
+                    1.0,
+                    0.001,
+                    100.0,
+                    log=True,
+                    applies_to="classification",
+                ),
+            ),
             _linear,
             "single",
             baseline=True,
@@ -279,7 +356,7 @@ REGISTRY: dict[str, ModelSpec] = {
         ),
         ModelSpec("mean", "Mean / majority (baseline)", (), _mean, "single", baseline=True),
     )
-}  # fmt: skip
+}
 
 
 def get_spec(model_id: str) -> ModelSpec:

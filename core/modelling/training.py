@@ -12,42 +12,20 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from core.modelling import features, models, splits, tasks
+from core.catalog.sampling import sample_positions
+from core.modelling import features, metrics, models, splits, tasks
+from core.progress import Progress, ProgressFn, StopFn
 
 log = logging.getLogger(__name__)
 
 TRAIN_CURVE_ROWS = 5_000  # rows of the training part scored for the train curve
 N_FOREST_BATCHES = 10
-
-
-@dataclass
-class Progress:
-    """One live update: where training is and the latest train/validation metric."""
-
-    phase: str  # "fit" | "cv" | "compare" | "tune"
-    step: int
-    total: int
-    unit: str  # "round" | "trees" | "epoch" | "fit" | "fold" | "trial"
-    metric: str  # "mae" or "accuracy"
-    train: float | None = None
-    validation: float | None = None
-    message: str = ""
-
-    @property
-    def fraction(self) -> float:
-        """Share of the planned work done (0-1)."""
-        return min(1.0, self.step / self.total) if self.total else 1.0
-
-
-ProgressFn = Callable[[Progress], None]
-StopFn = Callable[[], bool]
 
 
 @dataclass
@@ -70,8 +48,15 @@ class FitResult:
 class _Live:
     """Collects curve points and forwards them as ``Progress``."""
 
-    def __init__(self, phase: str, unit: str, total: int, metric: str,
-                 on_progress: ProgressFn | None, should_stop: StopFn | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        phase: str,
+        unit: str,
+        total: int,
+        metric: str,
+        on_progress: ProgressFn | None,
+        should_stop: StopFn | None,
+    ) -> None:
         self.phase, self.unit, self.total, self.metric = phase, unit, total, metric
         self.on_progress, self.should_stop = on_progress, should_stop
         self.rows: list[dict[str, float | int | None]] = []
@@ -87,18 +72,6 @@ class _Live:
 
     def history(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["step", "train", "validation"])
-
-
-def _score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:
-    if metric == "mae":
-        return float(np.mean(np.abs(np.clip(pred, 0.0, 1.0) - y_true)))
-    return float(np.mean(np.asarray(pred).astype(int) == y_true))
-
-
-def _sample(n: int, limit: int, seed: int) -> np.ndarray:
-    if n <= limit:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
 
 
 def fit_model(
@@ -168,21 +141,32 @@ def fit_model(
     else:
         y_all = np.asarray(y, dtype=float)
     val_pos = val_pos[y_all[val_pos] >= 0] if not regression else val_pos
-    metric = "mae" if regression else "accuracy"
+    metric = metrics.primary_metric(regression)
     ctx = _Ctx(X, y_all, fit_pos, val_pos, regression, classes, metric, seed)
     trainer = {"boosting": _fit_boosting, "forest": _fit_forest, "epochs": _fit_epochs}.get(
         spec.training, _fit_single
     )
     t0 = time.perf_counter()
-    estimator, live, stopped, planned, best = trainer(ctx, model_id, params, on_progress,
-                                                      should_stop, phase)  # fmt: skip
+    estimator, live, stopped, planned, best = trainer(
+        ctx, model_id, params, on_progress, should_stop, phase
+    )
     seconds = time.perf_counter() - t0
     model = models.TrainedModel(
         model_id, task, feature_set, params, estimator, cols, levels, classes
     )
     hist = live.history()
-    return FitResult(model, hist, stopped, int(hist["step"].max()) if len(hist) else 0, planned,
-                     live.unit, seconds, best, len(fit_pos), len(val_pos))  # fmt: skip
+    return FitResult(
+        model,
+        hist,
+        stopped,
+        int(hist["step"].max()) if len(hist) else 0,
+        planned,
+        live.unit,
+        seconds,
+        best,
+        len(fit_pos),
+        len(val_pos),
+    )
 
 
 @dataclass
@@ -198,20 +182,26 @@ class _Ctx:
 
     @property
     def curve_rows(self) -> np.ndarray:
-        return self.fit[_sample(len(self.fit), TRAIN_CURVE_ROWS, self.seed)]
+        return self.fit[sample_positions(len(self.fit), TRAIN_CURVE_ROWS, self.seed)]
 
     def scores(self, estimator: Any) -> tuple[float, float | None]:
         tr = self.curve_rows
-        train = _score(self.metric, self.y[tr], estimator.predict(self.X.iloc[tr]))
+        train = metrics.score(self.metric, self.y[tr], estimator.predict(self.X.iloc[tr]))
         if not len(self.val):
             return train, None
-        return train, _score(
+        return train, metrics.score(
             self.metric, self.y[self.val], estimator.predict(self.X.iloc[self.val])
         )
 
 
-def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                  should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_boosting(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     from xgboost.callback import TrainingCallback
 
     total = int(params["n_estimators"])
@@ -246,8 +236,14 @@ def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress:
     return est, live, _Report.stopped, total, None if best is None else int(best) + 1
 
 
-def _fit_forest(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_forest(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     total = int(params["n_estimators"])
     live = _Live(phase, "trees", total, ctx.metric, on_progress, should_stop)
     est = models.make_estimator(model_id, ctx.regression, {**params, "n_estimators": 1}, ctx.seed)
@@ -263,8 +259,14 @@ def _fit_forest(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: P
     return est, live, stopped, total, None
 
 
-def _fit_epochs(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_epochs(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -296,8 +298,14 @@ def _fit_epochs(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: P
     return pipe, live, stopped, total, best_epoch or None
 
 
-def _fit_single(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_single(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     live = _Live(phase, "fit", 1, ctx.metric, on_progress, None)
     est = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit])

@@ -65,7 +65,10 @@ class HostileServer:
         try:
             client.settimeout(5)
             client.recv(65536)  # the request (small)
-            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            head = (
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100000\r\n\r\n"
+            )
             if self.mode == "drip":
                 client.sendall(head)
             while not self._stop.is_set():

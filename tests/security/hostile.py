@@ -48,8 +48,12 @@ def cells(data: bytes | str) -> list[list[str]]:
 
 def formula_cells(data: bytes | str) -> list[str]:
     """Cells a spreadsheet would evaluate as a formula."""
-    return [c for row in cells(data) for c in row if c.startswith(("=", "+", "@", "\t", "\r"))
-            or (c.startswith("-") and not _is_number(c))]  # fmt: skip
+    return [
+        c
+        for row in cells(data)
+        for c in row
+        if c.startswith(("=", "+", "@", "\t", "\r")) or (c.startswith("-") and not _is_number(c))
+    ]
 
 
 def _is_number(text: str) -> bool:

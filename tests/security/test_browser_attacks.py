@@ -29,18 +29,35 @@ from ui.registry import registered_pages
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots" / "security"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]  # fmt: skip
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 #: Query parameters the pages read (bound widgets and the ones read by hand).
 PARAMS = {
     "explore": ["exp_genres", "exp_pop", "exp_years", "exp_tab"],
     "model-lab": ["lab_task", "lab_model", "lab_features", "lab_split", "lab_folds"]
     + [f"lab_{m}_{p.name}" for m, spec in models.REGISTRY.items() for p in spec.space],
     "why-valence": ["why_tab", "why_rows", "why_criterion", "why_feature"],
-    "genre-map": ["map_features", "map_sample", "map_k", "map_gmm", "map_cov", "map_section",
-                  "map_projection", "map_color", "map_linkage", "map_neighbors", "map_min_dist"],
+    "genre-map": [
+        "map_features",
+        "map_sample",
+        "map_k",
+        "map_gmm",
+        "map_cov",
+        "map_section",
+        "map_projection",
+        "map_color",
+        "map_linkage",
+        "map_neighbors",
+        "map_min_dist",
+    ],
     "track-lookup": ["look_mode"],
-}  # fmt: skip
+}
 LINKY = """(host) => {
   const hits = [];
   const linky = ['href', 'xlink:href', 'src', 'srcset', 'action', 'formaction', 'poster', 'data'];
@@ -74,12 +91,26 @@ def server(tmp_path_factory):
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "VALENCE_LAB_DATA_DIR": str(data_dir)},
-        )  # fmt: skip
+        )
         url = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -192,9 +223,12 @@ def test_uploaded_cells_on_every_page(server, page) -> None:
     settle(page)
     page.get_by_text("Use your own CSV").click()
     page.locator("[data-testid='stSidebar'] input[type='file']").set_input_files(
-        {"name": "[x](https:--evil.example-f).csv", "mimeType": "text/csv",
-         "buffer": _hostile_upload()}
-    )  # fmt: skip
+        {
+            "name": "[x](https:--evil.example-f).csv",
+            "mimeType": "text/csv",
+            "buffer": _hostile_upload(),
+        }
+    )
     time.sleep(2)
     settle(page)
     assert "Upload" in page.locator("[data-testid='stSidebar']").inner_text()

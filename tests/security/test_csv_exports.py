@@ -123,12 +123,32 @@ def test_cli_predict_out(tmp_path: Path) -> None:
     csv = tmp_path / "tracks.csv"
     hostile_tracks().to_csv(csv, index=False)
     model = tmp_path / "m.skops"
-    ev = [sys.executable, "-m", "core", "evaluate", "--data", str(csv), "--model", "linear",
-          "--save-model", str(model)]  # fmt: skip
+    ev = [
+        sys.executable,
+        "-m",
+        "core",
+        "evaluate",
+        "--data",
+        str(csv),
+        "--model",
+        "linear",
+        "--save-model",
+        str(model),
+    ]
     assert subprocess.run(ev, cwd=ROOT, capture_output=True, timeout=300).returncode == 0
     out = tmp_path / "pred.csv"
-    pr = [sys.executable, "-m", "core", "predict", "--data", str(csv), "--model-file", str(model),
-          "--out", str(out)]  # fmt: skip
+    pr = [
+        sys.executable,
+        "-m",
+        "core",
+        "predict",
+        "--data",
+        str(csv),
+        "--model-file",
+        str(model),
+        "--out",
+        str(out),
+    ]
     proc = subprocess.run(pr, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     text = out.read_text()

@@ -174,6 +174,11 @@ def test_cover_images_only_from_spotifys_cdn() -> None:
         return track_metadata(item)["image_url"]
 
     assert cover("https://i.scdn.co/image/abc") == "https://i.scdn.co/image/abc"
-    for bad in ("https://evil.example/x.png", "http://i.scdn.co/x", "javascript:alert(1)",
-                "https://i.scdn.co.evil.example/x", "//evil.example/x"):  # fmt: skip
+    for bad in (
+        "https://evil.example/x.png",
+        "http://i.scdn.co/x",
+        "javascript:alert(1)",
+        "https://i.scdn.co.evil.example/x",
+        "//evil.example/x",
+    ):
         assert cover(bad) is None, bad

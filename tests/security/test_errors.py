@@ -45,33 +45,66 @@ def files(tmp_path_factory) -> dict[str, Path]:
 def run_cli(*argv: str, env: dict | None = None) -> tuple[int, str, str, float]:
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "core", *argv], cwd=ROOT, capture_output=True, text=True,
-        timeout=300, env={**os.environ, **(env or {})},
-    )  # fmt: skip
+        [sys.executable, "-m", "core", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
     return proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started
 
 
 def bad_cases(files: dict[str, Path]) -> list[tuple[str, list[str], dict, str]]:
     good, tiny, folder = str(files["good"]), str(files["tiny"]), files["folder"]
     missing = str(folder / "no-such-folder" / "x")
-    offline = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-               "VALENCE_LAB_DATA_DIR": str(folder / "empty"), "VALENCE_LAB_CACHE_DIR": str(folder / "cache")}  # fmt: skip
+    offline = {
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "VALENCE_LAB_DATA_DIR": str(folder / "empty"),
+        "VALENCE_LAB_CACHE_DIR": str(folder / "cache"),
+    }
     return [
         ("unknown source", ["evaluate", "--source", "nope"], {}, "Unknown --source"),
         ("offline source", ["evaluate", "--source", "spotify-tracks-114k"], offline, "offline"),
         ("recipe offline", ["recipe", "--source", "spotify-tracks-114k"], offline, "offline"),
-        ("save-model folder", ["evaluate", "--data", good, "--save-model", missing + ".skops"], {}, "does not exist"),
-        ("out folder", ["predict", "--data", good, "--model-file", good, "--out", missing + ".csv"], {}, "does not exist"),
-        ("out is a folder", ["predict", "--data", good, "--model-file", good, "--out", str(folder)], {}, "is a folder"),
-        ("bad params", ["evaluate", "--data", good, "--params", '{"max_depth": "deep"}'], {}, "Max depth"),
-        ("params not json", ["evaluate", "--data", good, "--params", "{oops"], {}, "not valid JSON"),
+        (
+            "save-model folder",
+            ["evaluate", "--data", good, "--save-model", missing + ".skops"],
+            {},
+            "does not exist",
+        ),
+        (
+            "out folder",
+            ["predict", "--data", good, "--model-file", good, "--out", missing + ".csv"],
+            {},
+            "does not exist",
+        ),
+        (
+            "out is a folder",
+            ["predict", "--data", good, "--model-file", good, "--out", str(folder)],
+            {},
+            "is a folder",
+        ),
+        (
+            "bad params",
+            ["evaluate", "--data", good, "--params", '{"max_depth": "deep"}'],
+            {},
+            "Max depth",
+        ),
+        (
+            "params not json",
+            ["evaluate", "--data", good, "--params", "{oops"],
+            {},
+            "not valid JSON",
+        ),
         ("unknown model", ["evaluate", "--data", good, "--model", "gpt"], {}, "invalid choice"),
         ("folds", ["evaluate", "--data", good, "--folds", "1"], {}, "--folds"),
         ("missing data", ["evaluate", "--data", str(folder / "none.csv")], {}, "No such file"),
         ("not a model", ["predict", "--data", good, "--model-file", good], {}, "skops"),
         ("small classes", ["evaluate", "--data", tiny, "--task", "genre"], {}, "tiny (2 tracks"),
         ("no command", [], {}, "required"),
-    ]  # fmt: skip
+    ]
 
 
 def test_cli_bad_inputs_exit_2_with_one_line(files) -> None:

@@ -68,8 +68,11 @@ def test_cli_refuses_the_exploit_with_one_line(tmp_path: Path) -> None:
     make_synthetic_tracks(40, 2).to_csv(csv, index=False)
     proc = subprocess.run(
         [sys.executable, "-m", "core", "predict", "--data", str(csv), "--model-file", str(model)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert not marker.exists()
     lines = proc.stderr.strip().splitlines()

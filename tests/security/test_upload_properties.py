@@ -15,14 +15,35 @@ from core.catalog.data import Catalog
 from core.catalog.schema import AUDIO_COLUMNS, SchemaError
 from core.lookup.idupload import IdUpload, UploadError, read_id_upload
 
-SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)  # fmt: skip
-NAMES = [*AUDIO_COLUMNS, "track_id", "track_name", "artists", "genre", "Track URI", "id",
-         "Artist Name(s)", "playlist_genre", "rating", "uri", "", " ", "\ufefftrack_id",
-         "=cmd", "[x](https://evil.example)", "valence", "valence"]  # fmt: skip
-IDS = ["4uLU6hMCjMI75M1A2tKUQC", "spotify:track:4uLU6hMCjMI75M1A2tKUQC", "spotify:local:a:b:c:1",
-       "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC?si=x", "undefined", "tooShort"]  # fmt: skip
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+NAMES = [
+    *AUDIO_COLUMNS,
+    "track_id",
+    "track_name",
+    "artists",
+    "genre",
+    "Track URI",
+    "id",
+    "Artist Name(s)",
+    "playlist_genre",
+    "rating",
+    "uri",
+    "",
+    " ",
+    "\ufefftrack_id",
+    "=cmd",
+    "[x](https://evil.example)",
+    "valence",
+    "valence",
+]
+IDS = [
+    "4uLU6hMCjMI75M1A2tKUQC",
+    "spotify:track:4uLU6hMCjMI75M1A2tKUQC",
+    "spotify:local:a:b:c:1",
+    "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC?si=x",
+    "undefined",
+    "tooShort",
+]
 cell = st.one_of(
     st.none(),
     st.integers(-(10**12), 10**12),
@@ -57,9 +78,14 @@ def plausible_catalogs(draw) -> bytes:
     n = draw(st.integers(1, 30))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     frame: dict[str, object] = {c: rng.uniform(0, 1, n) for c in AUDIO_COLUMNS}
-    frame |= {"loudness": rng.uniform(-30, 0, n), "tempo": rng.uniform(60, 200, n),
-              "key": rng.integers(-1, 12, n), "mode": rng.integers(0, 2, n),
-              "duration_ms": rng.integers(20_000, 400_000, n), "time_signature": rng.integers(0, 6, n)}  # fmt: skip
+    frame |= {
+        "loudness": rng.uniform(-30, 0, n),
+        "tempo": rng.uniform(60, 200, n),
+        "key": rng.integers(-1, 12, n),
+        "mode": rng.integers(0, 2, n),
+        "duration_ms": rng.integers(20_000, 400_000, n),
+        "time_signature": rng.integers(0, 6, n),
+    }
     for col in draw(st.lists(st.sampled_from(AUDIO_COLUMNS), max_size=3)):  # corrupt some cells
         values = list(frame[col])  # type: ignore[call-overload]
         values[draw(st.integers(0, n - 1))] = draw(cell)
