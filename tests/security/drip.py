@@ -53,11 +53,12 @@ class HostileServer:
             threading.Thread(target=self._serve, args=(client, conn), daemon=True).start()
 
     def _peer_gone(self, client: socket.socket) -> bool:
+        """Whether the client closed its end (reads and drops anything it still sends)."""
         ready, _, _ = select.select([client], [], [], 0)
         if not ready:
             return False
         try:
-            return client.recv(65536, socket.MSG_PEEK) == b""
+            return client.recv(65536) == b""
         except OSError:
             return True
 

@@ -76,7 +76,7 @@ def _as_bytes(value) -> bytes:
 
 
 def _hostile_app(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     upload = data.load_upload(hostile_tracks().to_csv(index=False).encode(), "=cmd.csv")
     at.session_state["upload_catalog"] = upload
     at.session_state["dataset"] = upload.source_id

@@ -156,7 +156,7 @@ def test_small_classes_are_named_with_fixes() -> None:
 
 
 def test_model_lab_catches_small_classes_before_training() -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     upload = data.load_upload(tiny_class_frame().to_csv(index=False).encode(), "tiny.csv")
     at.session_state["upload_catalog"] = upload
     at.session_state["dataset"] = upload.source_id

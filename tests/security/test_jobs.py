@@ -79,7 +79,7 @@ def test_real_training_stops_when_its_session_ends() -> None:
 
 
 def test_one_running_job_per_session() -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     at.selectbox(key="dataset").set_value(SAMPLE).run()
     at.switch_page("app_pages/model_lab.py").run()
