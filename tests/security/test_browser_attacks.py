@@ -231,7 +231,7 @@ def test_uploaded_cells_on_every_page(server, page) -> None:
     )
     time.sleep(2)
     settle(page)
-    assert "Upload" in page.locator("[data-testid='stSidebar']").inner_text()
+    page.locator("[data-testid='stSidebar']").get_by_text("3 genres").wait_for(timeout=120_000)
     for spec in registered_pages():
         _go(page, spec.title)
         assert_inert(page, f"{spec.url_path} with a hostile upload")
@@ -283,7 +283,8 @@ def test_closing_the_tab_stops_its_training(server, page) -> None:
     settle(page)
     before = log.read_text().count("stopped: its session ended")
     page.get_by_role("button", name="Train").click()
-    page.get_by_role("button", name="Stop").wait_for(timeout=120_000)  # the job is running
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Stop").wait_for(timeout=120_000)  # the job is running
     page.close()
     closed = time.monotonic()
     while time.monotonic() - closed < 30:
