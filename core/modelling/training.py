@@ -142,14 +142,26 @@ def fit_model(
         y_all = np.asarray(y, dtype=float)
     val_pos = val_pos[y_all[val_pos] >= 0] if not regression else val_pos
     metric = metrics.primary_metric(regression)
-    ctx = _Ctx(X, y_all, fit_pos, val_pos, regression, classes, metric, seed)
+    ctx = _Ctx(
+        X,
+        y_all,
+        fit_pos,
+        val_pos,
+        regression,
+        classes,
+        metric,
+        seed,
+        model_id,
+        params,
+        phase,
+        on_progress,
+        should_stop,
+    )
     trainer = {"boosting": _fit_boosting, "forest": _fit_forest, "epochs": _fit_epochs}.get(
         spec.training, _fit_single
     )
     t0 = time.perf_counter()
-    estimator, live, stopped, planned, best = trainer(
-        ctx, model_id, params, on_progress, should_stop, phase
-    )
+    estimator, live, stopped, planned, best = trainer(ctx)
     seconds = time.perf_counter() - t0
     model = models.TrainedModel(
         model_id, task, feature_set, params, estimator, cols, levels, classes
@@ -179,6 +191,22 @@ class _Ctx:
     classes: list[str] | None
     metric: str
     seed: int
+    model_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    phase: str = "fit"
+    on_progress: ProgressFn | None = None
+    should_stop: StopFn | None = None
+
+    def live(self, unit: str, total: int, stoppable: bool = True) -> _Live:
+        """The curve collector of this fit, forwarding ``Progress`` under its phase."""
+        stop = self.should_stop if stoppable else None
+        return _Live(self.phase, unit, total, self.metric, self.on_progress, stop)
+
+    def estimator(self, params: dict[str, Any] | None = None) -> Any:
+        """An unfitted registry estimator for this fit (``params`` override the fit's)."""
+        return models.make_estimator(
+            self.model_id, self.regression, params or self.params, self.seed
+        )
 
     @property
     def curve_rows(self) -> np.ndarray:
@@ -194,18 +222,12 @@ class _Ctx:
         )
 
 
-def _fit_boosting(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
+def _fit_boosting(ctx: _Ctx) -> tuple:
     from xgboost.callback import TrainingCallback
 
+    params = ctx.params
     total = int(params["n_estimators"])
-    live = _Live(phase, "round", total, ctx.metric, on_progress, should_stop)
+    live = ctx.live("round", total)
     key = "mae" if ctx.regression else "merror"
 
     class _Report(TrainingCallback):
@@ -220,15 +242,15 @@ def _fit_boosting(
             _Report.stopped = _Report.stopped or stop
             return stop
 
-    est = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
+    est = ctx.estimator()
     rounds = int(params.get("early_stopping_rounds", 0))
     tr = ctx.curve_rows
     eval_set = [(ctx.X.iloc[tr], ctx.y[tr])]
     if len(ctx.val):
         eval_set.append((ctx.X.iloc[ctx.val], ctx.y[ctx.val]))
-    metrics = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    eval_metrics = ["mae"] if ctx.regression else ["merror", "mlogloss"]
     # plain attribute assignment: set_params on a fitted XGBoost model would touch the booster
-    est.eval_metric, est.callbacks = metrics, [_Report()]
+    est.eval_metric, est.callbacks = eval_metrics, [_Report()]
     est.early_stopping_rounds = rounds if rounds and len(ctx.val) else None
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_set=eval_set, verbose=False)
     est.callbacks = None  # keep the fitted model free of closures (serialisable)
@@ -236,17 +258,10 @@ def _fit_boosting(
     return est, live, _Report.stopped, total, None if best is None else int(best) + 1
 
 
-def _fit_forest(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
-    total = int(params["n_estimators"])
-    live = _Live(phase, "trees", total, ctx.metric, on_progress, should_stop)
-    est = models.make_estimator(model_id, ctx.regression, {**params, "n_estimators": 1}, ctx.seed)
+def _fit_forest(ctx: _Ctx) -> tuple:
+    total = int(ctx.params["n_estimators"])
+    live = ctx.live("trees", total)
+    est = ctx.estimator({**ctx.params, "n_estimators": 1})
     est.set_params(warm_start=True)
     batch = max(1, math.ceil(total / N_FOREST_BATCHES))
     stopped, n = False, 0
@@ -259,22 +274,15 @@ def _fit_forest(
     return est, live, stopped, total, None
 
 
-def _fit_epochs(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
+def _fit_epochs(ctx: _Ctx) -> tuple:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
 
-    total = int(params["max_epochs"])
-    patience = int(params.get("patience", 0))
-    live = _Live(phase, "epoch", total, ctx.metric, on_progress, should_stop)
-    pipe = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
+    total = int(ctx.params["max_epochs"])
+    patience = int(ctx.params.get("patience", 0))
+    live = ctx.live("epoch", total)
+    pipe = ctx.estimator()
     X_fit = ctx.X.iloc[ctx.fit]
     prep = pipe[:-1].fit(X_fit)
     net = pipe[-1]
@@ -298,16 +306,9 @@ def _fit_epochs(
     return pipe, live, stopped, total, best_epoch or None
 
 
-def _fit_single(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
-    live = _Live(phase, "fit", 1, ctx.metric, on_progress, None)
-    est = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
+def _fit_single(ctx: _Ctx) -> tuple:
+    live = ctx.live("fit", 1, stoppable=False)
+    est = ctx.estimator()
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit])
     live.report(1, *ctx.scores(est))
     return est, live, False, 1, None
