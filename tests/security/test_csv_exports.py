@@ -87,6 +87,7 @@ def _hostile_app(page: str) -> AppTest:
 
 def test_explore_table_download(captured_downloads) -> None:
     at = _hostile_app("app_pages/explore.py")
+    at.run()  # the tabs exist before one is picked
     at.session_state["exp_tab"] = "Table"
     at.run()
     assert not at.exception
@@ -111,7 +112,14 @@ def test_track_lookup_enriched_csv(captured_downloads) -> None:
 def test_leaderboard_csv(captured_downloads) -> None:
     at = _hostile_app("app_pages/model_lab.py")
     at.session_state["lab_leaderboard"] = [
-        {"run": 1, "model": "=cmd|' /C calc'!A0", "task": "valence", "mae": 0.2, "source": "@x"}
+        {
+            "run": 1,
+            "model": "=cmd|' /C calc'!A0",
+            "task": "valence",
+            "params": '{"max_depth": 3}',
+            "mae": 0.2,
+            "source": "@x",
+        }
     ]
     at.run()
     assert not at.exception
