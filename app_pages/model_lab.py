@@ -9,6 +9,7 @@ from core.modelling.tuning import auto_tune
 from core.safety import escape_markdown
 from ui import lab
 from ui.catalog import require_catalog
+from ui.lab_compare import render as compare_runs
 from ui.lab_results import show_result
 
 st.title("Model lab")
@@ -148,3 +149,5 @@ if result_entry is not None:
 
 st.subheader("Leaderboard (this session)")
 lab.leaderboard(task)
+st.subheader("Compare runs")
+compare_runs(task)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from core.compute import WaitCancelledError
 from core.progress import Progress, ProgressFn, StopFn
 from core.safety import describe_error
 
@@ -66,6 +67,8 @@ class Job:
     def _run(self) -> None:
         try:
             self.result = self._work(self._progress, self._should_stop)
+        except WaitCancelledError:
+            self.error = "Stopped before it started (it was waiting for a free core)."
         except Exception as exc:  # reported to the page as a message, logged with traceback
             log.exception("job %s failed", self.label)
             self.error = describe_error(exc)  # one line, no native trace or server path

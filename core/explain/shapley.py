@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core import compute
 from core.catalog.sampling import sample_rows
 from core.modelling.models import TrainedModel
 
@@ -82,11 +83,16 @@ def _is_sklearn_forest(est: object) -> bool:
     return mod.startswith("sklearn.ensemble") and hasattr(est, "estimators_")
 
 
-def _xgb_contribs(est: object, X: pd.DataFrame, k: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _xgb_contribs(
+    est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Native TreeSHAP contributions (last column: bias) and the raw margin of each row."""
     import xgboost as xgb
 
     booster = est.get_booster()
+    if threads is not None:  # a copy: the model may be shared by other sessions
+        booster = booster.copy()
+        booster.set_param({"nthread": int(threads)})
     kwargs = {}
     if hasattr(est, "best_score"):  # early stopping: explain the trees predict() uses
         kwargs["iteration_range"] = (0, int(est.best_iteration) + 1)
@@ -187,6 +193,7 @@ def shap_values(
     max_rows: int = 2000,
     seed: int = 0,
     background: pd.DataFrame | None = None,
+    on_wait: compute.WaitFn | None = None,
 ) -> ShapResult:
     """SHAP values of ``model`` for (a seeded sample of) the catalog rows ``df``.
 
@@ -207,6 +214,8 @@ def shap_values(
         Catalog rows the model-agnostic path samples its background from (default ``df``).
         Pass the catalog when explaining a few tracks: a background made of the explained
         rows themselves gives every feature a SHAP value of 0.
+    on_wait
+        Called with the number of jobs ahead while the CPU gate (``core.compute``) queues it.
 
     Returns
     -------
@@ -220,7 +229,8 @@ def shap_values(
     if _is_xgboost(est):
         rows = sample_rows(df, max_rows, seed)
         X = model.matrix(rows)
-        contribs, prediction = _xgb_contribs(est, X, k)
+        with compute.slot("SHAP", on_wait) as threads:
+            contribs, prediction = _xgb_contribs(est, X, k, threads)
         vals, base = contribs[:, :-1], float(contribs[0, -1])
         what = "valence" if k is None else f"log-odds of {cls!r}"
         method = f"exact TreeSHAP (XGBoost native) on {len(rows):,} rows"
@@ -231,7 +241,8 @@ def shap_values(
         rows = sample_rows(df, cap, seed)
         X = model.matrix(rows)
         try:
-            vals, base = _tree_explainer(est, X, k)
+            with compute.slot("SHAP", on_wait, max_threads=1):
+                vals, base = _tree_explainer(est, X, k)
         except Exception as exc:  # an ensemble shap cannot walk: use the sampled path
             log.info("TreeExplainer failed (%s); using the permutation explainer", exc)
         else:
@@ -243,7 +254,8 @@ def shap_values(
     X = model.matrix(rows)
     pool = df if background is None else background
     bg = model.matrix(sample_rows(pool, AGNOSTIC_BACKGROUND, seed + 1))
-    vals, base = _agnostic(est, X, bg, k, seed)
+    with compute.slot("SHAP", on_wait, max_threads=1):
+        vals, base = _agnostic(est, X, bg, k, seed)
     method = (
         f"sampled permutation SHAP on {len(rows):,} rows "
         f"({AGNOSTIC_PERMUTATIONS} feature orders, background of {len(bg):,} rows)"

@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.modelling import metrics, models, splits, tasks
 from core.modelling.leaderboard import tune_plan
-from core.modelling.training import fit_model
+from core.modelling.training import fit_model, only_waits
 from core.progress import Progress, ProgressFn, StopFn
 
 TUNING_SKIP = frozenset({"early_stopping_rounds", "patience"})
@@ -91,6 +91,7 @@ def auto_tune(
                 cand,
                 feature_set,
                 seed,
+                on_progress=only_waits(on_progress),
                 validation_size=0.0 if model_id != "xgboost" else 0.15,
             )
             pred = fit.model.predict(rows.iloc[val_pos])
