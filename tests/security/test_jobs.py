@@ -56,21 +56,26 @@ def test_a_brief_disconnect_within_the_grace_keeps_the_job() -> None:
 
 
 def test_real_training_stops_when_its_session_ends() -> None:
-    raw = make_synthetic_tracks(3000, 3, seed=9).to_csv(index=False).encode()
+    raw = make_synthetic_tracks(8000, 3, seed=9).to_csv(index=False).encode()
     df = data.load_upload(raw, "big.csv").df
     config = RunConfig(
         task="valence",
         model_id="xgboost",
-        params={"n_estimators": 1000, "learning_rate": 0.005, "early_stopping_rounds": 0},
+        params={
+            "n_estimators": 1000,
+            "max_depth": 10,
+            "learning_rate": 0.005,
+            "early_stopping_rounds": 0,
+        },
     )
     alive = {"value": True}
     job = Job(
         lambda p, s: run_experiment(df, config, p, s),
         "train",
         alive=lambda: alive["value"],
-        grace_s=5.0,
+        grace_s=2.0,
     ).start()
-    time.sleep(1.0)
+    time.sleep(0.5)
     alive["value"] = False
     gone = time.monotonic()
     assert job.wait(30)
