@@ -92,7 +92,7 @@ class Job:
         elif self._gone_since is None:
             self._gone_since = now
         elif now - self._gone_since >= self._grace_s:
-            log.info("job %s stopped: its session ended", self.label)
+            log.warning("job %s stopped: its session ended", self.label)
             self.abandoned = True
             self._stop.set()
         return self._stop.is_set()

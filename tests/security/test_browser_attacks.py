@@ -277,7 +277,12 @@ def test_closing_the_tab_stops_its_training(server, page) -> None:
     """Finding 7a: a Model lab job stops within 15 s of its tab closing (server log)."""
     log = ROOT / "artifacts" / "streamlit-security.log"
     query = urllib.parse.urlencode(
-        {"lab_model": "rf", "lab_rf_n_estimators": "500", "lab_rf_max_depth": "16"}
+        {
+            "lab_model": "rf",
+            "lab_rf_n_estimators": "500",
+            "lab_rf_max_depth": "16",
+            "lab_folds": "10",
+        }
     )
     page.goto(f"{server}/model-lab?{query}", wait_until="domcontentloaded")
     settle(page)
