@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.safety import describe_error, escape_markdown
 from ui.layout import apply_responsive_layout
 from ui.registry import registered_pages
 from ui.share import render_share
@@ -53,7 +54,8 @@ try:
 except Exception as exc:  # the error boundary: log the traceback, show a friendly message
     log.exception("page %s failed", page.title)
     st.error(
-        f"Sorry, this page hit an unexpected problem ({type(exc).__name__}: {exc}). "
+        "Sorry, this page hit an unexpected problem "
+        f"({escape_markdown(describe_error(exc), None)}). "
         "Nothing you entered was lost; try another setting or reload. The details are in "
         "the server log."
     )

@@ -7,6 +7,7 @@ import streamlit as st
 from core import warm
 from core.catalog.data import Catalog
 from core.genremap import projection
+from core.safety import escape_markdown
 from ui import genre_map as gm
 from ui.catalog import require_catalog
 from ui.genre_map_views import VIEWS, MapView
@@ -65,7 +66,10 @@ try:
         lambda: projection.standardise_sample(df, feats, sample_arg, gm.SEED),
     )
 except projection.ClusterInputError as exc:
-    st.warning(f"{exc} Adjust the features or the sample under **Features and sample size**.")
+    st.warning(
+        f"{escape_markdown(exc, None)} Adjust the features or the sample under **Features and "
+        "sample size**."
+    )
     st.stop()
 if scaled.dropped:
     st.warning(f"Left out because they do not vary in this sample: {', '.join(scaled.dropped)}.")

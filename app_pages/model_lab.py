@@ -6,6 +6,7 @@ from core.modelling import features, models, splits, tasks
 from core.modelling.experiment import RunConfig, run_experiment
 from core.modelling.params import ParamError
 from core.modelling.tuning import auto_tune
+from core.safety import escape_markdown
 from ui import lab
 from ui.catalog import require_catalog
 from ui.lab_compare import render as compare_runs
@@ -59,8 +60,9 @@ columns = features.input_columns(df, feature_set, task)
 st.caption(f"**Inputs ({len(columns)}):** {', '.join(columns)}")
 if spec.note:
     st.caption(spec.note)
-for note in lab.url_notices(model_id, space):
-    st.warning(note)
+link_notes = lab.url_notices(model_id, space)
+if link_notes:  # one notice for a link with many bad values
+    st.warning("  \n".join(link_notes))
 
 params: dict = {}
 with st.expander(f"Hyperparameters of {spec.label}", expanded=bool(space)):
@@ -81,8 +83,14 @@ try:
     params = models.check_params(model_id, regression, params)
 except ParamError as exc:
     problem = exc.problems
-    st.error("These hyperparameters cannot be used: " + "; ".join(exc.problems))
+    st.error(
+        "These hyperparameters cannot be used: "
+        + "; ".join(escape_markdown(p, None) for p in exc.problems)
+    )
 
+small_classes = tasks.class_size_problem(df, task, split, int(folds))
+if small_classes:  # caught before training: a class on one side of the split breaks models
+    st.error(escape_markdown(small_classes, None))
 entry = st.session_state.get(lab.JOB_KEY)
 busy = entry is not None and entry["job"].running
 b1, b2, b3 = st.columns([1, 1, 2])
@@ -90,7 +98,7 @@ train = b1.button(
     "Train",
     key="lab_train",
     type="primary",
-    disabled=busy or problem is not None,
+    disabled=busy or problem is not None or bool(small_classes),
     icon=":material/model_training:",
 )
 n_trials = b3.select_slider(
@@ -100,7 +108,7 @@ b3.caption(lab.tune_estimate(model_id, task, int(n_trials), len(df)))
 tune = b2.button(
     "Auto-tune",
     key="lab_tune",
-    disabled=busy or not space,
+    disabled=busy or not space or bool(small_classes),
     help="Random search with successive halving on the training part only; the best "
     "values go back into the sliders.",
 )

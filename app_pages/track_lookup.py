@@ -7,6 +7,7 @@ import streamlit as st
 from ui import keys
 from ui import lookup_views as views
 from ui.catalog import require_catalog
+from ui.lookup import budget_caption
 from ui.moodarc import render as render_mood_arc
 from ui.profiles import render_playlist as render_playlist_profile
 
@@ -17,6 +18,7 @@ st.caption(
 )
 catalog = require_catalog()
 views.render_credentials()
+st.caption(budget_caption())
 mode = st.segmented_control(
     "Bring tracks by", views.MODES, key="look_mode", default=views.MODES[1], bind="query-params"
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.catalog.data import Catalog
+from core.safety import escape_markdown
 from ui import keys
 from ui.catalog import require_catalog
 from ui.models import active_model, lab_classifier
@@ -40,7 +41,8 @@ model_key = (
 )
 who = "the model you trained in the Model lab" if from_lab else "the default XGBoost model"
 st.caption(
-    f"Explaining {who} ({model.model_id}, {model.feature_set} features) on {catalog.title}, "
+    f"Explaining {who} ({model.model_id}, {model.feature_set} features) on "
+    f"{escape_markdown(catalog.title)}, "
     f"{len(df):,} tracks. Train another model in the Model lab and it is explained here."
 )
 if len(df) < 20 or "valence" not in df:

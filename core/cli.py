@@ -1,8 +1,11 @@
 """Headless CLI: ``python -m core evaluate|predict|recipe|warm``; each prints one JSON object.
 
 Same code path as the Model lab (``core.modelling.experiment``), so numbers are reproducible
-outside the browser. Unusable input (unknown schema, bad hyperparameters) prints a clear message
-to stderr and exits with status 2.
+outside the browser. Every unusable input (unknown or offline source, unknown schema, bad
+hyperparameters, a missing output folder, classes too small for the split, an untrusted model
+file) prints one line to stderr and exits with status 2, checked before any long work; an
+unexpected failure prints one line (no traceback) and exits 1. ``VALENCE_LAB_DEBUG=1`` shows
+tracebacks.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +29,7 @@ from core.catalog import data, sources
 from core.modelling import distributed, export, features, models, splits, tasks
 from core.modelling.experiment import RunConfig, cross_validate, run_experiment
 from core.modelling.params import ParamError
-from core.safety import write_csv
+from core.safety import describe_error, write_csv
 
 log = logging.getLogger(__name__)
 ENGINE_HELP = (
@@ -38,9 +43,17 @@ class UsageError(ValueError):
     """Input the CLI cannot use; printed to stderr, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``error: …``, exit 2) instead of the usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print one line and exit with status 2."""
+        self.exit(2, f"error: {message} (see python -m core --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m core``."""
-    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
+    parser = _Parser(prog="python -m core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add_source(p: argparse.ArgumentParser) -> None:
@@ -95,11 +108,48 @@ def load_frame(
 ) -> pd.DataFrame:
     """The cleaned catalog of a source id or a CSV file (``SchemaError`` if unusable)."""
     if source:
-        return data.load_catalog(source, allow_download=True).df
+        check_source(source)
+        try:
+            return data.load_catalog(source, allow_download=True).df
+        except sources.DownloadError as exc:
+            raise UsageError(str(exc)) from exc
     assert path is not None
+    check_input_file(path)
+    return data.load_upload(path.read_bytes(), path.name, require_valence=require_valence).df
+
+
+def check_source(source: str) -> None:
+    """``UsageError`` unless ``source`` is a registered source id or a local extra file."""
+    known = [*sources.SOURCES, *sources.local_extra_files()]
+    if source not in known:
+        raise UsageError(f"Unknown --source {source!r}; known: {', '.join(known)}")
+
+
+def check_data_args(source: str | None, path: Path | None) -> None:
+    """The cheap checks of ``--source``/``--data`` (before anything is loaded)."""
+    if source:
+        check_source(source)
+    if path is not None:
+        check_input_file(path)
+
+
+def check_input_file(path: Path) -> None:
+    """``UsageError`` unless ``path`` is a readable file."""
     if not path.is_file():
         raise UsageError(f"No such file: {path}")
-    return data.load_upload(path.read_bytes(), path.name, require_valence=require_valence).df
+
+
+def check_output_path(path: Path | None, flag: str) -> None:
+    """``UsageError`` unless ``path`` can be written: its folder exists and it is no folder."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"{flag} {path} is a folder; give a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{flag}: the folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{flag}: the folder {folder} is not writable")
 
 
 def _params(text: str) -> dict[str, Any]:
@@ -115,7 +165,14 @@ def _params(text: str) -> dict[str, Any]:
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Run ``evaluate`` and return the JSON-ready result."""
     t0 = time.perf_counter()
-    raw = _params(args.params)
+    raw = _params(args.params)  # every check that needs no data comes first
+    params = models.check_params(args.model, tasks.is_regression(args.task), raw)
+    if args.folds and args.folds < 2:
+        raise UsageError("--folds must be at least 2 (or left out for one holdout split)")
+    check_output_path(args.save_model, "--save-model")
+    check_data_args(args.source, args.data)
+    if args.save_model is not None and args.folds >= 2:
+        raise UsageError("--save-model needs a holdout run: leave out --folds")
     df = load_frame(args.source, args.data)
     load_s = time.perf_counter() - t0
     if args.task not in tasks.available_tasks(df):
@@ -123,10 +180,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             f"This dataset does not support the task {args.task!r}; "
             f"it supports {tasks.available_tasks(df)}"
         )
-    params = models.check_params(args.model, tasks.is_regression(args.task), raw)
     config = RunConfig(
         args.task, args.model, params, args.features, args.split, folds=args.folds, seed=args.seed
     )
+    tasks.check_class_sizes(df, config.task, config.split, config.folds)
     out: dict[str, Any] = {
         "command": "evaluate",
         "source": args.source or str(args.data),
@@ -138,8 +195,6 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "params": params,
     }
-    if args.folds and args.folds < 2:
-        raise UsageError("--folds must be at least 2 (or left out for one holdout split)")
     if args.folds >= 2:
         cv = cross_validate(df, config)
         out |= {
@@ -175,6 +230,9 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
     """Run ``predict``: write a predictions CSV and return a JSON-ready summary."""
     if not args.model_file.is_file():
         raise UsageError(f"No such model file: {args.model_file}")
+    check_input_file(args.data)
+    path = args.out or Path(f"{args.data.stem}.predictions.csv")
+    check_output_path(path, "--out")
     model = export.load_model_file(args.model_file)
     df = load_frame(None, args.data, require_valence=False)  # tracks to predict need no valence
     keep = [c for c in ("track_id", "track_name", "artists", "genre", "valence") if c in df]
@@ -186,7 +244,6 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
         out[f"predicted_{model.task}"] = model.predict(df)
     if model.is_classifier:
         out["confidence"] = model.predict_proba(df).max(axis=1).to_numpy()
-    path = args.out or Path(f"{args.data.stem}.predictions.csv")
     write_csv(out, path)
     absent = [c for c in model.input_columns if c not in df and "=" not in c]
     return {
@@ -203,6 +260,7 @@ def recipe(args: argparse.Namespace) -> dict[str, Any]:
     """Run ``recipe`` (implemented in ``core.explain.recipe``)."""
     from core.explain.recipe import cli_recipe
 
+    check_data_args(args.source, args.data)
     df = load_frame(args.source, args.data)
     return cli_recipe(df, feature_set=args.features, seed=args.seed)
 
@@ -247,9 +305,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error message on one line (multi-line messages joined with ``; ``)."""
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return text or type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
-    logging.basicConfig(level=logging.WARNING)
+    debug = bool(os.environ.get("VALENCE_LAB_DEBUG"))
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    if not debug:  # library warnings print source paths; the JSON result says what matters
+        warnings.simplefilter("ignore")
     args = build_parser().parse_args(argv)
     handlers = {"evaluate": evaluate, "predict": predict, "recipe": recipe, "warm": warm_sources}
     engine = getattr(args, "engine", None)
@@ -267,10 +334,19 @@ def main(argv: list[str] | None = None) -> int:
         warm.WarmError,
         distributed.EngineError,
     ) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except ValueError as exc:  # e.g. too few rows/artists for a split
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback on the terminal (unless VALENCE_LAB_DEBUG)
+        if debug:
+            raise
+        log.debug("unexpected failure", exc_info=True)
+        print(f"error: unexpected problem ({describe_error(exc)})", file=sys.stderr)
+        return 1
     print(json.dumps(result, default=str))
     return 0

@@ -3,6 +3,10 @@
 A :class:`Job` wraps ``work(on_progress, should_stop) -> result``. The thread never touches the
 UI; the page reads ``job.latest``/``job.points`` on each rerun and calls ``job.stop()`` from a
 button callback. Pure Python (no Streamlit), so it is tested directly.
+
+A job can be tied to its owner with ``alive`` (the UI passes "is this browser session still
+connected?"): once ``alive()`` has been false for ``grace_s`` seconds, the work is asked to stop
+at its next step, so nobody's closed tab keeps a core busy.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 from core.compute import WaitCancelledError
 from core.progress import Progress, ProgressFn, StopFn
+from core.safety import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +29,21 @@ Work = Callable[[ProgressFn, StopFn], Any]
 class Job:
     """One background run with thread-safe progress, result, error and a stop flag."""
 
-    def __init__(self, work: Work, label: str = "") -> None:
+    def __init__(
+        self,
+        work: Work,
+        label: str = "",
+        *,
+        alive: Callable[[], bool] | None = None,
+        grace_s: float = 5.0,
+    ) -> None:
         self.label = label
         self._work = work
+        self._alive = alive
+        self._grace_s = grace_s
+        self._gone_since: float | None = None
+        self._last_check = 0.0
+        self.abandoned = False  # stopped because its owner went away
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.latest: Progress | None = None
@@ -49,14 +66,36 @@ class Job:
 
     def _run(self) -> None:
         try:
-            self.result = self._work(self._progress, self._stop.is_set)
+            self.result = self._work(self._progress, self._should_stop)
         except WaitCancelledError:
             self.error = "Stopped before it started (it was waiting for a free core)."
         except Exception as exc:  # reported to the page as a message, logged with traceback
             log.exception("job %s failed", self.label)
-            self.error = f"{type(exc).__name__}: {exc}"
+            self.error = describe_error(exc)  # one line, no native trace or server path
         finally:
             self.finished = time.time()
+
+    def _should_stop(self) -> bool:
+        """The work's stop check: a Stop press, or an owner gone for longer than the grace."""
+        if self._stop.is_set() or self._alive is None:
+            return self._stop.is_set()
+        now = time.monotonic()
+        if now - self._last_check < 0.5:  # cheap enough to call on every step
+            return False
+        self._last_check = now
+        try:
+            alive = bool(self._alive())
+        except Exception:  # a broken check must not kill the work
+            alive = True
+        if alive:
+            self._gone_since = None
+        elif self._gone_since is None:
+            self._gone_since = now
+        elif now - self._gone_since >= self._grace_s:
+            log.warning("job %s stopped: its session ended", self.label)
+            self.abandoned = True
+            self._stop.set()
+        return self._stop.is_set()
 
     def stop(self) -> None:
         """Ask the work to stop at its next step (it keeps what it has)."""

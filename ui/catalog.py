@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.catalog import data, sources
 from core.catalog.data import Catalog
+from core.safety import escape_markdown
 from ui import keys
 from ui.progress import ProgressBar
 
@@ -94,7 +95,8 @@ def require_catalog() -> Catalog:
     if catalog is None:
         st.info(
             "No dataset is loaded. Choose one in the sidebar, or upload a CSV of tracks "
-            f"with Spotify audio features. {st.session_state.get(keys.DATASET_ERROR, '')}"
+            "with Spotify audio features. "
+            + escape_markdown(st.session_state.get(keys.DATASET_ERROR, ""), None)
         )
         st.stop()
     return catalog

@@ -15,7 +15,7 @@ import streamlit as st
 from core.catalog import explore
 from core.catalog.backend import DuckDBBackend, ExploreBackend, Filters, PandasBackend
 from core.catalog.data import Catalog
-from core.safety import csv_bytes
+from core.safety import csv_bytes, escape_markdown
 
 TABLE_EAGER_ROWS = 5_000
 TABLE_PAGE_ROWS = 1_000
@@ -75,7 +75,8 @@ def genre_means_tables(
 def page_caption(catalog: Catalog) -> str:
     """The line under Explore's title: source, size and which engine answers."""
     text = (
-        f"{catalog.title} · {catalog.n_tracks:,} tracks after cleaning (see the sidebar's report)."
+        f"{escape_markdown(catalog.title)} · {catalog.n_tracks:,} tracks after cleaning "
+        "(see the sidebar's report)."
     )
     if catalog.is_large:
         text += " Out-of-core: aggregates are computed by DuckDB over every track."

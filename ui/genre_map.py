@@ -15,6 +15,7 @@ from core import warm
 from core.catalog.data import Catalog
 from core.genremap import clusters, projection
 from core.progress import ProgressFn
+from core.safety import escape_markdown
 from ui.cache import has, memo
 from ui.warm import precomputed
 
@@ -96,7 +97,8 @@ def umap_layout(
 def invalid_link_values(checks: dict[str, Callable[[str], bool]]) -> list[str]:
     """``key=value`` for each query parameter in ``checks`` whose value its check rejects.
 
-    Bound widgets ignore such values and use their defaults; the page says so.
+    Bound widgets ignore such values and use their defaults; the page says so. The value comes
+    from a URL, so it is markdown-escaped (``core.safety.escape_markdown``) and shortened.
     """
     bad = []
     for key, is_valid in checks.items():
@@ -108,7 +110,7 @@ def invalid_link_values(checks: dict[str, Callable[[str], bool]]) -> list[str]:
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            bad.append(f"{key}={raw}")
+            bad.append(f"{key}={escape_markdown(raw, 60)}")
     return bad
 
 

@@ -17,6 +17,7 @@ import streamlit as st
 from core.catalog.data import Catalog
 from core.charts import clusters as charts
 from core.genremap import clusters, projection
+from core.safety import escape_markdown
 from ui import genre_map as gm
 from ui.progress import ProgressBar
 
@@ -176,7 +177,7 @@ def render_umap(view: MapView, shown: pd.DataFrame) -> pd.DataFrame | None:
     try:
         projection.validate_umap_params(n, nn, md)
     except ClusterError as exc:
-        st.warning(str(exc))
+        st.warning(escape_markdown(exc, None))
         return None
     args = (view.catalog, view.features, nn, md, view.sample)
     if gm.layout_is_cached(*args):
@@ -216,7 +217,7 @@ def render_clusters(view: MapView) -> None:
             )
             labels = {"KMeans": view.kmeans_labels(), "GMM": view.gmm_labels()}
     except ClusterError as exc:
-        st.warning(str(exc))
+        st.warning(escape_markdown(exc, None))
         return
     fast = " (MiniBatchKMeans, as n > 10,000)" if n > clusters.MINIBATCH_THRESHOLD else ""
     st.plotly_chart(charts.plot_kmeans_sweep(sweep, view.k), width="stretch")
@@ -293,7 +294,7 @@ def render_agreement(view: MapView) -> None:
             "k-NN (15, 5-fold CV)": knn,
         }
     except ClusterError as exc:
-        st.warning(str(exc))
+        st.warning(escape_markdown(exc, None))
         return
     table = gm.memo(
         view.catalog,

@@ -13,6 +13,7 @@ UPLOAD_CATALOG = "upload_catalog"  # the user's uploaded Catalog (session only)
 UPLOAD_FILE = "upload_file"  # the sidebar's file uploader
 UPLOAD_FILE_ID = "upload_file_id"  # file_id of the upload already read
 UPLOAD_ERROR = "upload_error"
+UPLOAD_OPEN = "upload_open"  # the "Use your own CSV" expander's open state (kept on reruns)
 DATASET_ERROR = "dataset_error"
 DATASET_URL_CHECKED = "dataset_url_checked"
 DATASET_URL_NOTICE = "dataset_url_notice"

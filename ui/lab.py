@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -25,7 +26,7 @@ from core.modelling.leaderboard import (
     tune_plan,
 )
 from core.modelling.params import Param
-from core.safety import csv_bytes
+from core.safety import csv_bytes, escape_markdown
 from ui import keys
 from ui.lab_compare import remember
 from ui.progress import describe
@@ -71,10 +72,16 @@ def url_notices(model_id: str, space: tuple[Param, ...]) -> list[str]:
         try:
             value = p.validate(raw)
         except ValueError as exc:
-            notes.append(f"Ignored the link's value for {p.label} ({exc}); using {p.default}.")
+            notes.append(
+                f"Ignored the link's value for {p.label} ({escape_markdown(exc, 120)}); "
+                f"using {p.default}."
+            )
             continue
         if p.kind != "choice" and value not in p.ticks():
-            notes.append(f"{p.label}={raw} is not a slider position; using {p.snap(value)}.")
+            notes.append(
+                f"{p.label}={escape_markdown(raw, 40)} is not a slider position; "
+                f"using {escape_markdown(p.snap(value))}."
+            )
     return notes
 
 
@@ -107,9 +114,32 @@ def param_widgets(model_id: str, space: tuple[Param, ...]) -> dict[str, Any]:
     return values
 
 
+def session_liveness() -> Callable[[], bool] | None:
+    """A check that this browser session is still connected (None outside a real server).
+
+    Streamlit marks a session inactive as soon as its websocket closes (tab closed, browser
+    gone); a reconnect within the job's grace period keeps the job running.
+    """
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return None
+    instance, session_id = runtime.get_instance(), ctx.session_id
+    return lambda: instance.is_active_session(session_id)
+
+
 def start_job(work: Any, label: str, kind: str, meta: dict[str, Any]) -> Job:
-    """Start a background job and remember it (with what it was for) in the session."""
-    job = Job(work, label).start()
+    """Start a background job and remember it (with what it was for) in the session.
+
+    At most one job runs per session: while one runs, it is returned instead of a new one. The
+    job stops by itself once the session has been gone for a few seconds.
+    """
+    entry = st.session_state.get(JOB_KEY)
+    if entry is not None and entry["job"].running:
+        return entry["job"]
+    job = Job(work, label, alive=session_liveness()).start()
     st.session_state[JOB_KEY] = {"job": job, "kind": kind, "meta": meta}
     return job
 
@@ -171,7 +201,7 @@ def follow_job() -> None:
         return
     st.session_state.pop(JOB_KEY)
     if job.error:
-        st.error(f"Training failed: {job.error}")
+        st.error(f"Training failed: {escape_markdown(job.error, None)}")
     elif entry["kind"] == "train":
         record_run(job.result, entry["meta"]["source"], job.elapsed)
     else:

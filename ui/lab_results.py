@@ -99,6 +99,8 @@ def show_result(entry: dict[str, Any]) -> None:
                 "Permutation: how much the test score drops when a column is shuffled "
                 "(2,000 test tracks, 3 repeats). Impurity: the model's own split gains."
             )
+        elif result.stopped:
+            st.caption("No importances: the run was stopped before they were computed.")
     with tabs[4]:
         _downloads(entry)
 

@@ -14,12 +14,14 @@ import streamlit as st
 
 from core.catalog.data import Catalog
 from core.lookup.reccobeats import ReccoBeatsClient
-from core.lookup.resolve import ProviderState, Resolution, resolve_tracks
+from core.lookup.resolve import ProviderState, Resolution, lookup_budget_s, resolve_tracks
 from core.lookup.results import NeighbourIndex, fit_neighbours
 from core.lookup.spotify import Credentials, SpotifyClient
+from core.outbound import Budget, default_deadline
+from core.progress import Progress
 from ui import keys
 from ui.cache import memo
-from ui.progress import ProgressBar
+from ui.progress import ProgressBar, describe
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,31 @@ def neighbour_index(catalog: Catalog) -> NeighbourIndex:
         return memo(catalog, "neighbours", None, lambda: fit_neighbours(catalog.df))
 
 
+def budget_caption(n_ids: int | None = None) -> str:
+    """The time limits a lookup runs under, for the page."""
+    if n_ids:
+        total = f"{lookup_budget_s(n_ids):.0f} s"
+    else:
+        total = f"{lookup_budget_s(0):.0f} s plus a little per track"
+    return (
+        f"Time limits: each lookup stops after {total} in all, and each call to a provider "
+        f"after {default_deadline():.0f} s; what was found by then is kept."
+    )
+
+
+class BudgetBar(ProgressBar):
+    """The lookup's progress bar, also showing how much of its time budget is used."""
+
+    def __init__(self, budget: Budget) -> None:
+        super().__init__()
+        self.budget = budget
+
+    def __call__(self, progress: Progress) -> None:
+        """Show an update with the budget clock."""
+        clock = f" · {self.budget.elapsed:.0f} of {self.budget.seconds:.0f} s budget"
+        self.bar.progress(progress.fraction, text=describe(progress) + clock)
+
+
 def run_lookup(
     ids: list[str],
     catalog: Catalog,
@@ -74,9 +101,10 @@ def run_lookup(
 ) -> Resolution:
     """Resolve ids with every available provider, showing progress; store the result."""
     creds, _ = current_credentials()
-    progress = ProgressBar()
-    spotify = SpotifyClient(creds, on_wait=progress.wait) if creds else None
-    recco = ReccoBeatsClient(on_wait=progress.wait)
+    budget = Budget(lookup_budget_s(len(ids)))
+    progress = BudgetBar(budget)
+    spotify = SpotifyClient(creds, on_wait=progress.wait, budget=budget) if creds else None
+    recco = ReccoBeatsClient(on_wait=progress.wait, budget=budget)
     upload_features = getattr(upload, "features", None)
     upload_meta = None
     if upload is not None:
@@ -94,6 +122,7 @@ def run_lookup(
             state=provider_state(),
             on_progress=progress,
             prefer_upload=prefer_upload,
+            budget=budget,
         )
     finally:
         progress.done()

@@ -33,7 +33,7 @@ from core.lookup.spotify import SpotifyClient
 from core.lookup.taste import TasteError, fit_taste, taste_inputs
 from core.lookup.trackids import parse_id_text
 from core.modelling.models import TrainedModel
-from core.safety import escape_markdown
+from core.safety import code_span, escape_markdown
 from ui import keys
 from ui import lookup as ui
 from ui.models import active_model
@@ -77,7 +77,7 @@ def render_credentials() -> None:
         st.caption("Typed credentials stay in this browser session only; they are never stored.")
     state = ui.provider_state()
     if not state.audio_features_allowed:
-        st.caption(f":material/info: {state.audio_features_reason}")
+        st.caption(f":material/info: {escape_markdown(state.audio_features_reason, None)}")
 
 
 def render_search(catalog: Catalog) -> None:
@@ -92,7 +92,7 @@ def render_search(catalog: Catalog) -> None:
             with st.spinner("Searching Spotify…"):
                 st.session_state[keys.LOOK_HITS] = SpotifyClient(creds).search(query)
         except ProviderError as exc:
-            st.error(f"Search failed: {exc}")
+            st.error(f"Search failed: {escape_markdown(exc, None)}")
     hits = st.session_state.get(keys.LOOK_HITS) or []
     if hits:
         search_hits(hits)
@@ -111,7 +111,7 @@ def render_search(catalog: Catalog) -> None:
 
 
 def _invalid_lines(invalid: list[tuple[int, str]]) -> str:
-    shown = "; ".join(f"line {n}: `{t}`" for n, t in invalid[:SHOWN_INVALID])
+    shown = "; ".join(f"line {n}: {code_span(t)}" for n, t in invalid[:SHOWN_INVALID])
     more = len(invalid) - SHOWN_INVALID
     return shown + (f" (and {more} more)" if more > 0 else "")
 
@@ -165,7 +165,7 @@ def render_upload(catalog: Catalog) -> None:
         return
     upload, error = _parsed_upload(file)
     if error:
-        st.error(error)
+        st.error(escape_markdown(error, None))
     if upload is None:
         return
     st.markdown(" · ".join(upload.notes(max_rows())))
@@ -210,8 +210,8 @@ def render_results(result: dict[str, Any], catalog: Catalog) -> tuple[pd.DataFra
     show_notes(res.messages)
     ranked = sorted(res.counts.items(), key=lambda kv: -kv[1])
     st.markdown(
-        f"**{len(res.table):,} tracks** ({result['label']}). Audio features from: "
-        + ", ".join(f"{k} {v:,}" for k, v in ranked)
+        f"**{len(res.table):,} tracks** ({escape_markdown(result['label'], 80)}). Audio features "
+        "from: " + ", ".join(f"{k} {v:,}" for k, v in ranked)
     )
     if res.missing:
         with st.expander(f"{len(res.missing):,} track(s) without audio features"):
@@ -222,7 +222,8 @@ def render_results(result: dict[str, Any], catalog: Catalog) -> tuple[pd.DataFra
         table = add_predictions(res.table, valence_model, genre_model)
     except (ValueError, KeyError) as exc:
         st.error(
-            f"The current model cannot score these tracks ({exc}). Train another in the Model lab."
+            f"The current model cannot score these tracks ({escape_markdown(exc, None)}). Train "
+            "another in the Model lab."
         )
         st.stop()
     who = "your Model lab model" if from_lab else "the default XGBoost model"
@@ -289,7 +290,7 @@ def render_track_detail(table: pd.DataFrame, model: TrainedModel, catalog: Catal
         try:
             shap_row = explain_track(model, row, catalog.df)
         except ValueError as exc:
-            st.info(f"No explanation for this track: {exc}")
+            st.info(f"No explanation for this track: {escape_markdown(exc, None)}")
         else:
             st.plotly_chart(
                 plot_waterfall(shap_row, 0, title="Why this predicted valence"),
@@ -312,8 +313,8 @@ def render_taste(upload: IdUpload | None, table: pd.DataFrame) -> None:
         return
     st.subheader("Your taste")
     st.caption(
-        f"Column `{upload.rating_column}` looks like your ratings: a small model can learn what "
-        "you like."
+        f"Column {code_span(upload.rating_column)} looks like your ratings: a small model can "
+        "learn what you like."
     )
     if st.button("Train a model of my taste", key="look_taste_go"):
         X, y, n_spotify = taste_inputs(table, ratings)
@@ -331,7 +332,7 @@ def render_taste(upload: IdUpload | None, table: pd.DataFrame) -> None:
             "forbids training on them)."
         )
     if isinstance(fit, str):
-        st.info(fit)
+        st.info(escape_markdown(fit, None))
         return
     t1, t2, t3 = st.columns(3)
     t1.metric("MAE (5-fold × 3)", f"{fit.mae_mean:.2f} ± {fit.mae_std:.2f}")

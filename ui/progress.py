@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.eta import Eta
 from core.progress import Progress
+from core.safety import escape_markdown
 
 MB = 2**20
 
@@ -65,7 +66,10 @@ class ProgressBar:
     def wait(self, seconds: float, message: str) -> None:
         """``on_wait`` callback of the provider clients: say why we are waiting."""
         self.waits.append((seconds, message))
-        self.note.info(f"{message} (at {time.strftime('%H:%M:%S')})", icon=":material/hourglass:")
+        self.note.info(
+            f"{escape_markdown(message)} (at {time.strftime('%H:%M:%S')})",
+            icon=":material/hourglass:",
+        )
 
     def wait_summary(self) -> str | None:
         """One sentence on the provider waits so far, or None when there were none."""

@@ -48,7 +48,8 @@ def _sync_from_url(options: dict[str, str], default: str) -> None:
             st.session_state[STATE_KEY] = requested
         elif requested:
             st.session_state[keys.DATASET_URL_NOTICE] = (
-                f"Dataset {requested!r} from the link is not available here; using the default."
+                f"Dataset “{escape_markdown(requested, 60)}” from the link is not available "
+                "here; using the default."
             )
     else:
         st.session_state.pop(keys.DATASET_URL_NOTICE, None)
@@ -137,17 +138,30 @@ def render_sidebar() -> None:
             if catalog.report.rescaled:
                 st.caption("Rescaled from 0-100: " + ", ".join(catalog.report.rescaled))
             for note in catalog.report.notes:
-                st.caption(note)
+                st.caption(escape_markdown(note, None))
     elif options:
-        side.error(st.session_state.get(keys.DATASET_ERROR, "The dataset could not be loaded."))
-    with side.expander("Use your own CSV", expanded=bool(st.session_state.get(keys.UPLOAD_ERROR))):
+        side.error(
+            escape_markdown(
+                st.session_state.get(keys.DATASET_ERROR, "The dataset could not be loaded."), None
+            )
+        )
+    # The expander keeps its open state in the session (key + on_change): a rerun, an error or
+    # a file refused by the browser for its size never folds it away and hides the message.
+    if (
+        st.session_state.get(keys.UPLOAD_ERROR)
+        or st.session_state.get(keys.UPLOAD_FILE) is not None
+    ):
+        st.session_state[keys.UPLOAD_OPEN] = True
+    with side.expander("Use your own CSV", key=keys.UPLOAD_OPEN, on_change="rerun"):
         st.file_uploader(
             "Tracks with audio features (Spotify Tracks, TidyTuesday, Kaggle, Exportify, …)",
             type=["csv", "tsv", "txt"],
             key=keys.UPLOAD_FILE,
+            help=f"CSV, TSV or TXT up to {st.get_option('server.maxUploadSize')} MB; it stays "
+            "in your session only.",
         )
         if st.session_state.get(keys.UPLOAD_ERROR):
-            st.error(st.session_state[keys.UPLOAD_ERROR])
+            st.error(escape_markdown(st.session_state[keys.UPLOAD_ERROR], None))
     side.caption(
         "Valence is Spotify's undocumented 0-1 'musical positiveness' score. Data: public "
         "datasets only; models never train on API lookups."

@@ -54,7 +54,10 @@ def link_notice(name: str, allowed: list[Any]) -> None:
     """Say so when a shared link carries a value this page cannot use (Streamlit ignores it)."""
     value = st.query_params.get(name)
     if value is not None and value not in [str(a) for a in allowed]:
-        st.warning(f"The link's {name}={value!r} is not valid here, so the default is used.")
+        st.warning(
+            f"The link's {name}='{escape_markdown(value, 60)}' is not valid here, so the "
+            "default is used."
+        )
 
 
 def global_shap(v: WhyView, rows: int) -> shapley.ShapResult:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
+from core import outbound
 from core.progress import Progress, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DATA_DIR_ENV = "VALENCE_LAB_DATA_DIR"
 CACHE_DIR_ENV = "VALENCE_LAB_CACHE_DIR"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_TIMEOUT_S = 30.0  # longest silence between two chunks
+DEFAULT_DEADLINE_S = 300.0  # longest whole download (connect + every byte)
 
 PHASE = "download"
 
@@ -117,25 +120,32 @@ def download(
     timeout: float = DEFAULT_TIMEOUT_S,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_progress: ProgressFn | None = None,
+    deadline: float = DEFAULT_DEADLINE_S,
 ) -> Path:
-    """Stream ``url`` to ``dest`` atomically, with a timeout and a size cap.
+    """Stream ``url`` to ``dest`` atomically, with a stall timeout, an overall deadline and a cap.
 
     Raises
     ------
     DownloadError
-        On HTTP errors, timeouts, network failure or a body larger than ``max_bytes``; the
-        message names the URL and the ``VALENCE_LAB_DATA_DIR`` alternative.
+        On HTTP errors, a stall longer than ``timeout``, a download longer than ``deadline``
+        (its socket is shut and released), network failure or a body larger than
+        ``max_bytes``; the message names the URL and the ``VALENCE_LAB_DATA_DIR`` alternative.
 
     ``on_progress`` gets a :class:`~core.progress.Progress` in bytes after every chunk (its
     total is None when the server sends no Content-Length).
     """
     hint = (
         f"Download the file yourself and put it in a folder named by {DATA_DIR_ENV}, "
-        f"or into {cache_dir()}."
+        "or into the app's data/ folder."
     )
     tmp = dest.with_suffix(dest.suffix + ".part")
+    started = time.monotonic()
+    session = outbound.DeadlineSession(deadline)
     try:
-        with requests.get(url, stream=True, timeout=(min(timeout, 10.0), timeout)) as resp:
+        with (
+            outbound.watched(deadline),
+            session.get(url, stream=True, timeout=(min(timeout, 10.0), timeout)) as resp,
+        ):
             if resp.status_code != 200:
                 raise DownloadError(f"Could not download {url}: HTTP {resp.status_code}. {hint}")
             total = resp.headers.get("Content-Length")
@@ -147,6 +157,8 @@ def download(
             done = 0
             with tmp.open("wb") as fh:
                 for chunk in resp.iter_content(chunk_size=1 << 16):
+                    if time.monotonic() - started > deadline:
+                        raise outbound.DeadlineExceeded("past the deadline")
                     done += len(chunk)
                     if done > max_bytes:
                         raise DownloadError(
@@ -157,11 +169,20 @@ def download(
                         on_progress(Progress(PHASE, done, total_n, "bytes"))
         tmp.replace(dest)
         return dest
-    except requests.Timeout as exc:
-        raise DownloadError(f"Timed out after {timeout:.0f} s downloading {url}. {hint}") from exc
-    except requests.RequestException as exc:
-        raise DownloadError(f"Could not reach {url} (offline?): {exc}. {hint}") from exc
+    except (requests.RequestException, OSError) as exc:
+        if isinstance(exc, outbound.DeadlineExceeded) or time.monotonic() - started >= deadline:
+            raise DownloadError(
+                f"Timed out: downloading {url} took longer than {deadline:.0f} s. {hint}"
+            ) from exc
+        if isinstance(exc, requests.Timeout):
+            raise DownloadError(
+                f"Timed out: {url} sent nothing for {timeout:.0f} s. {hint}"
+            ) from exc
+        raise DownloadError(
+            f"Could not reach {url} (offline?): {type(exc).__name__}. {hint}"
+        ) from exc
     finally:
+        session.close()
         tmp.unlink(missing_ok=True)
 
 

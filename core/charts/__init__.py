@@ -11,6 +11,8 @@ from collections.abc import Iterable
 import plotly.express as px
 import plotly.graph_objects as go
 
+from core.safety import neutralise_plotly_links
+
 TEMPLATE = "plotly_white"
 FONT = "Inter, Source Sans Pro, sans-serif"
 ACCENT = "#1DB954"  # Spotify green, used for valence itself
@@ -22,7 +24,11 @@ PALETTE: list[str] = (
 
 
 def style(fig: go.Figure, *, height: int | None = None, title: str | None = None) -> go.Figure:
-    """Apply the app theme in place and return the figure."""
+    """Apply the app theme in place and return the figure.
+
+    Also neutralises ``<a>`` tags in every text of the figure (names from uploads and APIs
+    reach titles, legends and hover labels): see ``core.safety.neutralise_plotly_links``.
+    """
     fig.update_layout(
         template=TEMPLATE,
         font={"family": FONT, "size": 13},
@@ -34,7 +40,7 @@ def style(fig: go.Figure, *, height: int | None = None, title: str | None = None
         fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"})
     if height is not None:
         fig.update_layout(height=height)
-    return fig
+    return neutralise_plotly_links(fig)
 
 
 def genre_colors(genres: Iterable[str]) -> dict[str, str]:

@@ -24,6 +24,7 @@ from core.catalog.schema import (
     normalise_header,
 )
 from core.lookup.trackids import is_local_uri, parse_track_id
+from core.safety import code_span
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +111,11 @@ class IdUpload:
         return pd.to_numeric(self.frame.set_index("track_id")[self.rating_column], errors="coerce")
 
     def notes(self, limit: int) -> list[str]:
-        """What the file holds and what was dropped, one phrase each (``limit``: the id cap)."""
-        out = [f"**{len(self.ids):,}** track ids in column `{self.id_column}`"]
+        """What the file holds and what was dropped, one phrase each (``limit``: the id cap).
+
+        Markdown: the column name comes from the user's file, so it is a safe code span.
+        """
+        out = [f"**{len(self.ids):,}** track ids in column {code_span(self.id_column)}"]
         for n, what in (
             (self.duplicates, "repeated ids (looked up once)"),
             (self.local_files, "local files without a Spotify id"),

@@ -22,6 +22,7 @@ import requests
 from core.catalog.schema import AUDIO_COLUMNS
 from core.lookup.ratelimit import Gate, ProviderError, ProviderResult, RetryPolicy, WaitFn
 from core.lookup.trackids import parse_track_id
+from core.outbound import Budget, DeadlineExceeded, DeadlineSession, default_deadline
 from core.progress import Progress, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,10 @@ class ReccoBeatsClient:
     Parameters
     ----------
     timeout
-        Seconds before one HTTP call gives up.
+        Overall deadline of one HTTP call (connect + whole answer; default
+        ``core.outbound.default_deadline()``). A call past it stops ReccoBeats for the lookup.
+    budget
+        The lookup's total time allowance, shared with the other provider.
     policy
         Retry policy for 429 / 5xx / connection errors.
     on_wait
@@ -110,27 +114,30 @@ class ReccoBeatsClient:
     def __init__(
         self,
         *,
-        timeout: float = 8.0,
+        timeout: float | None = None,
+        budget: Budget | None = None,
         policy: RetryPolicy | None = None,
         on_wait: WaitFn | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base = api_base()
-        self.timeout = timeout
+        self.timeout = timeout or default_deadline()
+        self.budget = budget
+        self.down: str | None = None  # set when a call ran past its deadline: stop asking
         self.policy = policy or RetryPolicy()
         self.on_wait = on_wait
         self.gate = Gate(sleep=sleep)
-        self._session = requests.Session()
+        self._session = DeadlineSession(self.timeout, budget=budget)
         self._session.headers["Accept"] = "application/json"
 
     def _get(self, path: str, ids: list[str]) -> Any:
         attempt = 0
         while True:
+            if self.down is not None:
+                raise ProviderError(PROVIDER, self.down)
             self.gate.wait()
             try:
-                resp = self._session.get(
-                    f"{self.base}/{path}", params={"ids": ",".join(ids)}, timeout=self.timeout
-                )
+                resp = self._session.get(f"{self.base}/{path}", params={"ids": ",".join(ids)})
                 status, headers = resp.status_code, resp.headers
                 if status == 200:
                     try:
@@ -141,12 +148,22 @@ class ReccoBeatsClient:
                         ) from exc
                 if status in (400, 404):
                     return {"content": []}
+            except DeadlineExceeded as exc:
+                self.down = f"{exc}; stopped asking it for this lookup."
+                raise ProviderError(PROVIDER, self.down) from exc
             except (requests.Timeout, requests.ConnectionError) as exc:
                 status, headers = 0, None
                 log.info("ReccoBeats call failed: %s", type(exc).__name__)
             wait, reason = self.policy.wait_for(status, headers, attempt)
             if wait is None:
                 raise ProviderError(PROVIDER, reason, status or None)
+            if self.budget is not None and wait >= self.budget.remaining():
+                raise ProviderError(
+                    PROVIDER,
+                    f"{reason}, but the lookup's time budget has only "
+                    f"{self.budget.remaining():.0f} s left.",
+                    status or None,
+                )
             if self.on_wait is not None:
                 self.on_wait(wait, f"{PROVIDER} {reason}")
             self.gate.pause(wait)

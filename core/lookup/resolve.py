@@ -23,6 +23,7 @@ from core.catalog.schema import AUDIO_COLUMNS
 from core.lookup.ratelimit import ProviderError
 from core.lookup.reccobeats import ReccoBeatsClient
 from core.lookup.spotify import AudioFeaturesForbiddenError, SpotifyClient
+from core.outbound import Budget
 from core.progress import ProgressFn
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,15 @@ FEATURES: tuple[str, ...] = AUDIO_COLUMNS
 #: Lookups this small also fetch Spotify metadata (covers) for tracks already in the catalog.
 COVER_LIMIT = 200
 SPOTIFY_FEATURE_BATCH = 100
+#: Total time a lookup may take: a base plus a little per id, capped (see ``lookup_budget_s``).
+BUDGET_BASE_S = 30.0
+BUDGET_PER_ID_S = 0.03
+BUDGET_MAX_S = 180.0
+
+
+def lookup_budget_s(n_ids: int) -> float:
+    """The total time budget of a lookup of ``n_ids`` ids, in seconds (30 s up to 180 s)."""
+    return min(BUDGET_MAX_S, BUDGET_BASE_S + BUDGET_PER_ID_S * max(0, n_ids))
 
 
 @dataclass
@@ -298,6 +308,7 @@ def resolve_tracks(
     on_progress: ProgressFn | None = None,
     cover_limit: int = COVER_LIMIT,
     prefer_upload: bool = True,
+    budget: Budget | None = None,
 ) -> Resolution:
     """Resolve unique track ids to features and metadata from every available source.
 
@@ -324,6 +335,9 @@ def resolve_tracks(
     prefer_upload
         The file's own feature values win over the catalog's (default); False keeps the
         catalog's values for tracks it has. Either way a message says how many differ.
+    budget
+        The lookup's total time allowance (the clients should share it); when it is spent no
+        provider is asked any more and the message says so.
 
     Returns
     -------
@@ -345,16 +359,25 @@ def resolve_tracks(
             f"{n_both:,} track(s) with features in your file are also in the catalog; "
             f"{n_differ:,} of them have different values there; {used}."
         )
-    if spotify is not None:
+
+    def time_left() -> bool:
+        return budget is None or not budget.spent
+
+    if spotify is not None and time_left():
         _spotify_features(table, spotify, state, messages)
 
-    if reccobeats is not None:
+    if reccobeats is not None and time_left():
         _reccobeats_features(table, reccobeats, messages, on_progress)
-    if spotify is not None:
+    if spotify is not None and time_left():
         all_ids = len(ids) <= cover_limit
         _spotify_meta(table, spotify, messages, on_progress, all_ids=all_ids)
-    elif reccobeats is not None:
+    elif reccobeats is not None and reccobeats.down is None and time_left():
         _reccobeats_meta(table, reccobeats, messages, on_progress)
+    if budget is not None and budget.spent:
+        messages.append(
+            f"The lookup stopped at its {budget.seconds:.0f} s time budget; results so far are "
+            "kept. Look the remaining tracks up again, or in smaller batches."
+        )
     _fill_missing_features(table, catalog_df)
     missing = table.index[table["feature_source"].eq("missing")].tolist()
     out = table.reset_index(drop=True)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 import requests
 import spotipy
@@ -27,6 +28,7 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials
 
 from core.lookup.ratelimit import Gate, ProviderError, ProviderResult, RetryPolicy, WaitFn
+from core.outbound import Budget, DeadlineExceeded, DeadlineSession, default_deadline
 from core.progress import Progress, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,31 @@ class AudioFeaturesForbiddenError(ProviderError):
     """Spotify refused ``audio-features`` (403): closed to apps created after Nov 2024."""
 
 
+def token_error_message(exc: BaseException) -> str:
+    """What a failed token request means, from the HTTP status behind it (for the user).
+
+    Only a 400/401 ``invalid_client`` answer means the id or secret is wrong; a 429, a 5xx or a
+    404 is the token service's problem (or a wrong ``SPOTIFY_AUTH_URL``), not the user's.
+    """
+    http = exc.__context__ if isinstance(exc.__context__, requests.HTTPError) else None
+    response = getattr(http, "response", None)
+    status = getattr(response, "status_code", None)
+    error = str(getattr(exc, "error", "") or "")
+    if status in (400, 401) and error in ("invalid_client", "unauthorized_client", ""):
+        return "the client id or secret was refused (check them)."
+    if status == 429:
+        wait = response.headers.get("Retry-After") if response is not None else None
+        after = f" (it asks to wait {wait} s)" if wait and str(wait).isdigit() else ""
+        return f"the token service is rate-limiting this app{after}; try again in a minute."
+    if status is not None and status >= 500:
+        return f"the token service is having problems (HTTP {status}); try again later."
+    if status == 404:
+        return "the token endpoint was not found (HTTP 404): check SPOTIFY_AUTH_URL."
+    if status is not None:
+        return f"the token service refused the request (HTTP {status})."
+    return "the token service answered with something unexpected."
+
+
 class _ClientCredentials(SpotifyClientCredentials):
     """Client-credentials flow whose token URL is configurable (tests use a local server)."""
 
@@ -83,9 +110,26 @@ class _ClientCredentials(SpotifyClientCredentials):
         self.OAUTH_TOKEN_URL = token_url
 
 
+#: Hosts Spotify serves cover art from; the page loads images from these only.
+IMAGE_HOSTS: tuple[str, ...] = (".scdn.co", ".spotifycdn.com")
+
+
+def is_cover_url(url: object) -> bool:
+    """Whether ``url`` is an https URL on Spotify's image CDN (safe for the page to load)."""
+    if not isinstance(url, str):
+        return False
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    return parsed.scheme == "https" and host.endswith(IMAGE_HOSTS)
+
+
 def _pick_image(images: list[dict[str, Any]]) -> str | None:
-    """The smallest album image at least 64 px wide (a table thumbnail), else any."""
-    usable = [im for im in images if im.get("url")]
+    """The smallest album image at least 64 px wide (a table thumbnail), else any.
+
+    Only images on Spotify's CDN are kept: the browser fetches them, and an API answer is
+    not trusted to name any host.
+    """
+    usable = [im for im in images if isinstance(im, dict) and is_cover_url(im.get("url"))]
     if not usable:
         return None
     wide = [im for im in usable if (im.get("width") or 0) >= 64]
@@ -134,7 +178,12 @@ class SpotifyClient:
     credentials
         The app's client id and secret.
     timeout
-        Seconds before any single HTTP call gives up.
+        Overall deadline of one HTTP call in seconds: connect, headers and the whole answer
+        (default ``core.outbound.default_deadline()``). A call that runs past it stops this
+        provider for the rest of the lookup.
+    budget
+        The lookup's total time allowance, shared with the other provider; no call starts
+        once it is spent and none runs past it.
     max_workers
         Concurrent per-track lookups.
     policy
@@ -149,7 +198,8 @@ class SpotifyClient:
         self,
         credentials: Credentials,
         *,
-        timeout: float = 5.0,
+        timeout: float | None = None,
+        budget: Budget | None = None,
         max_workers: int = 8,
         policy: RetryPolicy | None = None,
         on_wait: WaitFn | None = None,
@@ -159,18 +209,21 @@ class SpotifyClient:
         self.on_wait = on_wait
         self.max_workers = max_workers
         self.gate = Gate(sleep=sleep)
+        self.budget = budget
+        self.down: str | None = None  # set when a call ran past its deadline: stop asking
         self._token_lock = threading.Lock()
         self._wait_lock = threading.Lock()
         self._waits: list[tuple[float, str]] = []
-        session = requests.Session()  # no retry adapter: 429/5xx come back to us with headers
-        adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(10, max_workers), max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
+        timeout = timeout or default_deadline()
+        # No retry adapter (429/5xx come back to us with headers); every call has an overall
+        # deadline (connect + whole body), cut to the lookup's remaining budget.
+        session = DeadlineSession(timeout, budget=budget, pool_maxsize=max(10, max_workers))
         self._auth = _ClientCredentials(
             token_url=auth_url(),
             client_id=credentials.client_id,
             client_secret=credentials.client_secret,
             requests_timeout=timeout,
+            requests_session=session,
             cache_handler=MemoryCacheHandler(),
         )
         self._sp = spotipy.Spotify(
@@ -186,17 +239,33 @@ class SpotifyClient:
     def __repr__(self) -> str:
         return f"SpotifyClient(base={self._sp.prefix!r})"
 
+    def _give_up(self, exc: DeadlineExceeded) -> ProviderError:
+        """Stop asking Spotify for the rest of this lookup after a call ran out of time."""
+        self.down = f"{exc}; stopped asking it for this lookup."
+        self.gate.stop.set()
+        return ProviderError(PROVIDER, self.down)
+
     def _ensure_token(self) -> None:
+        if self.down is not None:
+            raise ProviderError(PROVIDER, self.down)
         with self._token_lock:
+            if self.down is not None:
+                raise ProviderError(PROVIDER, self.down)
             try:
                 self._auth.get_access_token(as_dict=False)
             except SpotifyOauthError as exc:
-                raise ProviderError(
-                    PROVIDER, "the client id or secret was refused (check them).", 401
-                ) from exc
+                message = token_error_message(exc)
+                status = 401 if "refused (check" in message else None
+                raise ProviderError(PROVIDER, message, status) from exc
+            except DeadlineExceeded as exc:
+                raise self._give_up(exc) from exc
             except requests.RequestException as exc:
                 raise ProviderError(
                     PROVIDER, f"the token service could not be reached ({type(exc).__name__})."
+                ) from exc
+            except (ValueError, KeyError, TypeError) as exc:  # 200 with no usable token
+                raise ProviderError(
+                    PROVIDER, "the token service answered with something that is not a token."
                 ) from exc
 
     def _call(self, fn: Callable[[], Any]) -> Any:
@@ -207,28 +276,42 @@ class SpotifyClient:
             self.gate.wait()
             if self.gate.stop.is_set():
                 raise ProviderError(PROVIDER, "stopped.")
+            if self.down is not None:
+                raise ProviderError(PROVIDER, self.down)
             try:
                 return fn()
+            except DeadlineExceeded as exc:
+                raise self._give_up(exc) from exc
             except SpotifyException as exc:
                 status, headers = exc.http_status, exc.headers
                 if status in (400, 404):
                     return None
-                if status == 401:
-                    raise ProviderError(PROVIDER, "the access token was refused.", 401) from exc
-                if status == 403:
-                    raise ProviderError(PROVIDER, "access refused (403).", 403) from exc
+                if status in (401, 403):
+                    what = "the access token was refused." if status == 401 else "access refused"
+                    raise ProviderError(PROVIDER, f"{what} ({status}).", status) from exc
             except (requests.Timeout, requests.ConnectionError) as exc:
                 status, headers = 0, None
                 log.info("Spotify call failed: %s", type(exc).__name__)
-            wait, reason = self.policy.wait_for(status, headers, attempt)
-            if wait is None:
-                raise ProviderError(PROVIDER, reason, status or None)
-            if status == 429:
-                self.gate.pause(wait)
-            self._notify(wait, f"{PROVIDER} {reason}")
-            if status != 429:
-                self.gate.sleep(wait)
+            self._wait_before_retry(status, headers, attempt)
             attempt += 1
+
+    def _wait_before_retry(self, status: int, headers: Any, attempt: int) -> None:
+        """Wait as the policy says before the next attempt, or raise when we should give up."""
+        wait, reason = self.policy.wait_for(status, headers, attempt)
+        if wait is None:
+            raise ProviderError(PROVIDER, reason, status or None)
+        if self.budget is not None and wait >= self.budget.remaining():
+            raise ProviderError(
+                PROVIDER,
+                f"{reason}, but the lookup's time budget has only "
+                f"{self.budget.remaining():.0f} s left.",
+                status or None,
+            )
+        if status == 429:
+            self.gate.pause(wait)
+        self._notify(wait, f"{PROVIDER} {reason}")
+        if status != 429:
+            self.gate.sleep(wait)
 
     def _notify(self, seconds: float, message: str) -> None:
         """Report a wait: directly from the caller's thread, queued from worker threads."""

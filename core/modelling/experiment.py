@@ -113,6 +113,7 @@ def run_experiment(
     random) k-fold CV.
     """
     t0 = time.perf_counter()
+    tasks.check_class_sizes(df, config.task, config.split, config.folds)
     target = tasks.make_target(df, config.task)
     rows = target.rows
     train, test = splits.make_split(rows, config.split, config.test_size, config.seed)
@@ -132,8 +133,11 @@ def run_experiment(
     model.metrics = dict(result.metrics)
     if model.is_classifier:
         result.proba = model.predict_proba(test_rows).reset_index(drop=True)
-    result.importances = importance.importance_table(model, test_rows, y_test, config.seed)
     stop = should_stop or (lambda: False)
+    # A stopped run (Stop pressed, or its session gone) skips the extra work of importances.
+    result.importances = (
+        None if stop() else importance.importance_table(model, test_rows, y_test, config.seed)
+    )
     if config.split == "random" and not fit.stopped and not stop():
         g_train, g_test = splits.make_split(rows, "grouped", config.test_size, config.seed)
         compare = relabelled(on_progress, "compare")

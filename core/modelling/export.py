@@ -9,15 +9,24 @@ from typing import Any
 
 from core.modelling import models
 
-#: Module prefixes whose types a model file may contain; anything else is refused on load.
-TRUSTED_PREFIXES: tuple[str, ...] = (
-    "core.modelling.models.",
-    "sklearn.",
-    "xgboost.",
-    "numpy.",
-    "scipy.",
-    "builtins.",
-    "collections.",
+#: The fully qualified types beyond skops' own safe defaults that Valence Lab's model files hold
+#: (what ``dump_model`` writes for every registry model). Exact names only: no prefixes, and no
+#: ``builtins`` callables, because skops *calls* a type with arguments from the file while
+#: loading (``builtins.exec`` would run code). Anything else is refused before ``loads``.
+ALLOWED_TYPES: frozenset[str] = frozenset(
+    {
+        "core.modelling.models.TrainedModel",
+        "numpy.dtype",
+        "sklearn.tree._tree.Tree",
+        "sklearn.neighbors._kd_tree.KDTree",
+        "sklearn.neighbors._ball_tree.BallTree",
+        "sklearn.metrics._dist_metrics.EuclideanDistance64",
+        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+        "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+        "xgboost.core.Booster",
+        "xgboost.sklearn.XGBClassifier",
+        "xgboost.sklearn.XGBRegressor",
+    }
 )
 
 
@@ -33,7 +42,10 @@ def dump_model(model: models.TrainedModel) -> bytes:
 
 
 def load_model(data: bytes) -> models.TrainedModel:
-    """Load a skops model file, refusing any type outside ``TRUSTED_PREFIXES``.
+    """Load a skops model file, refusing any type outside ``ALLOWED_TYPES``.
+
+    The file is audited with ``skops.io.get_untrusted_types`` first; nothing in it is
+    constructed unless every type it names is allowed.
 
     Raises
     ------
@@ -45,11 +57,23 @@ def load_model(data: bytes) -> models.TrainedModel:
     try:
         untrusted = sio.get_untrusted_types(data=data)
     except Exception as exc:  # zip / JSON errors: not a skops file
-        raise UnsafeModelError(f"Not a skops model file ({type(exc).__name__}: {exc})") from exc
-    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+        raise UnsafeModelError(
+            f"Not a skops model file ({type(exc).__name__}); save one from the Model lab or "
+            "`python -m core evaluate --save-model`."
+        ) from exc
+    refused = sorted(t for t in untrusted if t not in ALLOWED_TYPES)
     if refused:
-        raise UnsafeModelError(f"Refusing to load untrusted types: {refused}")
-    model = sio.loads(data, trusted=untrusted)
+        shown = ", ".join(refused[:10]) + (
+            f" and {len(refused) - 10} more" if len(refused) > 10 else ""
+        )
+        raise UnsafeModelError(
+            f"Refusing to load this model file: it holds untrusted types ({shown}). Only files "
+            "saved by Valence Lab load."
+        )
+    try:
+        model = sio.loads(data, trusted=untrusted)
+    except Exception as exc:  # malformed content of allowed types
+        raise UnsafeModelError(f"The model file is damaged ({type(exc).__name__}).") from exc
     if not isinstance(model, models.TrainedModel):
         raise UnsafeModelError(f"The file holds a {type(model).__name__}, not a Valence Lab model")
     return model

@@ -101,3 +101,59 @@ def make_target(df: pd.DataFrame, task: str) -> Target:
     keep = labels.notna().to_numpy()
     rows = df[keep]
     return Target(task, rows, labels[keep].astype(str).to_numpy(dtype=object))
+
+
+#: Fewest tracks a class may have before a model is trained on it.
+MIN_CLASS_TRACKS = 10
+
+
+class SmallClassError(ValueError):
+    """Some classes are too small for the chosen split; the message names them and the fixes."""
+
+
+def class_size_problem(
+    df: pd.DataFrame, task: str, split: str = "grouped", folds: int = 0
+) -> str | None:
+    """Why the classes of ``task`` are too small for ``split`` (and ``folds``), or None if fine.
+
+    A class needs at least ``max(10, 2 * folds)`` tracks and, for a split grouped by artist,
+    tracks by at least 2 (or ``folds``) different primary artists: otherwise every track of the
+    class lands on one side of the split, and models fail or score it as an unseen label.
+    """
+    if is_regression(task) or task not in available_tasks(df):
+        return None
+    target = make_target(df, task)
+    labels = pd.Series(target.y, index=target.rows.index, dtype=object)
+    min_tracks = max(MIN_CLASS_TRACKS, 2 * folds if folds >= 2 else 0)
+    min_artists = max(2, folds) if split == "grouped" else 1
+    tracks = labels.value_counts()
+    if "primary_artist" in target.rows:
+        artists = target.rows["primary_artist"].astype("string").groupby(labels).nunique()
+    else:
+        artists = tracks
+    small = [
+        (str(label), int(n), int(artists.get(label, n)))
+        for label, n in tracks.sort_values().items()
+        if n < min_tracks or artists.get(label, n) < min_artists
+    ]
+    if not small:
+        return None
+    shown = ", ".join(f"{label} ({n} tracks, {a} artists)" for label, n, a in small[:8])
+    more = f" and {len(small) - 8} more" if len(small) > 8 else ""
+    need = f"at least {min_tracks} tracks" + (
+        f" by {min_artists} different artists" if min_artists > 1 else ""
+    )
+    how = f"{folds}-fold cross-validation" if folds >= 2 else f"a {split} split"
+    return (
+        f"{len(small)} class(es) of {TASKS[task]} are too small for {how}: {shown}{more}. "
+        f"Each class needs {need}. Fix it by dropping those tracks from your file, merging "
+        "them into a bigger class (or the broad genre-group task), or choosing another task "
+        "such as valence."
+    )
+
+
+def check_class_sizes(df: pd.DataFrame, task: str, split: str = "grouped", folds: int = 0) -> None:
+    """Raise :class:`SmallClassError` when ``class_size_problem`` finds a problem."""
+    problem = class_size_problem(df, task, split, folds)
+    if problem:
+        raise SmallClassError(problem)
