@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--params", default="{}", help="hyperparameters as JSON, e.g. '{\"max_depth\": 4}'"
     )
+    ev.add_argument("--target", choices=list(tasks.TARGET_TRANSFORMS), default="none",
+                    help="target transform for valence: none or logit")  # fmt: skip
     ev.add_argument("--split", choices=list(splits.SPLITS), default="grouped")
     ev.add_argument(
         "--folds", type=int, default=0, help="k-fold CV (k >= 2) instead of one holdout"
@@ -98,19 +100,27 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"This dataset does not support the task {args.task!r}; "
                          f"it supports {tasks.available_tasks(df)}")  # fmt: skip
     params = models.check_params(args.model, tasks.is_regression(args.task), raw)
+    try:
+        tasks.check_transform(args.target, args.task)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     config = RunConfig(args.task, args.model, params, args.features, args.split,
-                       folds=args.folds, seed=args.seed)  # fmt: skip
+                       folds=args.folds, seed=args.seed, target=args.target)  # fmt: skip
     out: dict[str, Any] = {
         "command": "evaluate",
         "source": args.source or str(args.data),
         "task": args.task,
         "model": args.model,
         "features": args.features,
+        "target": args.target,
         "split": args.split,
         "folds": args.folds,
         "seed": args.seed,
         "params": params,
     }
+    missing = features.missing_inputs(df, args.features, args.task)
+    if missing:
+        out["missing_inputs"] = missing
     if args.folds and args.folds < 2:
         raise UsageError("--folds must be at least 2 (or left out for one holdout split)")
     if args.folds >= 2:

@@ -31,7 +31,7 @@ from core.catalog.schema import (
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning rules change: it is part of the Parquet cache key.
-CLEANING_VERSION = 4
+CLEANING_VERSION = 5
 MIN_DURATION_MS = 30_000
 _VALID_RANGES: dict[str, tuple[float, float]] = {
     **{c: (0.0, 1.0) for c in UNIT_FEATURES},
@@ -221,14 +221,26 @@ def _collapse_duplicate_ids(df: pd.DataFrame, report: CleaningReport) -> pd.Data
             .agg(lambda g: ";".join(x for x in g if x))
         )
         report.ids_with_several_genres = int((stats.groupby("track_id").size() > 1).sum())
+    all_subgenres = _all_values(with_id[with_id["track_id"].isin(dup_ids)], "subgenre")
     kept = df[~has_id | ~df.duplicated("track_id", keep="first")].copy()
     report.duplicate_ids_collapsed = len(df) - len(kept)
+    is_dup = kept["track_id"].isin(dup_ids)
+    ids = kept.loc[is_dup, "track_id"]
+    kept.loc[is_dup, "n_playlists"] = ids.map(counts).to_numpy()
     if "genre" in df:
-        is_dup = kept["track_id"].isin(dup_ids)
-        ids = kept.loc[is_dup, "track_id"]
         kept.loc[is_dup, "genre"] = ids.map(label).replace("", pd.NA).to_numpy()
         kept.loc[is_dup, "genres"] = ids.map(all_genres).to_numpy()
+    if all_subgenres is not None:
+        kept.loc[is_dup, "subgenres"] = ids.map(all_subgenres).to_numpy()
     return kept
+
+
+def _all_values(dups: pd.DataFrame, column: str) -> pd.Series | None:
+    """Every distinct value of ``column`` per track_id, ';'-joined in first-seen order."""
+    if column not in dups:
+        return None
+    values = dups[["track_id", column]].dropna().drop_duplicates()
+    return values.groupby("track_id", sort=False)[column].agg(lambda v: ";".join(map(str, v)))
 
 
 def _collapse_same_song(df: pd.DataFrame, report: CleaningReport) -> pd.DataFrame:
@@ -293,6 +305,12 @@ def clean_tracks(
     df["primary_artist"] = _primary_artist(df["artists"])
     if "genre" in df:
         df["genres"] = df["genre"]
+    if "subgenre" in df:
+        df["subgenres"] = df["subgenre"]
+    if "track_id" in df:
+        # rows of the source listing the track (TidyTuesday: playlist appearances), kept for
+        # the engineered feature set before duplicates collapse
+        df["n_playlists"] = np.int64(1)
     df = _collapse_duplicate_ids(df, report)
     df = _collapse_same_song(df, report)
     df = df.reset_index(drop=True)
@@ -306,7 +324,8 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
         c
         for c in (
             "track_id", "track_name", "artists", "primary_artist", "album_name", "genre",
-            "genres", "subgenre", "popularity", "explicit", "release_year",
+            "genres", "subgenre", "subgenres", "popularity", "explicit", "release_year",
+            "release_month", "n_playlists",
         )
         if c in df
     ]  # fmt: skip

@@ -192,6 +192,13 @@ def _release_year(series: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce").astype("Int16")
 
 
+def _release_month(series: pd.Series) -> pd.Series:
+    """Month (1-12) of ``YYYY-MM`` or ``YYYY-MM-DD`` dates; missing for year-only dates."""
+    text = series.astype("string").str.extract(r"^\s*(?:19|20)\d\d-(\d\d)", expand=False)
+    month = pd.to_numeric(text, errors="coerce")
+    return month.where((month >= 1) & (month <= 12)).astype("Int8")
+
+
 def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
     """Turn a raw table of any supported schema into canonical columns (not yet cleaned).
 
@@ -237,6 +244,8 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
         out["release_year"] = _release_year(out["release_date"])
     elif "release_year" in out:
         out["release_year"] = _release_year(out["release_year"])
+    if "release_date" in out:
+        out["release_month"] = _release_month(out["release_date"])
     out = out.drop(columns=["release_date"], errors="ignore")
 
     numeric = [c for c in (*AUDIO_COLUMNS, "popularity") if c in out]

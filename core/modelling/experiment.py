@@ -31,6 +31,7 @@ class RunConfig:
     test_size: float = 0.2
     folds: int = 0  # 0: holdout only; k >= 2: also k-fold CV
     seed: int = models.DEFAULT_SEED
+    target: str = "none"  # target transform of valence: "none" | "logit"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-friendly)."""
@@ -81,9 +82,9 @@ def permutation_importance(
     names = model.feature_names
 
     def score(frame: pd.DataFrame) -> float:
-        pred = model.estimator.predict(frame)
+        pred = model.predict_matrix(frame)
         if model.is_classifier:
-            labels = np.asarray(model.classes_, dtype=object)[np.asarray(pred, dtype=int)]
+            labels = np.asarray(model.classes_, dtype=object)[pred]
             return float(np.mean(labels.astype(str) == y_s.astype(str)))
         pred = np.clip(np.asarray(pred, float), 0.0, 1.0)
         return float(np.mean(np.abs(pred - y_s.astype(float))))
@@ -151,7 +152,7 @@ def run_experiment(
     train, test = splits.make_split(rows, config.split, config.test_size, config.seed)
     fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,
                     config.params, config.feature_set, config.seed, on_progress,
-                    should_stop)  # fmt: skip
+                    should_stop, target_transform=config.target)  # fmt: skip
     model, test_rows, y_test = fit.model, rows.iloc[test], target.y[test]
     result = RunResult(config, fit, score_model(model, test_rows, y_test),
                        _predictions(model, test_rows, y_test), len(rows), len(train), len(test),
@@ -166,7 +167,8 @@ def run_experiment(
         g_train, g_test = splits.make_split(rows, "grouped", config.test_size, config.seed)
         other = fit_model(rows.iloc[g_train], target.y[g_train], honest.model_id, honest.task,
                           honest.params, honest.feature_set, honest.seed,
-                          _stage(on_progress, "compare"), should_stop)  # fmt: skip
+                          _stage(on_progress, "compare"), should_stop,
+                          target_transform=honest.target)  # fmt: skip
         result.comparison = score_model(other.model, rows.iloc[g_test], target.y[g_test])
     if config.folds >= 2 and not fit.stopped and not stop():
         cv = cross_validate(df, config, _stage(on_progress, "cv"), should_stop)
@@ -210,7 +212,8 @@ def cross_validate(
         if should_stop is not None and should_stop():
             break
         fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,
-                        config.params, config.feature_set, config.seed)  # fmt: skip
+                        config.params, config.feature_set, config.seed,
+                        target_transform=config.target)  # fmt: skip
         scores.append(score_model(fit.model, rows.iloc[test], target.y[test]))
         fit_times.append(fit.fit_seconds)
         if on_progress is not None:

@@ -1,7 +1,7 @@
 """Training with live progress and a stop switch, for every model in the registry.
 
 ``fit_model`` fits one model on labelled rows, calling ``on_progress`` after every boosting
-round (XGBoost), batch of trees (random forest), epoch (MLP) or single fit (baselines), and
+round (XGBoost, LightGBM; each member of a blend in turn), batch of trees (random forest), epoch (MLP) or single fit (baselines), and
 stopping early, keeping the partial model, as soon as ``should_stop()`` returns True. Iterative
 models learn on a grouped validation split carved from the training rows, which drives the
 validation curve and XGBoost's early stopping.
@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.modelling import features, models, splits, tasks
+from core.modelling import features, models, splits, tasks, textscore
+from core.modelling.blend import BlendEstimator
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def fit_model(
     should_stop: StopFn | None = None,
     validation_size: float = 0.15,
     phase: str = "fit",
+    target_transform: str = "none",
 ) -> FitResult:
     """Fit one registry model on labelled rows with live progress.
 
@@ -127,9 +129,9 @@ def fit_model(
     params : dict, optional
         Hyperparameters (validated; defaults fill the gaps).
     feature_set : str
-        ``audio``, ``context`` or ``all``.
+        ``audio``, ``context``, ``all`` or ``engineered``.
     seed : int
-        Seed for the model and the validation split.
+        Seed for the model, the validation split and the text score's inner folds.
     on_progress : callable, optional
         Called with a :class:`Progress` after every step.
     should_stop : callable, optional
@@ -138,6 +140,9 @@ def fit_model(
         Share of artists held out for the validation curve (iterative models only).
     phase : str
         Label passed through to ``Progress.phase``.
+    target_transform : str
+        ``none`` or ``logit`` (valence only): the model learns the transformed target;
+        curves and metrics stay on the valence scale.
 
     Returns
     -------
@@ -145,11 +150,12 @@ def fit_model(
         The model, its learning curve and whether it was stopped.
     """
     regression = tasks.is_regression(task)
+    tasks.check_transform(target_transform, task)
     spec = models.get_spec(model_id)
     params = models.check_params(model_id, regression, params)
-    cols = features.input_columns(rows, feature_set, task)
-    levels = features.categorical_levels(rows, cols)
-    X = features.build_matrix(rows, cols, levels)
+    members = _blend_members(rows, model_id, params, feature_set, task)
+    cols = list(dict.fromkeys(c for _, member_cols in members for c in member_cols))
+    cols = cols or features.input_columns(rows, feature_set, task)
     fit_pos, val_pos = np.arange(len(rows)), np.array([], dtype=int)
     if spec.training != "single" and validation_size > 0:
         try:
@@ -166,48 +172,103 @@ def fit_model(
         codes = np.array([code_of.get(str(v), -1) for v in np.asarray(y)])
         y_all = codes
     else:
-        y_all = np.asarray(y, dtype=float)
+        y_all = tasks.transform_target(np.asarray(y, dtype=float), target_transform)
     val_pos = val_pos[y_all[val_pos] >= 0] if not regression else val_pos
-    metric = "mae" if regression else "accuracy"
-    ctx = _Ctx(X, y_all, fit_pos, val_pos, regression, classes, metric, seed)
-    trainer = {"boosting": _fit_boosting, "forest": _fit_forest, "epochs": _fit_epochs}.get(
-        spec.training, _fit_single
-    )
+    levels = features.categorical_levels(rows, cols)
     t0 = time.perf_counter()
-    estimator, live, stopped, planned, best = trainer(ctx, model_id, params, on_progress,
-                                                      should_stop, phase)  # fmt: skip
+    X, text_model = _training_matrix(rows, y_all, cols, levels, classes, seed)
+    metric = "mae" if regression else "accuracy"
+    ctx = _Ctx(X, y_all, fit_pos, val_pos, regression, classes, metric, seed, target_transform)
+    trainer = {"boosting": _fit_boosting, "lightgbm": _fit_lightgbm, "forest": _fit_forest,
+               "epochs": _fit_epochs}.get(spec.training, _fit_single)  # fmt: skip
+    if spec.training == "blend":
+        estimator, live, stopped, planned, best = _fit_blend(ctx, members, params, on_progress,
+                                                             should_stop, phase)  # fmt: skip
+    else:
+        estimator, live, stopped, planned, best = trainer(ctx, model_id, params, on_progress,
+                                                          should_stop, phase)  # fmt: skip
     seconds = time.perf_counter() - t0
-    model = models.TrainedModel(
-        model_id, task, feature_set, params, estimator, cols, levels, classes
-    )
+    model = models.TrainedModel(model_id, task, feature_set, params, estimator, cols, levels,
+                                classes, target_transform=target_transform,
+                                text_model=text_model)  # fmt: skip
     hist = live.history()
     return FitResult(model, hist, stopped, int(hist["step"].max()) if len(hist) else 0, planned,
                      live.unit, seconds, best, len(fit_pos), len(val_pos))  # fmt: skip
 
 
+def _blend_members(rows: pd.DataFrame, model_id: str, params: dict[str, Any], feature_set: str,
+                   task: str) -> list[tuple[str, list[str]]]:  # fmt: skip
+    """(member id, input columns) of a blend's members; empty for other models."""
+    if models.get_spec(model_id).training != "blend":
+        return []
+    other = params["other_features"]
+    other = feature_set if other == "same" else other
+    out = []
+    for member in models.BLEND_MEMBERS[params["members"]]:
+        fs = feature_set if member == "lightgbm" else other
+        out.append((member, features.input_columns(rows, fs, task)))
+    return out
+
+
+def _training_matrix(rows: pd.DataFrame, y: np.ndarray, cols: list[str],
+                     levels: dict[str, list[str]], classes: list[str] | None,
+                     seed: int) -> tuple[pd.DataFrame, Any]:  # fmt: skip
+    """The training matrix; a stacked text score gets out-of-fold values for these rows."""
+    if features.TEXT_SCORE not in cols:
+        return features.build_matrix(rows, cols, levels), None
+    if classes is not None:
+        levels[features.TEXT_SCORE] = list(classes)
+    known = np.flatnonzero(np.asarray(y) >= 0) if classes is not None else np.arange(len(rows))
+    oof_part, text_model = textscore.fit_text_score(
+        rows.iloc[known], np.asarray(y)[known], classes is None, seed,
+        n_classes=len(classes or []))  # fmt: skip
+    oof = np.full((len(rows), oof_part.shape[1]), np.nan)
+    oof[known] = oof_part
+    return features.build_matrix(rows, cols, levels, oof), text_model
+
+
 @dataclass
 class _Ctx:
     X: pd.DataFrame
-    y: np.ndarray
+    y: np.ndarray  # class codes, or the (transformed) regression target
     fit: np.ndarray
     val: np.ndarray
     regression: bool
     classes: list[str] | None
     metric: str
     seed: int
+    transform: str = "none"
 
     @property
     def curve_rows(self) -> np.ndarray:
         return self.fit[_sample(len(self.fit), TRAIN_CURVE_ROWS, self.seed)]
 
+    def score(self, positions: np.ndarray, pred: np.ndarray) -> float:
+        """The curve metric of predictions for some rows, on the target's own scale."""
+        if not self.regression:
+            return _score(self.metric, self.y[positions], pred)
+        inv = tasks.inverse_target
+        return _score(
+            self.metric, inv(self.y[positions], self.transform), inv(pred, self.transform)
+        )
+
     def scores(self, estimator: Any) -> tuple[float, float | None]:
         tr = self.curve_rows
-        train = _score(self.metric, self.y[tr], estimator.predict(self.X.iloc[tr]))
+        train = self.score(tr, estimator.predict(self.X.iloc[tr]))
         if not len(self.val):
             return train, None
-        return train, _score(
-            self.metric, self.y[self.val], estimator.predict(self.X.iloc[self.val])
-        )
+        return train, self.score(self.val, estimator.predict(self.X.iloc[self.val]))
+
+    def mae_metric(self) -> Callable[[np.ndarray, np.ndarray], float]:
+        """A boosting eval metric: MAE of (inverted) predictions on the valence scale."""
+        transform = self.transform
+
+        def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+            inv = tasks.inverse_target
+            p = np.clip(inv(np.asarray(y_pred, float), transform), 0.0, 1.0)
+            return float(np.mean(np.abs(p - inv(np.asarray(y_true, float), transform))))
+
+        return mae
 
 
 def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
@@ -236,14 +297,110 @@ def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress:
     eval_set = [(ctx.X.iloc[tr], ctx.y[tr])]
     if len(ctx.val):
         eval_set.append((ctx.X.iloc[ctx.val], ctx.y[ctx.val]))
-    metrics = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    metrics: Any = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    if ctx.regression and ctx.transform != "none":
+        metrics = ctx.mae_metric()  # named "mae": curves stay on the valence scale
     # plain attribute assignment: set_params on a fitted XGBoost model would touch the booster
     est.eval_metric, est.callbacks = metrics, [_Report()]
     est.early_stopping_rounds = rounds if rounds and len(ctx.val) else None
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_set=eval_set, verbose=False)
-    est.callbacks = None  # keep the fitted model free of closures (serialisable)
+    # keep the fitted model free of closures (serialisable)
+    est.callbacks, est.eval_metric = None, ["mae"] if ctx.regression else ["merror", "mlogloss"]
     best = getattr(est, "best_iteration", None) if rounds and len(ctx.val) else None
     return est, live, _Report.stopped, total, None if best is None else int(best) + 1
+
+
+def _fit_lightgbm(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
+                  should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+    import lightgbm as lgb
+
+    total = int(params["n_estimators"])
+    live = _Live(phase, "round", total, ctx.metric, on_progress, should_stop)
+    rounds = int(params.get("early_stopping_rounds", 0))
+    state = {"stopped": False}
+
+    def report(env: Any) -> None:
+        by_set: dict[str, float] = {}
+        for data_name, metric_name, value, _ in env.evaluation_result_list:
+            if metric_name in ("mae", "accuracy") and data_name not in by_set:
+                by_set[data_name] = float(value)
+        if live.report(env.iteration + 1, by_set.get("training"), by_set.get("validation")):
+            state["stopped"] = True
+            raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+
+    if ctx.regression:
+        mae = ctx.mae_metric()
+
+        def feval(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[str, float, bool]:
+            return "mae", mae(y_true, y_pred), False
+    else:
+
+        def feval(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[str, float, bool]:
+            pred = np.argmax(y_pred, axis=1) if np.ndim(y_pred) == 2 else (y_pred > 0.5)
+            return "accuracy", float(np.mean(np.asarray(pred, int) == y_true)), True
+
+    est = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
+    if ctx.regression:
+        est.set_params(metric="None")  # only the valence-scale MAE: it drives early stopping
+    tr = ctx.curve_rows
+    eval_x, eval_y, names = [ctx.X.iloc[tr]], [ctx.y[tr]], ["training"]
+    if len(ctx.val):
+        eval_x.append(ctx.X.iloc[ctx.val])
+        eval_y.append(ctx.y[ctx.val])
+        names.append("validation")
+    callbacks: list[Any] = [report]
+    if rounds and len(ctx.val):
+        callbacks.append(lgb.early_stopping(rounds, first_metric_only=True, verbose=False))
+    est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_X=tuple(eval_x), eval_y=tuple(eval_y),
+            eval_names=names, eval_metric=feval, callbacks=callbacks)  # fmt: skip
+    best = getattr(est, "best_iteration_", None) if rounds and len(ctx.val) else None
+    return est, live, state["stopped"], total, int(best) if best else None
+
+
+def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]], params: dict[str, Any],
+               on_progress: ProgressFn | None, should_stop: StopFn | None,
+               phase: str) -> tuple:  # fmt: skip
+    """Fit each member on its own columns in turn (curves per member round), then average."""
+    names = list(ctx.X.columns)
+    base = [n.split("=")[0] for n in names]
+    ids = [m for m, _ in members]
+    w_lgb = float(params["lightgbm_weight"])
+    others = len(ids) - 1
+    weights = [w_lgb if m == "lightgbm" else (1.0 - w_lgb) / max(others, 1) for m in ids]
+    plans = []
+    for (member, cols), w in zip(members, weights, strict=True):
+        if w <= 0:
+            continue
+        wanted = set(cols)
+        positions = [i for i, b in enumerate(base) if b in wanted]
+        defaults = models.default_params(member, ctx.regression)
+        spec = models.get_spec(member)
+        steps = int(defaults.get("n_estimators", defaults.get("max_epochs", 1)))
+        plans.append((member, positions, defaults, spec, steps, w))
+    total = sum(p[4] for p in plans)
+    live = _Live(phase, "round", total, ctx.metric, on_progress, should_stop)
+    fitted, stopped, offset = [], False, 0
+    for member, positions, defaults, spec, steps, w in plans:
+        sub = _Ctx(ctx.X.iloc[:, positions], ctx.y, ctx.fit, ctx.val, ctx.regression, ctx.classes,
+                   ctx.metric, ctx.seed, ctx.transform)  # fmt: skip
+
+        def forward(p: Progress, offset: int = offset, member: str = member) -> None:
+            live.report(offset + p.step, p.train, p.validation)
+
+        trainer = {"boosting": _fit_boosting, "lightgbm": _fit_lightgbm, "forest": _fit_forest,
+                   "epochs": _fit_epochs}.get(spec.training, _fit_single)  # fmt: skip
+        est, _, member_stopped, _, _ = trainer(sub, member, defaults, forward, should_stop, phase)
+        fitted.append((member, est, positions, w))
+        offset += steps
+        if member_stopped or (should_stop is not None and should_stop()):
+            stopped = True
+            break
+    total_w = sum(f[3] for f in fitted)
+    blend = BlendEstimator([f[0] for f in fitted], [f[1] for f in fitted],
+                           [f[2] for f in fitted], [f[3] / total_w for f in fitted],
+                           len(names), len(ctx.classes or []))  # fmt: skip
+    live.report(offset, *ctx.scores(blend))
+    return blend, live, stopped, total, None
 
 
 def _fit_forest(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
