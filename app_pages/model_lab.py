@@ -25,18 +25,18 @@ model_id = c2.selectbox("Model", list(models.REGISTRY), format_func=lambda m: mo
                         key="lab_model", bind="query-params")  # fmt: skip
 feature_set = c3.selectbox("Features", list(features.FEATURE_SETS), format_func=features.FEATURE_SETS.get,
                            key="lab_features", bind="query-params")  # fmt: skip
-c4, c5, c6 = st.columns(3)
+c4, c5, c6, c7 = st.columns(4)
 split = c4.selectbox("Split", list(splits.SPLITS), format_func=splits.SPLITS.get, key="lab_split",
                      bind="query-params")  # fmt: skip
 folds = c5.select_slider("Cross-validation folds (0 = holdout only)", [0, 3, 5, 10], key="lab_folds",
                          bind="query-params")  # fmt: skip
 seed = int(c6.number_input("Seed", 0, 10_000, 0, key="lab_seed"))
+target = lab.target_select(c7, regression)
 
 spec = models.get_spec(model_id)
 space = spec.params_for(regression)
 lab.apply_pending(model_id, space)
-columns = features.input_columns(df, feature_set, task)
-st.caption(f"**Inputs ({len(columns)}):** {', '.join(columns)}")
+lab.show_inputs(df, feature_set, task, features.input_columns(df, feature_set, task))
 if spec.note:
     st.caption(spec.note)
 for note in lab.url_notices(model_id, space):
@@ -69,14 +69,15 @@ tune = b2.button("Auto-tune", key="lab_tune", disabled=busy or not space,
                       "values go back into the sliders.")  # fmt: skip
 
 if train:
-    config = RunConfig(task, model_id, params, feature_set, split, folds=int(folds), seed=seed)
+    config = RunConfig(task, model_id, params, feature_set, split, folds=int(folds), seed=seed,
+                       target=target)  # fmt: skip
     lab.start_job(lambda on_progress, should_stop: run_experiment(df, config, on_progress, should_stop),
                   f"train-{model_id}", "train",
                   {"label": f"Training {spec.label}", "source": catalog.source_id})  # fmt: skip
 elif tune:
     lab.start_job(lambda on_progress, should_stop: auto_tune(
         df, task, model_id, feature_set, int(n_trials), seed, on_progress=on_progress,
-        should_stop=should_stop), f"tune-{model_id}", "tune",
+        should_stop=should_stop, target_transform=target), f"tune-{model_id}", "tune",
         {"label": f"Auto-tuning {spec.label}", "model_id": model_id, "task": task})  # fmt: skip
 
 entry = st.session_state.get(lab.JOB_KEY)

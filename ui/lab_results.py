@@ -40,6 +40,14 @@ def show_result(entry: dict[str, Any]) -> None:
                f"the validation curve) · {result.n_test:,} test tracks · split: {cfg.split} · "
                f"fit {fit.fit_seconds:.2f} s"
                + (f" · best {fit.unit} {fit.best_step}" if fit.best_step else ""))  # fmt: skip
+    members = entry["card"].get("members")
+    if members:
+        st.caption("**Blend of:** " + "; ".join(
+            f"{m['member']} × {m['weight']:.2f} on {m['n_inputs']} inputs "
+            f"({', '.join(m['inputs'])})" for m in members))  # fmt: skip
+    if model.target_transform != "none":
+        st.caption(f"Target transform: {model.target_transform} (the model learned "
+                   "log(v / (1 - v)); metrics are on the valence scale).")  # fmt: skip
     _metric_row(result.metrics, names, result.comparison)
     if result.comparison is not None:
         st.info("**Naive random split vs honest grouped split** (same model and params): the "

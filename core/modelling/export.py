@@ -20,6 +20,16 @@ TRUSTED_PREFIXES: tuple[str, ...] = (
     "collections.",
 )
 
+#: Fully qualified types trusted one by one (LightGBM models and the blend of the registry).
+TRUSTED_TYPES: frozenset[str] = frozenset(
+    {
+        "core.modelling.blend.BlendEstimator",
+        "lightgbm.basic.Booster",
+        "lightgbm.sklearn.LGBMClassifier",
+        "lightgbm.sklearn.LGBMRegressor",
+    }
+)
+
 
 class UnsafeModelError(ValueError):
     """A model file holds types outside the trusted allow-list, or is not a model file."""
@@ -46,7 +56,9 @@ def load_model(data: bytes) -> models.TrainedModel:
         untrusted = sio.get_untrusted_types(data=data)
     except Exception as exc:  # zip / JSON errors: not a skops file
         raise UnsafeModelError(f"Not a skops model file ({type(exc).__name__}: {exc})") from exc
-    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    refused = [
+        t for t in untrusted if not t.startswith(TRUSTED_PREFIXES) and t not in TRUSTED_TYPES
+    ]
     if refused:
         raise UnsafeModelError(f"Refusing to load untrusted types: {refused}")
     model = sio.loads(data, trusted=untrusted)
@@ -71,10 +83,14 @@ def model_card(model: models.TrainedModel, extra: dict[str, Any] | None = None) 
         "input_columns": list(model.input_columns),
         "classes": model.classes_,
         "params": model.params,
+        "target_transform": model.target_transform,
         "metrics": model.metrics,
         "format": "skops; load with core.modelling.export.load_model (trusted types are checked)",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    describe = getattr(model.estimator, "describe", None)
+    if callable(describe):  # a blend: its members, weights and inputs
+        card["members"] = describe(model.feature_names)
     return card | (extra or {})
 
 

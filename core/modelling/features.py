@@ -59,6 +59,10 @@ _FLAGS: dict[str, tuple[str, str]] = {
 }
 
 
+#: "(feat. X)", "[Remix]" or " - Radio Edit" at the end of a title.
+_TITLE_TAIL = r"\s*[\(\[].*$|\s+-\s+.*$"
+
+
 def _text(df: pd.DataFrame, column: str) -> pd.Series:
     if column not in df:
         return pd.Series(pd.NA, index=df.index, dtype="string")
@@ -70,9 +74,10 @@ def _flag(name: str) -> Callable[[pd.DataFrame], pd.Series]:
 
     def compute(df: pd.DataFrame) -> pd.Series:
         text = _text(df, column)
-        if name == "album_is_title":
-            title = _text(df, "track_name").str.lower().str.strip()
-            same = text.str.lower().str.strip() == title
+        if name == "album_is_title":  # a single: album named like the title's core
+            title = _text(df, "track_name").str.lower().str.replace(_TITLE_TAIL, "", regex=True)
+            album = text.str.lower().str.replace(_TITLE_TAIL, "", regex=True)
+            same = album.str.strip() == title.str.strip()
         else:
             same = text.str.contains(pattern, flags=re.IGNORECASE, regex=True)
         return same.astype("Float64").astype("float64")
