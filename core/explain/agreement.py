@@ -13,6 +13,25 @@ from core.explain.shapley import sample_rows
 from core.modelling.models import TrainedModel
 
 
+class _ValenceScale:
+    """The model as scikit-learn's permutation importance sees it: matrix in, valence out.
+
+    A model trained on the logit of valence (or a blend) would otherwise be scored on the
+    scale its estimator learned.
+    """
+
+    def __init__(self, model: TrainedModel) -> None:
+        self.model = model
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray | None = None) -> _ValenceScale:
+        """Already fitted; present for scikit-learn's checks."""
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Valence predictions for a model matrix."""
+        return self.model.predict_matrix(X)
+
+
 def permutation_importance(
     model: TrainedModel,
     df: pd.DataFrame,
@@ -45,7 +64,7 @@ def permutation_importance(
 
     rows = sample_rows(df[df["valence"].notna()], max_rows, seed)
     result = sk_permutation(
-        model.estimator,
+        _ValenceScale(model),
         model.matrix(rows),
         rows["valence"].to_numpy(float),
         scoring="neg_mean_absolute_error",

@@ -92,3 +92,13 @@ def test_blend_and_lightgbm_survive_the_safe_export(lab_df, blend_run):
     loaded = export.load_model(export.dump_model(model))
     assert np.allclose(loaded.predict(lab_df.head(40)), model.predict(lab_df.head(40)))
     assert loaded.text_model is not None and loaded.target_transform == "logit"
+
+
+def test_importance_agreement_works_on_the_valence_scale(lab_df, blend_run):
+    from core.explain import agreement
+
+    perm = agreement.permutation_importance(blend_run.model, lab_df, max_rows=200, n_repeats=2)
+    assert perm.idxmax() == "danceability"  # the planted driver
+    assert 0.01 < perm.max() < 0.5  # an MAE increase in valence units, not logits
+    impurity = agreement.impurity_importance(blend_run.model)
+    assert impurity is not None and np.isclose(impurity.sum(), 1.0)
