@@ -11,25 +11,44 @@ from ui.catalog import require_catalog
 from ui.lab_results import show_result
 
 st.title("Model lab")
-st.caption("How well can valence (and genre) be predicted from audio features, and by what? "
-           "Splits are grouped by artist so no artist is on both sides.")  # fmt: skip
+st.caption(
+    "How well can valence (and genre) be predicted from audio features, and by what? "
+    "Splits are grouped by artist so no artist is on both sides."
+)
 catalog = require_catalog()
 df = catalog.df
 
 task_options = tasks.available_tasks(df)
 c1, c2, c3 = st.columns(3)
-task = c1.selectbox("Task", task_options, format_func=tasks.TASKS.get, key="lab_task",
-                    bind="query-params")  # fmt: skip
+task = c1.selectbox(
+    "Task", task_options, format_func=tasks.TASKS.get, key="lab_task", bind="query-params"
+)
 regression = tasks.is_regression(task)
-model_id = c2.selectbox("Model", list(models.REGISTRY), format_func=lambda m: models.REGISTRY[m].label,
-                        key="lab_model", bind="query-params")  # fmt: skip
-feature_set = c3.selectbox("Features", list(features.FEATURE_SETS), format_func=features.FEATURE_SETS.get,
-                           key="lab_features", bind="query-params")  # fmt: skip
+model_id = c2.selectbox(
+    "Model",
+    list(models.REGISTRY),
+    format_func=lambda m: models.REGISTRY[m].label,
+    key="lab_model",
+    bind="query-params",
+)
+feature_set = c3.selectbox(
+    "Features",
+    list(features.FEATURE_SETS),
+    format_func=features.FEATURE_SETS.get,
+    key="lab_features",
+    bind="query-params",
+)
 c4, c5, c6, c7 = st.columns(4)
-split = c4.selectbox("Split", list(splits.SPLITS), format_func=splits.SPLITS.get, key="lab_split",
-                     bind="query-params")  # fmt: skip
-folds = c5.select_slider("Cross-validation folds (0 = holdout only)", [0, 3, 5, 10], key="lab_folds",
-                         bind="query-params")  # fmt: skip
+split = c4.selectbox(
+    "Split",
+    list(splits.SPLITS),
+    format_func=splits.SPLITS.get,
+    key="lab_split",
+    bind="query-params",
+)
+folds = c5.select_slider(
+    "Cross-validation folds (0 = holdout only)", [0, 3, 5, 10], key="lab_folds", bind="query-params"
+)
 seed = int(c6.number_input("Seed", 0, 10_000, 0, key="lab_seed"))
 target = lab.target_select(c7, regression)
 
@@ -46,8 +65,13 @@ params: dict = {}
 with st.expander(f"Hyperparameters of {spec.label}", expanded=bool(space)):
     if space:
         params = lab.param_widgets(model_id, space)
-        st.button("Reset to defaults", key="lab_reset", on_click=lab.reset_params,
-                  args=(model_id, space), icon=":material/restart_alt:")  # fmt: skip
+        st.button(
+            "Reset to defaults",
+            key="lab_reset",
+            on_click=lab.reset_params,
+            args=(model_id, space),
+            icon=":material/restart_alt:",
+        )
     else:
         st.caption("This baseline has no hyperparameters.")
 
@@ -61,53 +85,52 @@ except ParamError as exc:
 entry = st.session_state.get(lab.JOB_KEY)
 busy = entry is not None and entry["job"].running
 b1, b2, b3 = st.columns([1, 1, 2])
-train = b1.button("Train", key="lab_train", type="primary", disabled=busy or problem is not None,
-                  icon=":material/model_training:")  # fmt: skip
+train = b1.button(
+    "Train",
+    key="lab_train",
+    type="primary",
+    disabled=busy or problem is not None,
+    icon=":material/model_training:",
+)
 n_trials = b3.select_slider("Auto-tune candidates", [3, 6, 9, 18, 27], value=9, key="lab_tune_n")
-tune = b2.button("Auto-tune", key="lab_tune", disabled=busy or not space,
-                 help="Random search with successive halving on the training part only; the best "
-                      "values go back into the sliders.")  # fmt: skip
+tune = b2.button(
+    "Auto-tune",
+    key="lab_tune",
+    disabled=busy or not space,
+    help="Random search with successive halving on the training part only; the best "
+    "values go back into the sliders.",
+)
 
 if train:
-    config = RunConfig(task, model_id, params, feature_set, split, folds=int(folds), seed=seed,
-                       target=target)  # fmt: skip
-    lab.start_job(lambda on_progress, should_stop: run_experiment(df, config, on_progress, should_stop),
-                  f"train-{model_id}", "train",
-                  {"label": f"Training {spec.label}", "source": catalog.source_id})  # fmt: skip
+    config = RunConfig(
+        task, model_id, params, feature_set, split, folds=int(folds), seed=seed, target=target
+    )
+    lab.start_job(
+        lambda on_progress, should_stop: run_experiment(df, config, on_progress, should_stop),
+        f"train-{model_id}",
+        "train",
+        {"label": f"Training {spec.label}", "source": catalog.source_id},
+    )
 elif tune:
-    lab.start_job(lambda on_progress, should_stop: auto_tune(
-        df, task, model_id, feature_set, int(n_trials), seed, on_progress=on_progress,
-        should_stop=should_stop, target_transform=target), f"tune-{model_id}", "tune",
-        {"label": f"Auto-tuning {spec.label}", "model_id": model_id, "task": task})  # fmt: skip
+    lab.start_job(
+        lambda on_progress, should_stop: auto_tune(
+            df,
+            task,
+            model_id,
+            feature_set,
+            int(n_trials),
+            seed,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            target_transform=target,
+        ),
+        f"tune-{model_id}",
+        "tune",
+        {"label": f"Auto-tuning {spec.label}", "model_id": model_id, "task": task},
+    )
 
-entry = st.session_state.get(lab.JOB_KEY)
-if entry is not None:
-    job = entry["job"]
-    job.wait(0.5)  # quick jobs finish before the first paint
-    if job.running:
-        lab.live_panel()
-    else:
-        st.session_state.pop(lab.JOB_KEY)
-        if job.error:
-            st.error(f"Training failed: {job.error}")
-        elif entry["kind"] == "train":
-            lab.record_run(job.result, entry["meta"]["source"], job.elapsed)
-        else:
-            st.session_state[lab.TUNE_KEY] = {**job.result, "meta": entry["meta"],
-                                              "stopped": job.stop_requested}  # fmt: skip
-            st.session_state[lab.PENDING_KEY] = job.result["best_params"]
-            st.rerun()
-
-tuned = st.session_state.get(lab.TUNE_KEY)
-if tuned is not None and tuned["meta"]["model_id"] == model_id:
-    score = tuned["best_score"]
-    st.success(f"Auto-tune {'(stopped early) ' if tuned['stopped'] else ''}tried "
-               f"{len(tuned['trials'])} settings; best validation {tuned['metric']} "
-               + (f"{score:.4f}" if score is not None else "n/a")
-               + ". The sliders now hold the best values: press Train to evaluate them on the "
-               "test split.")  # fmt: skip
-    with st.expander("Auto-tune trials"):
-        st.dataframe(tuned["trials"], hide_index=True)
+lab.follow_job()
+lab.tune_summary(model_id)
 
 result_entry = st.session_state.get(lab.RESULT_KEY)
 if result_entry is not None:

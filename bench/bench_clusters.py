@@ -36,6 +36,7 @@ _CLUSTERS = """
 import time
 import numpy as np
 from core.catalog import data
+from core.catalog.sampling import sample_rows
 from core.genremap import projection, clusters
 cat = data.load_catalog({tidy!r}, allow_download=False)
 feats = projection.default_features(cat.df)
@@ -43,7 +44,7 @@ out = {{}}
 def timed(name, fn):
     t = time.perf_counter(); result = fn(); out[name] = round(time.perf_counter() - t, 3); return result
 for label, size in (("5k", 5000), ("28k", None)):
-    df = projection.sample_rows(cat.df, size, 0)
+    df = sample_rows(cat.df, size, 0, keep_order=True)
     sc = timed(f"{{label}}_standardise_s", lambda: projection.standardise(df, feats))
     X, genres = sc.X, df["genre"].astype(str).to_numpy()
     timed(f"{{label}}_pca_s", lambda: projection.fit_pca(sc))

@@ -133,8 +133,9 @@ def run(ctx: dict) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-models-"))
     env = {"VALENCE_LAB_CACHE_DIR": str(tmp / "cache")}
     result["fit_tidytuesday_28k"] = run_child(_FITS.format(source=TIDY, models=MODELS), env=env)
-    result["cv_tidytuesday"] = run_child(_CV.format(tidy=TIDY, folds=2 if quick else 5), env=env,
-                                         timeout=3000)  # fmt: skip
+    result["cv_tidytuesday"] = run_child(
+        _CV.format(tidy=TIDY, folds=2 if quick else 5), env=env, timeout=3000
+    )
     runs = IMPROVED_RUNS[:2] if quick else IMPROVED_RUNS
     result["improved"] = run_child(
         _IMPROVED.format(tidy=TIDY, runs=runs, folds=2 if quick else 5), env=env, timeout=6000
@@ -152,8 +153,10 @@ def run(ctx: dict) -> dict:
             for m, s in previous["fit_s"].items():
                 if s * scale > BUDGET_S:
                     chosen.remove(m)
-                    skipped[m] = (f"skipped: {s:.1f} s at {previous['rows']:,} rows scales to "
-                                  f"~{s * scale:.0f} s > {BUDGET_S:.0f} s budget")  # fmt: skip
+                    skipped[m] = (
+                        f"skipped: {s:.1f} s at {previous['rows']:,} rows scales to "
+                        f"~{s * scale:.0f} s > {BUDGET_S:.0f} s budget"
+                    )
         code = _FITS.format(source=f"local:synthetic_{n}.csv", models=chosen)
         res = run_child(code, env={**env, "VALENCE_LAB_DATA_DIR": str(src)}, timeout=3000)
         res["skipped"] = skipped

@@ -1,8 +1,8 @@
 """Headless CLI: ``python -m core evaluate|predict|recipe``; each prints one JSON object.
 
-Same code path as the Model lab (``core.modelling.experiment``), so numbers are reproducible outside the
-browser. Unusable input (unknown schema, bad hyperparameters) prints a clear message to stderr
-and exits with status 2.
+Same code path as the Model lab (``core.modelling.experiment``), so numbers are reproducible
+outside the browser. Unusable input (unknown schema, bad hyperparameters) prints a clear message
+to stderr and exits with status 2.
 """
 
 from __future__ import annotations
@@ -49,8 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--params", default="{}", help="hyperparameters as JSON, e.g. '{\"max_depth\": 4}'"
     )
-    ev.add_argument("--target", choices=list(tasks.TARGET_TRANSFORMS), default="none",
-                    help="target transform for valence: none or logit")  # fmt: skip
+    ev.add_argument(
+        "--target",
+        choices=list(tasks.TARGET_TRANSFORMS),
+        default="none",
+        help="target transform for valence: none or logit",
+    )
     ev.add_argument("--split", choices=list(splits.SPLITS), default="grouped")
     ev.add_argument(
         "--folds", type=int, default=0, help="k-fold CV (k >= 2) instead of one holdout"
@@ -97,15 +101,25 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     df = load_frame(args.source, args.data)
     load_s = time.perf_counter() - t0
     if args.task not in tasks.available_tasks(df):
-        raise UsageError(f"This dataset does not support the task {args.task!r}; "
-                         f"it supports {tasks.available_tasks(df)}")  # fmt: skip
+        raise UsageError(
+            f"This dataset does not support the task {args.task!r}; "
+            f"it supports {tasks.available_tasks(df)}"
+        )
     params = models.check_params(args.model, tasks.is_regression(args.task), raw)
     try:
         tasks.check_transform(args.target, args.task)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    config = RunConfig(args.task, args.model, params, args.features, args.split,
-                       folds=args.folds, seed=args.seed, target=args.target)  # fmt: skip
+    config = RunConfig(
+        args.task,
+        args.model,
+        params,
+        args.features,
+        args.split,
+        folds=args.folds,
+        seed=args.seed,
+        target=args.target,
+    )
     out: dict[str, Any] = {
         "command": "evaluate",
         "source": args.source or str(args.data),
@@ -125,15 +139,26 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--folds must be at least 2 (or left out for one holdout split)")
     if args.folds >= 2:
         cv = cross_validate(df, config)
-        out |= {"n_rows": cv["n_rows"], "metrics": cv["metrics"], "fold_metrics": cv["fold_metrics"],
-                "timings": {"load_s": load_s, "fit_s_per_fold": cv["fit_s"]}}  # fmt: skip
+        out |= {
+            "n_rows": cv["n_rows"],
+            "metrics": cv["metrics"],
+            "fold_metrics": cv["fold_metrics"],
+            "timings": {"load_s": load_s, "fit_s_per_fold": cv["fit_s"]},
+        }
     else:
         res = run_experiment(df, config)
-        out |= {"n_rows": res.n_rows, "n_train": res.n_train, "n_test": res.n_test,
-                "n_fit": res.fit.n_fit, "n_validation": res.fit.n_validation,
-                "rounds": res.fit.steps_done, "best_round": res.fit.best_step,
-                "input_columns": res.model.input_columns, "metrics": res.metrics,
-                "timings": {"load_s": load_s, **res.timings}}  # fmt: skip
+        out |= {
+            "n_rows": res.n_rows,
+            "n_train": res.n_train,
+            "n_test": res.n_test,
+            "n_fit": res.fit.n_fit,
+            "n_validation": res.fit.n_validation,
+            "rounds": res.fit.steps_done,
+            "best_round": res.fit.best_step,
+            "input_columns": res.model.input_columns,
+            "metrics": res.metrics,
+            "timings": {"load_s": load_s, **res.timings},
+        }
         if res.comparison is not None:
             out["grouped_split_metrics"] = res.comparison
         if args.save_model:
@@ -156,8 +181,13 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
         out["confidence"] = model.predict_proba(df).max(axis=1).to_numpy()
     path = args.out or Path(f"{args.data.stem}.predictions.csv")
     out.to_csv(path, index=False)
-    return {"command": "predict", "model": model.model_id, "task": model.task,
-            "rows": len(out), "out": str(path)}  # fmt: skip
+    return {
+        "command": "predict",
+        "model": model.model_id,
+        "task": model.task,
+        "rows": len(out),
+        "out": str(path),
+    }
 
 
 def recipe(args: argparse.Namespace) -> dict[str, Any]:

@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from core.modelling.training import Progress
+from core.progress import Progress, ProgressFn, StopFn
 
 log = logging.getLogger(__name__)
 
-Work = Callable[[Callable[[Progress], None], Callable[[], bool]], Any]
+Work = Callable[[ProgressFn, StopFn], Any]
 
 
 class Job:

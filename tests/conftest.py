@@ -1,4 +1,4 @@
-"""Shared fixtures: real data from ../shared/data, a throwaway cache dir, tiny synthetic catalogs."""
+"""Shared fixtures: real data from ../shared/data, a throwaway cache dir, synthetic catalogs."""
 
 from __future__ import annotations
 
@@ -82,3 +82,13 @@ def make_synthetic_tracks(n: int = 300, n_genres: int = 3, seed: int = 0) -> pd.
 @pytest.fixture(scope="session")
 def synthetic_tracks() -> pd.DataFrame:
     return make_synthetic_tracks()
+
+
+def make_tree_data(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Genres a and b sound alike, c is far, d is in between."""
+    rng = np.random.default_rng(seed)
+    centres = {"a": [0, 0, 0], "b": [0.3, 0, 0], "c": [6, 6, 0], "d": [3, 0, 3]}
+    labels = np.repeat(list(centres), 30)
+    X = np.array([centres[g] for g in labels]) + rng.normal(0, 0.1, (len(labels), 3))
+    order = rng.permutation(len(labels))
+    return X[order], labels[order].astype(object)

@@ -10,11 +10,13 @@ import streamlit as st
 
 from core.catalog import data, sources
 from core.catalog.data import Catalog
+from ui import keys
+from ui.progress import ProgressBar
 
 log = logging.getLogger(__name__)
 
-STATE_KEY = "dataset"  # selectbox key, also the query parameter name
-UPLOAD_KEY = "upload_catalog"  # the user's uploaded Catalog (session only)
+STATE_KEY = keys.DATASET
+UPLOAD_KEY = keys.UPLOAD_CATALOG
 UPLOAD_PREFIX = "upload:"
 DOWNLOAD_RETRY_S = 600
 
@@ -44,21 +46,18 @@ def ensure_default_source() -> str | None:
     failed = failures.get(src.id)
     if failed is not None and time.time() - failed[0] < DOWNLOAD_RETRY_S:
         return failed[1]
-    bar = st.sidebar.progress(0.0, text=f"Downloading {src.title}…")
-
-    def on_progress(done: int, total: int | None) -> None:
-        frac = min(done / total, 1.0) if total else 0.0
-        bar.progress(frac, text=f"Downloading {src.title}: {done / 2**20:.1f} MB")
-
+    bar = ProgressBar(
+        st.sidebar, text=f"Downloading {src.title}…", title=f"Downloading {src.title}"
+    )
     try:
         with lock:
-            sources.resolve_source_file(src.id, allow_download=True, on_progress=on_progress)
+            sources.resolve_source_file(src.id, allow_download=True, on_progress=bar)
     except sources.DownloadError as exc:
         log.warning("download of %s failed: %s", src.id, exc)
         failures[src.id] = (time.time(), str(exc))
         return str(exc)
     finally:
-        bar.empty()
+        bar.done()
     failures.pop(src.id, None)
     return None
 
@@ -83,9 +82,9 @@ def current_catalog() -> Catalog | None:
     try:
         catalog = load_public_catalog(source_id)
     except (sources.DownloadError, data.SchemaError, KeyError, OSError) as exc:
-        st.session_state["dataset_error"] = str(exc)
+        st.session_state[keys.DATASET_ERROR] = str(exc)
         return None
-    st.session_state.pop("dataset_error", None)  # an earlier failure no longer applies
+    st.session_state.pop(keys.DATASET_ERROR, None)  # an earlier failure no longer applies
     return catalog
 
 
@@ -95,7 +94,7 @@ def require_catalog() -> Catalog:
     if catalog is None:
         st.info(
             "No dataset is loaded. Choose one in the sidebar, or upload a CSV of tracks "
-            f"with Spotify audio features. {st.session_state.get('dataset_error', '')}"
+            f"with Spotify audio features. {st.session_state.get(keys.DATASET_ERROR, '')}"
         )
         st.stop()
     return catalog

@@ -25,7 +25,11 @@ def filtered_view(
 def genre_means_tables(
     view_key: str, _view: pd.DataFrame, genres: tuple[str, ...], features: tuple[str, ...]
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Raw genre means of the filtered rows ``view_key`` names, their z-scores across genres, and the similarity order of genres."""
+    """Genre means of the filtered rows ``view_key`` names, z-scores and similarity order.
+
+    Returns the raw means, their z-scores across genres, and the genres ordered so similar ones
+    sit together.
+    """
     raw = explore.genre_means(_view, list(features))
     z = explore.zscore_columns(raw[list(features)])
     return raw, z, explore.order_by_similarity(z)

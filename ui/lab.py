@@ -18,12 +18,14 @@ from core.modelling import export, features, metrics, tasks
 from core.modelling.experiment import RunResult
 from core.modelling.params import Param
 from core.safety import escape_markdown
+from ui import keys
+from ui.progress import describe
 
-JOB_KEY = "lab_job"
-BOARD_KEY = "lab_leaderboard"
-RESULT_KEY = "lab_result"
-PENDING_KEY = "lab_pending_params"
-TUNE_KEY = "lab_tune_result"
+JOB_KEY = keys.LAB_JOB
+BOARD_KEY = keys.LAB_LEADERBOARD
+RESULT_KEY = keys.LAB_RESULT
+PENDING_KEY = keys.LAB_PENDING_PARAMS
+TUNE_KEY = keys.LAB_TUNE_RESULT
 
 
 def param_key(model_id: str, param: Param) -> str:
@@ -78,13 +80,21 @@ def param_widgets(model_id: str, space: tuple[Param, ...]) -> dict[str, Any]:
         st.session_state.setdefault(key, p.default)
         col = cols[i % 3]
         if p.kind == "choice" or p.log:
-            values[p.name] = col.select_slider(p.label, options=p.ticks(), key=key,
-                                               help=p.help or None, bind="query-params")  # fmt: skip
+            values[p.name] = col.select_slider(
+                p.label, options=p.ticks(), key=key, help=p.help or None, bind="query-params"
+            )
         else:
             step = p.step or (1 if p.kind == "int" else 0.01)
             cast = int if p.kind == "int" else float
-            values[p.name] = col.slider(p.label, cast(p.low), cast(p.high), step=cast(step),
-                                        key=key, help=p.help or None, bind="query-params")  # fmt: skip
+            values[p.name] = col.slider(
+                p.label,
+                cast(p.low),
+                cast(p.high),
+                step=cast(step),
+                key=key,
+                help=p.help or None,
+                bind="query-params",
+            )
     return values
 
 
@@ -113,21 +123,71 @@ def live_panel() -> None:
         st.rerun()
     latest, points = job.snapshot()
     frac = latest.fraction if latest else 0.0
-    text = "Starting…" if latest is None else (
-        f"{latest.phase}: {latest.unit} {latest.step}/{latest.total}"
-        + (f" · validation {latest.metric} {latest.validation:.4f}" if latest.validation is not None else "")
-    )  # fmt: skip
+    text = describe(latest)
     st.progress(frac, text=f"{entry['meta'].get('label', '')} — {text} · {job.elapsed:.1f} s")
     curve = [p for p in points if p.phase == "fit"]
     if curve and entry["kind"] == "train":
-        hist = pd.DataFrame({"step": [p.step for p in curve], "train": [p.train for p in curve],
-                             "validation": [p.validation for p in curve]})  # fmt: skip
-        st.plotly_chart(charts.plot_learning_curve(hist, curve[-1].metric, curve[-1].unit),
-                        key="lab_live_curve")  # fmt: skip
-    st.button("Stop", key="lab_stop", on_click=stop_job, disabled=job.stop_requested,
-              icon=":material/stop_circle:")  # fmt: skip
+        hist = pd.DataFrame(
+            {
+                "step": [p.step for p in curve],
+                "train": [p.train for p in curve],
+                "validation": [p.validation for p in curve],
+            }
+        )
+        st.plotly_chart(
+            charts.plot_learning_curve(hist, curve[-1].metric, curve[-1].unit), key="lab_live_curve"
+        )
+    st.button(
+        "Stop",
+        key="lab_stop",
+        on_click=stop_job,
+        disabled=job.stop_requested,
+        icon=":material/stop_circle:",
+    )
     if job.stop_requested:
         st.caption("Stopping after the current step…")
+
+
+def follow_job() -> None:
+    """Show the running job live; when it has finished, record its run or its tuning result."""
+    entry = st.session_state.get(JOB_KEY)
+    if entry is None:
+        return
+    job = entry["job"]
+    job.wait(0.5)  # quick jobs finish before the first paint
+    if job.running:
+        live_panel()
+        return
+    st.session_state.pop(JOB_KEY)
+    if job.error:
+        st.error(f"Training failed: {job.error}")
+    elif entry["kind"] == "train":
+        record_run(job.result, entry["meta"]["source"], job.elapsed)
+    else:
+        st.session_state[TUNE_KEY] = {
+            **job.result,
+            "meta": entry["meta"],
+            "stopped": job.stop_requested,
+        }
+        st.session_state[PENDING_KEY] = job.result["best_params"]
+        st.rerun()
+
+
+def tune_summary(model_id: str) -> None:
+    """The latest auto-tune of this model: what it tried and that the sliders hold the best."""
+    tuned = st.session_state.get(TUNE_KEY)
+    if tuned is None or tuned["meta"]["model_id"] != model_id:
+        return
+    score = tuned["best_score"]
+    st.success(
+        f"Auto-tune {'(stopped early) ' if tuned['stopped'] else ''}tried "
+        f"{len(tuned['trials'])} settings; best validation {tuned['metric']} "
+        + (f"{score:.4f}" if score is not None else "n/a")
+        + ". The sliders now hold the best values: press Train to evaluate them on the "
+        "test split."
+    )
+    with st.expander("Auto-tune trials"):
+        st.dataframe(tuned["trials"], hide_index=True)
 
 
 def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, Any]:
@@ -157,12 +217,17 @@ def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, A
         metric = metrics.primary_metric(not result.model.is_classifier)
         row[f"grouped_{metric}"] = round(result.comparison[metric], 4)
     board.append(row)
-    card = export.model_card(result.model, {"source": source_id, "split": cfg.split,
-                                            "seed": cfg.seed, "run": row["run"]})  # fmt: skip
-    st.session_state[RESULT_KEY] = {"result": result, "card": card, "run": row["run"],
-                                    "model_bytes": export.dump_model(result.model)}  # fmt: skip
-    st.session_state["lab_active_model"] = result.model
-    st.session_state["lab_active_source"] = source_id
+    card = export.model_card(
+        result.model, {"source": source_id, "split": cfg.split, "seed": cfg.seed, "run": row["run"]}
+    )
+    st.session_state[RESULT_KEY] = {
+        "result": result,
+        "card": card,
+        "run": row["run"],
+        "model_bytes": export.dump_model(result.model),
+    }
+    st.session_state[keys.ACTIVE_MODEL] = result.model
+    st.session_state[keys.ACTIVE_SOURCE] = source_id
     return row
 
 
@@ -179,23 +244,36 @@ def leaderboard(task: str) -> None:
     metric = "mae" if "mae" in board else "accuracy"
     board = board.sort_values(metric, ascending=metric in metrics.LOWER_IS_BETTER)
     st.dataframe(board, hide_index=True, width="stretch")
-    st.download_button("Download leaderboard (CSV)", board.to_csv(index=False),
-                       file_name="valence_lab_leaderboard.csv", mime="text/csv",
-                       key="lab_board_csv")  # fmt: skip
+    st.download_button(
+        "Download leaderboard (CSV)",
+        board.to_csv(index=False),
+        file_name="valence_lab_leaderboard.csv",
+        mime="text/csv",
+        key="lab_board_csv",
+    )
 
 
 def target_select(container: Any, regression: bool) -> str:
     """The target transform widget (valence regression only; other tasks learn labels)."""
     if not regression:
-        container.selectbox("Target transform", ["none"], key="lab_target_off", disabled=True,
-                            help="Only valence regression has a target transform.")  # fmt: skip
+        container.selectbox(
+            "Target transform",
+            ["none"],
+            key="lab_target_off",
+            disabled=True,
+            help="Only valence regression has a target transform.",
+        )
         return "none"
-    return container.selectbox("Target transform", list(tasks.TARGET_TRANSFORMS),
-                               format_func=tasks.TARGET_TRANSFORMS.get, key="lab_target",
-                               bind="query-params",
-                               help="Logit: the model learns log(v / (1 - v)) of valence "
-                                    "(clipped to 0.01-0.99) and its predictions are mapped back; "
-                                    "curves and metrics stay on the valence scale.")  # fmt: skip
+    return container.selectbox(
+        "Target transform",
+        list(tasks.TARGET_TRANSFORMS),
+        format_func=tasks.TARGET_TRANSFORMS.get,
+        key="lab_target",
+        bind="query-params",
+        help="Logit: the model learns log(v / (1 - v)) of valence "
+        "(clipped to 0.01-0.99) and its predictions are mapped back; "
+        "curves and metrics stay on the valence scale.",
+    )
 
 
 def show_inputs(df: pd.DataFrame, feature_set: str, task: str, columns: list[str]) -> None:
@@ -203,12 +281,17 @@ def show_inputs(df: pd.DataFrame, feature_set: str, task: str, columns: list[str
     shown = [features.ENGINEERED_LABELS.get(c, c) for c in columns]
     st.caption(f"**Inputs ({len(columns)}):** " + escape_markdown(", ".join(shown), None))
     if features.TEXT_SCORE in columns:
-        st.caption("The text score is a TF-IDF ridge on title and album, stacked as one input "
-                   "(one per class for genre tasks): training tracks get scores from 5 inner "
-                   "folds grouped by artist, so no track's score has seen its own label.")  # fmt: skip
+        st.caption(
+            "The text score is a TF-IDF ridge on title and album, stacked as one input "
+            "(one per class for genre tasks): training tracks get scores from 5 inner "
+            "folds grouped by artist, so no track's score has seen its own label."
+        )
     missing = features.missing_inputs(df, feature_set, task)
     if missing:
-        lines = "; ".join(f"{features.ENGINEERED_LABELS.get(k, k)} ({why})"
-                          for k, why in missing.items())  # fmt: skip
-        st.info("This dataset cannot support some engineered inputs, so they are left out: "
-                + escape_markdown(lines, None))  # fmt: skip
+        lines = "; ".join(
+            f"{features.ENGINEERED_LABELS.get(k, k)} ({why})" for k, why in missing.items()
+        )
+        st.info(
+            "This dataset cannot support some engineered inputs, so they are left out: "
+            + escape_markdown(lines, None)
+        )

@@ -8,7 +8,6 @@ globally or put in a URL. Lookup results are per user and live in ``st.session_s
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import streamlit as st
@@ -18,12 +17,14 @@ from core.lookup.reccobeats import ReccoBeatsClient
 from core.lookup.resolve import ProviderState, Resolution, resolve_tracks
 from core.lookup.results import NeighbourIndex, fit_neighbours
 from core.lookup.spotify import Credentials, SpotifyClient
+from ui import keys
+from ui.progress import ProgressBar
 
 log = logging.getLogger(__name__)
 
-RESULT_KEY = "look_result"  # {"resolution", "upload", "label"}
-STATE_KEY = "look_provider_state"
-TASTE_KEY = "look_taste"
+RESULT_KEY = keys.LOOK_RESULT
+STATE_KEY = keys.LOOK_PROVIDER_STATE
+TASTE_KEY = keys.LOOK_TASTE
 
 
 def secrets_credentials() -> Credentials | None:
@@ -38,8 +39,8 @@ def secrets_credentials() -> Credentials | None:
 
 def current_credentials() -> tuple[Credentials | None, str]:
     """The credentials to use and where they came from (typed > secrets > environment)."""
-    cid = str(st.session_state.get("look_client_id") or "").strip()
-    secret = str(st.session_state.get("look_client_secret") or "").strip()
+    cid = str(st.session_state.get(keys.LOOK_CLIENT_ID) or "").strip()
+    secret = str(st.session_state.get(keys.LOOK_CLIENT_SECRET) or "").strip()
     if cid and secret:
         return Credentials(cid, secret), "typed in (this session only)"
     creds = secrets_credentials()
@@ -62,29 +63,6 @@ def neighbour_index(source_id: str, checksum: str, _df: Any) -> NeighbourIndex:
     return fit_neighbours(_df)
 
 
-class Progress:
-    """A progress bar plus a line for provider waits, fed by core callbacks."""
-
-    def __init__(self) -> None:
-        self.bar = st.progress(0.0, text="Starting…")
-        self.note = st.empty()
-        self.waits: list[tuple[float, str]] = []
-
-    def stage(self, stage: str, done: int, total: int) -> None:
-        """``on_progress`` callback."""
-        self.bar.progress(min(1.0, done / max(total, 1)), text=f"{stage}: {done:,} / {total:,}")
-
-    def wait(self, seconds: float, message: str) -> None:
-        """``on_wait`` callback."""
-        self.waits.append((seconds, message))
-        self.note.info(f"{message} (at {time.strftime('%H:%M:%S')})", icon=":material/hourglass:")
-
-    def done(self) -> None:
-        """Clear the bar."""
-        self.bar.empty()
-        self.note.empty()
-
-
 def run_lookup(
     ids: list[str],
     catalog: Catalog,
@@ -94,7 +72,7 @@ def run_lookup(
 ) -> Resolution:
     """Resolve ids with every available provider, showing progress; store the result."""
     creds, _ = current_credentials()
-    progress = Progress()
+    progress = ProgressBar()
     spotify = SpotifyClient(creds, on_wait=progress.wait) if creds else None
     recco = ReccoBeatsClient(on_wait=progress.wait)
     upload_features = getattr(upload, "features", None)
@@ -112,16 +90,13 @@ def run_lookup(
             spotify=spotify,
             reccobeats=recco,
             state=provider_state(),
-            on_progress=progress.stage,
+            on_progress=progress,
         )
     finally:
         progress.done()
-    if progress.waits:
-        total = sum(s for s, _ in progress.waits)
-        res.messages.append(
-            f"Waited {len(progress.waits)} time(s), {total:.1f} s in all, for providers "
-            f"(last: {progress.waits[-1][1]})."
-        )
+    waited = progress.wait_summary()
+    if waited:
+        res.messages.append(waited)
     st.session_state[RESULT_KEY] = {
         "resolution": res,
         "upload": upload,

@@ -1,9 +1,10 @@
 """Default models shared by pages, and the hand-off from the Model lab.
 
-Contract: the Model lab stores the user's latest trained model in
-``st.session_state["lab_active_model"]`` (a ``core.modelling.models.TrainedModel``) and the id of the
-dataset it was trained on in ``st.session_state["lab_active_source"]``. Other pages call
-``active_model(catalog, task)`` to use it, or the cached default XGBoost when there is none.
+Contract: the Model lab stores the user's latest trained model (a
+``core.modelling.models.TrainedModel``) under ``ui.keys.ACTIVE_MODEL`` and the id of the dataset
+it was trained on under ``ui.keys.ACTIVE_SOURCE``. Other pages call ``active_model(catalog, task)``
+to use it, or the cached default XGBoost when there is none, and ``lab_classifier(catalog)``
+for a classifier trained on this dataset.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import streamlit as st
 
 from core.catalog.data import Catalog
 from core.modelling import models
+from ui import keys
 from ui.catalog import UPLOAD_PREFIX, load_public_catalog
 
-ACTIVE_MODEL_KEY = "lab_active_model"
-ACTIVE_SOURCE_KEY = "lab_active_source"
+ACTIVE_MODEL_KEY = keys.ACTIVE_MODEL
+ACTIVE_SOURCE_KEY = keys.ACTIVE_SOURCE
 
 
 @st.cache_resource(show_spinner="Training the default XGBoost valence model (once)…", max_entries=4)
@@ -27,7 +29,7 @@ def _public_default(source_id: str, task: str) -> models.TrainedModel:
 
 
 def default_model(catalog: Catalog, task: str = "valence") -> models.TrainedModel:
-    """The default XGBoost model for a catalog: shared cache for public data, session for uploads."""
+    """The default XGBoost model of a catalog: shared cache for public data, session for uploads."""
     if not catalog.source_id.startswith(UPLOAD_PREFIX):
         return _public_default(catalog.source_id, task)
     key = f"default_model::{catalog.checksum}::{task}"
@@ -55,3 +57,15 @@ def active_model(catalog: Catalog, task: str = "valence") -> tuple[models.Traine
     ):
         return lab, True
     return default_model(catalog, task), False
+
+
+def lab_classifier(catalog: Catalog) -> models.TrainedModel | None:
+    """The Model lab's latest model when it is a classifier trained on this catalog, else None."""
+    lab = st.session_state.get(ACTIVE_MODEL_KEY)
+    if (
+        lab is not None
+        and lab.is_classifier
+        and st.session_state.get(ACTIVE_SOURCE_KEY) == catalog.source_id
+    ):
+        return lab
+    return None

@@ -7,6 +7,7 @@ import logging
 import streamlit as st
 
 from core.catalog import data, sources
+from ui import keys
 from ui.catalog import (
     STATE_KEY,
     UPLOAD_KEY,
@@ -21,33 +22,33 @@ log = logging.getLogger(__name__)
 
 def _handle_upload() -> None:
     """Turn a newly uploaded file into this session's working dataset (before the selectbox)."""
-    upload = st.session_state.get("upload_file")
-    if upload is None or st.session_state.get("upload_file_id") == upload.file_id:
+    upload = st.session_state.get(keys.UPLOAD_FILE)
+    if upload is None or st.session_state.get(keys.UPLOAD_FILE_ID) == upload.file_id:
         return
-    st.session_state["upload_file_id"] = upload.file_id
+    st.session_state[keys.UPLOAD_FILE_ID] = upload.file_id
     try:
         catalog = data.load_upload(upload.getvalue(), upload.name)
     except data.SchemaError as exc:
-        st.session_state["upload_error"] = str(exc)
+        st.session_state[keys.UPLOAD_ERROR] = str(exc)
         return
-    st.session_state.pop("upload_error", None)
+    st.session_state.pop(keys.UPLOAD_ERROR, None)
     st.session_state[UPLOAD_KEY] = catalog
     st.session_state[STATE_KEY] = catalog.source_id
 
 
 def _sync_from_url(options: dict[str, str], default: str) -> None:
     """Take the dataset from the link on a session's first run (validated), else keep the state."""
-    if "dataset_url_checked" not in st.session_state:
-        st.session_state["dataset_url_checked"] = True
+    if keys.DATASET_URL_CHECKED not in st.session_state:
+        st.session_state[keys.DATASET_URL_CHECKED] = True
         requested = st.query_params.get(STATE_KEY)
         if requested in options:
             st.session_state[STATE_KEY] = requested
         elif requested:
-            st.session_state["dataset_url_notice"] = (
+            st.session_state[keys.DATASET_URL_NOTICE] = (
                 f"Dataset {requested!r} from the link is not available here; using the default."
             )
     else:
-        st.session_state.pop("dataset_url_notice", None)
+        st.session_state.pop(keys.DATASET_URL_NOTICE, None)
     if st.session_state.get(STATE_KEY) not in options:
         st.session_state[STATE_KEY] = default
 
@@ -87,8 +88,8 @@ def render_sidebar() -> None:
             "stays in your session only.",
         )
         _sync_to_url(st.session_state[STATE_KEY], default)
-        if st.session_state.get("dataset_url_notice"):
-            side.warning(st.session_state["dataset_url_notice"])
+        if st.session_state.get(keys.DATASET_URL_NOTICE):
+            side.warning(st.session_state[keys.DATASET_URL_NOTICE])
         if download_error and sources.DEFAULT_SOURCE not in options:
             side.caption(
                 f"The default {sources.SOURCES[sources.DEFAULT_SOURCE].title} could not be "
@@ -107,15 +108,15 @@ def render_sidebar() -> None:
             for note in catalog.report.notes:
                 st.caption(note)
     elif options:
-        side.error(st.session_state.get("dataset_error", "The dataset could not be loaded."))
-    with side.expander("Use your own CSV", expanded=bool(st.session_state.get("upload_error"))):
+        side.error(st.session_state.get(keys.DATASET_ERROR, "The dataset could not be loaded."))
+    with side.expander("Use your own CSV", expanded=bool(st.session_state.get(keys.UPLOAD_ERROR))):
         st.file_uploader(
             "Tracks with audio features (Spotify Tracks, TidyTuesday, Kaggle, Exportify, …)",
             type=["csv", "tsv", "txt"],
-            key="upload_file",
+            key=keys.UPLOAD_FILE,
         )
-        if st.session_state.get("upload_error"):
-            st.error(st.session_state["upload_error"])
+        if st.session_state.get(keys.UPLOAD_ERROR):
+            st.error(st.session_state[keys.UPLOAD_ERROR])
     side.caption(
         "Valence is Spotify's undocumented 0-1 'musical positiveness' score. Data: public "
         "datasets only; models never train on API lookups."

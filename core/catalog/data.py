@@ -27,6 +27,7 @@ from core.catalog.schema import (
     SchemaMatch,
     map_schema,
 )
+from core.progress import ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -323,12 +324,23 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     first = [
         c
         for c in (
-            "track_id", "track_name", "artists", "primary_artist", "album_name", "genre",
-            "genres", "subgenre", "subgenres", "popularity", "explicit", "release_year",
-            "release_month", "n_playlists",
+            "track_id",
+            "track_name",
+            "artists",
+            "primary_artist",
+            "album_name",
+            "genre",
+            "genres",
+            "subgenre",
+            "subgenres",
+            "popularity",
+            "explicit",
+            "release_year",
+            "release_month",
+            "n_playlists",
         )
         if c in df
-    ]  # fmt: skip
+    ]
     audio = [c for c in AUDIO_COLUMNS if c in df]
     rest = [c for c in df.columns if c not in first and c not in audio]
     return df[first + audio + rest]
@@ -366,7 +378,7 @@ def load_catalog(
     source_id: str,
     *,
     allow_download: bool = True,
-    on_progress: sources.ProgressFn | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> Catalog:
     """Load a source as a cleaned catalog, using the Parquet cache when the file is unchanged."""
     path = sources.resolve_source_file(

@@ -131,11 +131,6 @@ def valence_by_period(df: pd.DataFrame, period: str = "year", min_tracks: int = 
     return stats.reset_index(drop=True)
 
 
-def sample_rows(df: pd.DataFrame, cap: int, seed: int = 0) -> pd.DataFrame:
-    """At most ``cap`` rows, sampled without replacement (all rows when there are fewer)."""
-    return df if len(df) <= cap else df.sample(n=cap, random_state=seed)
-
-
 def histogram_counts(
     df: pd.DataFrame, feature: str, group: str | None, bins: int = 40
 ) -> pd.DataFrame:
@@ -165,3 +160,41 @@ def histogram_counts(
             )
         )
     return pd.concat(rows, ignore_index=True)
+
+
+def track_labels(df: pd.DataFrame, sep: str = " — ") -> pd.Series:
+    """A readable label per track: "title — artist, artist".
+
+    A missing title falls back to the track id, missing artists to "?"; without any titles the
+    label is the track id, else the row number.
+    """
+    if "track_name" in df and df["track_name"].notna().any():
+        label = df["track_name"].astype("string")
+        if "track_id" in df:
+            label = label.fillna(df["track_id"].astype("string"))
+        label = label.fillna("?")
+        if "artists" in df:
+            artists = df["artists"].astype("string").fillna("?").str.replace(";", ", ")
+            label = label + sep + artists
+        return label
+    if "track_id" in df and df["track_id"].notna().any():
+        return df["track_id"].astype("string").fillna("?")
+    return pd.Series([f"row {i}" for i in range(len(df))], index=df.index, dtype="string")
+
+
+def genre_order(df: pd.DataFrame, feature: str) -> list[str]:
+    """Genres of ``df`` ordered by their median ``feature`` (lowest first)."""
+    medians = df.groupby("genre", observed=True)[feature].median()
+    return sorted(df["genre"].unique(), key=lambda g: medians[g])
+
+
+def strongest_correlations(corr: pd.DataFrame, target: str = "valence", n: int = 3) -> pd.Series:
+    """The ``n`` features most correlated (in absolute value) with ``target``, signed."""
+    return corr[target].drop(target).sort_values(key=abs, ascending=False).head(n)
+
+
+def fit_lines(df: pd.DataFrame, x: str, y: str, kinds: list[str]) -> list[Fit]:
+    """Polynomial fits of ``y`` on ``x`` for each of ``kinds`` ("linear", "quadratic") that fit."""
+    degrees = {"linear": 1, "quadratic": 2}
+    fits = [polynomial_fit(df[x], df[y], degrees[k]) for k in degrees if k in kinds]
+    return [f for f in fits if f]

@@ -41,6 +41,10 @@ AUDIO_COLUMNS: tuple[str, ...] = (
     "duration_ms",
     "time_signature",
 )
+#: Audio features that are categorical codes (pitch class, major/minor, beats per bar).
+CODE_COLUMNS: tuple[str, ...] = ("key", "mode", "time_signature")
+#: Continuous audio features (distances between tracks mean something on these).
+CONTINUOUS_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c not in CODE_COLUMNS)
 #: Columns without which a file cannot become a catalog.
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c != "time_signature")
 #: Audio predictors of valence (valence itself excluded).
@@ -95,6 +99,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "time_signature": ("time_signature", "timesignature", "time_sig"),
 }
 
+# Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 _KEY_NAMES = {
     "C": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "F": 5, "F#": 6, "GB": 6,
     "G": 7, "G#": 8, "AB": 8, "A": 9, "A#": 10, "BB": 10, "B": 11,
@@ -225,15 +230,33 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
     out = pd.DataFrame(index=raw.index)
     for canon, src in mapping.items():
         out[canon] = raw[src]
+    _normalise_text(out, match)
+    _normalise_codes(out)
+    _normalise_scales(out, match)
+    for col in ("track_name", "artists", "album_name", "genre", "subgenre"):
+        if col in out:
+            out[col] = out[col].astype("string").str.strip()
+    return out, match
 
+
+def _normalise_text(out: pd.DataFrame, match: SchemaMatch) -> None:
+    """Track ids parsed, Exportify artists split, listed genres cut to the first (in place)."""
     if "track_id" in out:
         out["track_id"] = out["track_id"].map(parse_track_id).astype("string")
-    if schema == "exportify" and "artists" in out:
+    if match.schema == "exportify" and "artists" in out:
         out["artists"] = out["artists"].astype("string").str.replace(r"\s*,\s*", ";", regex=True)
         match.notes.append("Exportify artists split on commas.")
-    if "genre" in out and normalise_header(mapping["genre"]) in {"genres", "artist_genres"}:
+    genre_src = match.mapping.get("genre")
+    if genre_src is not None and normalise_header(genre_src) in {"genres", "artist_genres"}:
         out["genre"] = out["genre"].astype("string").str.split(",").str[0].str.strip()
         match.notes.append("Genre taken as the first of each row's listed genres.")
+
+
+def _normalise_codes(out: pd.DataFrame) -> None:
+    """Key, mode, time signature, explicit and release year as numbers (in place).
+
+    ``release_date`` is dropped once the year is taken from it.
+    """
     out["key"] = _key_to_int(out["key"])
     out["mode"] = _mode_to_int(out["mode"])
     if "time_signature" in out:
@@ -246,8 +269,11 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
         out["release_year"] = _release_year(out["release_year"])
     if "release_date" in out:
         out["release_month"] = _release_month(out["release_date"])
-    out = out.drop(columns=["release_date"], errors="ignore")
+        del out["release_date"]
 
+
+def _normalise_scales(out: pd.DataFrame, match: SchemaMatch) -> None:
+    """Numeric features coerced; percent-scaled features and durations in seconds converted."""
     numeric = [c for c in (*AUDIO_COLUMNS, "popularity") if c in out]
     for col in numeric:
         out[col] = pd.to_numeric(out[col], errors="coerce")
@@ -267,7 +293,3 @@ def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
     if duration.notna().any() and duration.median() < 2000:  # given in seconds
         out["duration_ms"] = duration * 1000.0
         match.notes.append("duration read as seconds and converted to ms.")
-    for col in ("track_name", "artists", "album_name", "genre", "subgenre"):
-        if col in out:
-            out[col] = out[col].astype("string").str.strip()
-    return out, match

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
+from core.progress import Progress, ProgressFn
+
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DATA_DIR_ENV = "VALENCE_LAB_DATA_DIR"
 CACHE_DIR_ENV = "VALENCE_LAB_CACHE_DIR"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 30.0
 
-ProgressFn = Callable[[int, int | None], None]
+PHASE = "download"
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,9 @@ SOURCES: dict[str, Source] = {
             title="Spotify Tracks (114k, 114 genres)",
             url="https://huggingface.co/datasets/maharshipandya/spotify-tracks-dataset/resolve/main/dataset.csv",
             filenames=("spotify_tracks.csv", "dataset.csv"),
-            description="Hugging Face maharshipandya/spotify-tracks-dataset: 114 genres x 1,000 tracks.",
+            description=(
+                "Hugging Face maharshipandya/spotify-tracks-dataset: 114 genres x 1,000 tracks."
+            ),
         ),
         Source(
             id="tidytuesday-spotify-songs",
@@ -120,6 +123,9 @@ def download(
     DownloadError
         On HTTP errors, timeouts, network failure or a body larger than ``max_bytes``; the
         message names the URL and the ``VALENCE_LAB_DATA_DIR`` alternative.
+
+    ``on_progress`` gets a :class:`~core.progress.Progress` in bytes after every chunk (its
+    total is None when the server sends no Content-Length).
     """
     hint = (
         f"Download the file yourself and put it in a folder named by {DATA_DIR_ENV}, "
@@ -146,7 +152,7 @@ def download(
                         )
                     fh.write(chunk)
                     if on_progress is not None:
-                        on_progress(done, total_n)
+                        on_progress(Progress(PHASE, done, total_n, "bytes"))
         tmp.replace(dest)
         return dest
     except requests.Timeout as exc:

@@ -43,7 +43,7 @@ def plot_mood_map(
             name="catalog",
             marker={"size": 4, "color": "rgba(150,150,150,0.25)"},
             hoverinfo="skip",
-        )  # fmt: skip
+        )
     )
     val = pd.to_numeric(tracks.get("valence"), errors="coerce")
     if "predicted_valence" in tracks:
@@ -66,14 +66,21 @@ def plot_mood_map(
             customdata=np.stack(
                 [mine.get("feature_source", pd.Series("", index=mine.index)).astype(str)], axis=-1
             ),
-            hovertemplate="%{text}<br>valence %{x:.2f} · energy %{y:.2f}<br>features: %{customdata[0]}<extra></extra>",
-        )  # fmt: skip
+            hovertemplate=(
+                "%{text}<br>valence %{x:.2f} · energy %{y:.2f}"
+                "<br>features: %{customdata[0]}<extra></extra>"
+            ),
+        )
     )
     for x, y, label in QUADRANTS:
         fig.add_annotation(
-            x=x, y=y, text=label, showarrow=False, font={"color": "#888", "size": 11},
+            x=x,
+            y=y,
+            text=label,
+            showarrow=False,
+            font={"color": "#888", "size": 11},
             xanchor="right" if x > 0.5 else "left",
-        )  # fmt: skip
+        )
     fig.add_hline(y=0.5, line={"color": "#ccc", "dash": "dot"})
     fig.add_vline(x=0.5, line={"color": "#ccc", "dash": "dot"})
     fig.update_xaxes(title="valence (sad → happy)", range=[0, 1])

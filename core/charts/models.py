@@ -17,8 +17,13 @@ def plot_learning_curve(history: pd.DataFrame, metric: str, unit: str = "round")
     fig = go.Figure()
     for col, color, dash in (("train", "#888888", "dot"), ("validation", ACCENT, "solid")):
         if col in history and history[col].notna().any():
-            fig.add_scatter(x=history["step"], y=history[col], mode="lines", name=col,
-                            line={"color": color, "dash": dash})  # fmt: skip
+            fig.add_scatter(
+                x=history["step"],
+                y=history[col],
+                mode="lines",
+                name=col,
+                line={"color": color, "dash": dash},
+            )
     fig.update_xaxes(title=unit)
     fig.update_yaxes(title=METRIC_LABELS.get(metric, metric))
     return style(fig, height=300)
@@ -28,11 +33,17 @@ def plot_predicted_vs_actual(pred: pd.DataFrame, seed: int = 0) -> go.Figure:
     """Predicted against actual valence (a sample of points) with the identity line."""
     sample = pred.sample(min(len(pred), MAX_POINTS), random_state=seed) if len(pred) else pred
     fig = go.Figure()
-    fig.add_scatter(x=sample["actual"], y=sample["predicted"], mode="markers", name="tracks",
-                    marker={"size": 4, "opacity": 0.35, "color": ACCENT},
-                    text=sample.get("track_name"))  # fmt: skip
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect",
-                    line={"color": "#444", "dash": "dash"})  # fmt: skip
+    fig.add_scatter(
+        x=sample["actual"],
+        y=sample["predicted"],
+        mode="markers",
+        name="tracks",
+        marker={"size": 4, "opacity": 0.35, "color": ACCENT},
+        text=sample.get("track_name"),
+    )
+    fig.add_scatter(
+        x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"color": "#444", "dash": "dash"}
+    )
     fig.update_xaxes(title="actual valence", range=[0, 1])
     fig.update_yaxes(title="predicted valence", range=[0, 1])
     return style(fig, height=380)
@@ -42,8 +53,13 @@ def plot_residuals(pred: pd.DataFrame, seed: int = 0) -> go.Figure:
     """Residual (predicted - actual) against predicted valence."""
     sample = pred.sample(min(len(pred), MAX_POINTS), random_state=seed) if len(pred) else pred
     fig = go.Figure()
-    fig.add_scatter(x=sample["predicted"], y=sample["residual"], mode="markers",
-                    marker={"size": 4, "opacity": 0.35, "color": "#5b6ee1"}, name="tracks")  # fmt: skip
+    fig.add_scatter(
+        x=sample["predicted"],
+        y=sample["residual"],
+        mode="markers",
+        marker={"size": 4, "opacity": 0.35, "color": "#5b6ee1"},
+        name="tracks",
+    )
     fig.add_hline(y=0, line_dash="dash", line_color="#444")
     fig.update_xaxes(title="predicted valence")
     fig.update_yaxes(title="residual (predicted - actual)")
@@ -54,10 +70,18 @@ def plot_confusion(cm: pd.DataFrame) -> go.Figure:
     """Row-normalised confusion matrix heatmap (order as given)."""
     labels_x, labels_y = [str(c) for c in cm.columns], [str(i) for i in cm.index]
     fig = go.Figure(
-        go.Heatmap(z=cm.to_numpy(), x=labels_x, y=labels_y, colorscale=SEQUENTIAL, zmin=0, zmax=1,
-                   text=np.round(cm.to_numpy(), 2), texttemplate="%{text}" if len(cm) <= 12 else "",
-                   hovertemplate="actual %{y}<br>predicted %{x}<br>share %{z:.2f}<extra></extra>")
-    )  # fmt: skip
+        go.Heatmap(
+            z=cm.to_numpy(),
+            x=labels_x,
+            y=labels_y,
+            colorscale=SEQUENTIAL,
+            zmin=0,
+            zmax=1,
+            text=np.round(cm.to_numpy(), 2),
+            texttemplate="%{text}" if len(cm) <= 12 else "",
+            hovertemplate="actual %{y}<br>predicted %{x}<br>share %{z:.2f}<extra></extra>",
+        )
+    )
     fig.update_xaxes(title="predicted", tickangle=-45)
     fig.update_yaxes(title="actual", autorange="reversed")
     return style(fig, height=max(360, 28 * len(cm) + 120))
@@ -67,12 +91,22 @@ def plot_importances(imp: pd.DataFrame) -> go.Figure:
     """Permutation (and impurity, when present) importance per input column."""
     order = imp.sort_values("permutation")
     fig = go.Figure()
-    fig.add_bar(y=order["feature"], x=order["permutation"], orientation="h", name="permutation",
-                error_x={"type": "data", "array": order.get("permutation_sd")},
-                marker_color=ACCENT)  # fmt: skip
+    fig.add_bar(
+        y=order["feature"],
+        x=order["permutation"],
+        orientation="h",
+        name="permutation",
+        error_x={"type": "data", "array": order.get("permutation_sd")},
+        marker_color=ACCENT,
+    )
     if "impurity" in order and order["impurity"].notna().any():
-        fig.add_bar(y=order["feature"], x=order["impurity"], orientation="h", name="impurity (share)",
-                    marker_color="#9aa5b1")  # fmt: skip
+        fig.add_bar(
+            y=order["feature"],
+            x=order["impurity"],
+            orientation="h",
+            name="impurity (share)",
+            marker_color="#9aa5b1",
+        )
     fig.update_layout(barmode="group")
     fig.update_xaxes(title="importance (drop in score when shuffled / impurity share)")
     return style(fig, height=max(300, 26 * len(order) + 100))
@@ -81,8 +115,13 @@ def plot_importances(imp: pd.DataFrame) -> go.Figure:
 def plot_leaderboard(board: pd.DataFrame, metric: str) -> go.Figure:
     """The primary metric of each run as bars (run number on the axis)."""
     fig = go.Figure()
-    fig.add_bar(x=board["run"].astype(str), y=board[metric], marker_color=ACCENT,
-                text=board["model"], hovertemplate="run %{x}: %{text}<br>%{y:.4f}<extra></extra>")  # fmt: skip
+    fig.add_bar(
+        x=board["run"].astype(str),
+        y=board[metric],
+        marker_color=ACCENT,
+        text=board["model"],
+        hovertemplate="run %{x}: %{text}<br>%{y:.4f}<extra></extra>",
+    )
     fig.update_xaxes(title="run")
     fig.update_yaxes(title=METRIC_LABELS.get(metric, metric))
     return style(fig, height=260)

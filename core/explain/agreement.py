@@ -9,80 +9,40 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.explain.shapley import sample_rows
+from core.modelling import importance
 from core.modelling.models import TrainedModel
-
-
-class _ValenceScale:
-    """The model as scikit-learn's permutation importance sees it: matrix in, valence out.
-
-    A model trained on the logit of valence (or a blend) would otherwise be scored on the
-    scale its estimator learned.
-    """
-
-    def __init__(self, model: TrainedModel) -> None:
-        self.model = model
-
-    def fit(self, X: pd.DataFrame, y: np.ndarray | None = None) -> _ValenceScale:
-        """Already fitted; present for scikit-learn's checks."""
-        return self
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Valence predictions for a model matrix."""
-        return self.model.predict_matrix(X)
 
 
 def permutation_importance(
     model: TrainedModel,
     df: pd.DataFrame,
     *,
-    max_rows: int = 2000,
-    n_repeats: int = 3,
+    max_rows: int = importance.PERMUTATION_ROWS,
+    n_repeats: int = importance.PERMUTATION_REPEATS,
     seed: int = 0,
 ) -> pd.Series:
-    """Increase in mean absolute error when each feature is shuffled (valence models).
+    """MAE increase when each model input is shuffled, per SHAP feature name (valence models).
 
-    Parameters
-    ----------
-    model
-        A fitted valence regressor.
-    df
-        Catalog rows with a ``valence`` column; a seeded sample of ``max_rows`` is used.
-    max_rows
-        Rows used (a seeded sample).
-    n_repeats
-        Shuffles per feature.
-    seed
-        Seed of the sample and the shuffles.
-
-    Returns
-    -------
-    pd.Series
-        Importance per feature name (MAE increase, in valence units).
+    A thin view of :func:`core.modelling.importance.permutation_importance` on the rows of
+    ``df`` that have a valence, indexed like the SHAP tables.
     """
-    from sklearn.inspection import permutation_importance as sk_permutation
-
-    rows = sample_rows(df[df["valence"].notna()], max_rows, seed)
-    result = sk_permutation(
-        _ValenceScale(model),
-        model.matrix(rows),
+    rows = df[df["valence"].notna()]
+    table = importance.permutation_importance(
+        model,
+        rows,
         rows["valence"].to_numpy(float),
-        scoring="neg_mean_absolute_error",
+        max_rows=max_rows,
         n_repeats=n_repeats,
-        random_state=seed,
+        seed=seed,
+        per_level=True,
     )
-    return pd.Series(result.importances_mean, index=model.feature_names)
+    return table.set_index("feature")["importance"]
 
 
 def impurity_importance(model: TrainedModel) -> pd.Series | None:
-    """The estimator's own ``feature_importances_`` (tree models), or None when it has none."""
-    est = model.estimator
-    values = getattr(est, "feature_importances_", None)
-    if values is None and hasattr(est, "steps"):
-        values = getattr(est.steps[-1][1], "feature_importances_", None)
-    if values is None or len(values) != len(model.feature_names):
-        return None
-    return pd.Series(np.asarray(values, float), index=model.feature_names)
+    """The trees' own split gain per SHAP feature name, or None for models without it."""
+    table = importance.impurity_importance(model, per_level=True)
+    return None if table is None else table.set_index("feature")["importance"]
 
 
 def agreement_table(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from core.modelling import features
+from core.progress import Progress, ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ class Selection:
 def best_subsets(
     ols: GramOLS,
     criterion: str = "adj_r2",
-    on_progress: Callable[[float], None] | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> tuple[list[str], pd.DataFrame, int]:
     """Exhaustive search over all non-empty subsets.
 
@@ -217,7 +218,7 @@ def best_subsets(
                 best = (s, list(subset))
         rows.append({"k": k, "features": [ols.columns[i] for i in top[1]], **top[0]})
         if on_progress is not None:
-            on_progress(k / p)
+            on_progress(Progress("subset selection", k, p, "size"))
     chosen = [ols.columns[i] for i in best[1]] if best else []
     return chosen, pd.DataFrame(rows), fits
 
@@ -247,7 +248,7 @@ def select(
     X: pd.DataFrame,
     y: pd.Series,
     criterion: str = "adj_r2",
-    on_progress: Callable[[float], None] | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> Selection:
     """Best-subset, forward and backward stepwise selection by one criterion.
 
@@ -258,7 +259,7 @@ def select(
     criterion
         ``adj_r2`` (maximised), ``aic`` or ``bic`` (minimised).
     on_progress
-        Called with the fraction of subset sizes done.
+        Called with a :class:`~core.progress.Progress` after each subset size.
 
     Returns
     -------

@@ -20,11 +20,11 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer
 
-from core.modelling import features
+from core.modelling import features, metrics, models, splits
+from core.progress import Progress, ProgressFn, reporter
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ N_KNOTS = 10
 ALPHA = 1.0
 GRID_POINTS = 60
 CATEGORICAL = ("key", "time_signature")
-Progress = Callable[[float, str], None]
+PHASE = "recipe"
 
 
 def recipe_columns(df: pd.DataFrame, feature_set: str = "audio") -> dict[str, str]:
@@ -82,32 +82,27 @@ def make_recipe(kinds: dict[str, str], n_knots: int = N_KNOTS, alpha: float = AL
     return Pipeline([("basis", pre), ("ridge", Ridge(alpha=alpha))])
 
 
-def folds(df: pd.DataFrame, n_splits: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Grouped K-fold by ``primary_artist`` (each track its own group when artists are unknown)."""
-    if "primary_artist" in df and df["primary_artist"].notna().all():
-        groups = df["primary_artist"].astype(str).to_numpy()
-    else:
-        groups = np.arange(len(df)).astype(str)
-    n = min(n_splits, len(np.unique(groups)))
+def recipe_folds(df: pd.DataFrame, n_splits: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Grouped K-fold by primary artist, unshuffled, with fewer folds when artists are few.
+
+    Rows without an artist are their own group, so a catalog without artists folds by track.
+    """
+    n = min(n_splits, splits.count_groups(df))
     if n < 2:
         raise ValueError("The recipe needs at least two artists (or tracks) to cross-validate.")
-    return list(GroupKFold(n_splits=n).split(np.zeros(len(df)), groups=groups))
+    return splits.grouped_folds(df, n, seed=None)
 
 
 def _scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    pred = np.clip(pred, 0.0, 1.0)
-    mae = float(np.mean(np.abs(y - pred)))
-    r2 = float(1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
-    return {"mae": round(mae, 5), "r2": round(r2, 5)}
+    """MAE and R² of clipped predictions, rounded for the JSON report."""
+    scores = metrics.regression_metrics(y, np.clip(pred, 0.0, 1.0))
+    return {"mae": round(scores["mae"], 5), "r2": round(scores["r2"], 5)}
 
 
-def _xgboost(seed: int, overrides: dict[str, Any] | None = None) -> Any:
-    from xgboost import XGBRegressor
-
-    from core.modelling.models import _xgb_defaults
-
-    params = {**_xgb_defaults("valence"), **(overrides or {})}
-    return XGBRegressor(**params, random_state=seed, n_jobs=2, tree_method="hist")
+def black_box_model(seed: int, overrides: dict[str, Any] | None = None) -> Any:
+    """The registry's XGBoost regressor at its shipped defaults (plus validated overrides)."""
+    params = models.check_params("xgboost", True, overrides)
+    return models.make_estimator("xgboost", True, params, seed)
 
 
 def shape_functions(model: Pipeline, X: pd.DataFrame, kinds: dict[str, str]) -> dict[str, Any]:
@@ -187,11 +182,11 @@ def _oof(
     make: Callable[[], Any],
     X: pd.DataFrame,
     y: np.ndarray,
-    splits: list[tuple[np.ndarray, np.ndarray]],
+    folds: list[tuple[np.ndarray, np.ndarray]],
 ) -> np.ndarray:
     """Out-of-fold predictions of a model family on fixed folds."""
     pred = np.empty(len(y))
-    for train, test in splits:
+    for train, test in folds:
         model = make().fit(X.iloc[train], y[train])
         pred[test] = model.predict(X.iloc[test])
     return pred
@@ -210,7 +205,7 @@ def evaluate(
     interaction: bool = True,
     black_box: bool = True,
     black_box_params: dict[str, Any] | None = None,
-    on_progress: Progress | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> dict[str, Any]:
     """Fit the recipe, OLS and the black box on the same grouped folds and compare them.
 
@@ -231,7 +226,7 @@ def evaluate(
     black_box_params
         Overrides of the shipped XGBoost defaults (e.g. fewer trees in tests).
     on_progress
-        Called with (fraction done, message).
+        Called with a :class:`~core.progress.Progress` share and a message.
 
     Returns
     -------
@@ -240,29 +235,33 @@ def evaluate(
         ``shape_functions`` (intercept and per-feature grids), ``interaction``, ``n_tracks``,
         ``folds``, ``feature_set``, ``features``.
     """
-    report = on_progress or (lambda frac, msg: None)
+    progress = reporter(on_progress)
+
+    def report(fraction: float, message: str) -> None:
+        progress(Progress.share(PHASE, fraction, message))
+
     rows = df[pd.to_numeric(df["valence"], errors="coerce").notna()]
     kinds = recipe_columns(rows, feature_set)
     if not kinds:
         raise ValueError("The catalog has no usable numeric features for the recipe.")
     X = _matrix(rows, kinds)
     y = pd.to_numeric(rows["valence"]).to_numpy(float)
-    splits = folds(rows, n_splits)
+    folds = recipe_folds(rows, n_splits)
     report(0.02, "fitting the recipe on each fold")
     out: dict[str, Any] = {"feature_set": feature_set, "features": kinds}
-    recipe_pred = _oof(lambda: make_recipe(kinds), X, y, splits)
+    recipe_pred = _oof(lambda: make_recipe(kinds), X, y, folds)
     out["recipe"] = _scores(y, recipe_pred)
     report(0.15, "fitting OLS on each fold")
-    out["ols"] = _scores(y, _oof(_make_ols, X, y, splits))
+    out["ols"] = _scores(y, _oof(_make_ols, X, y, folds))
     out["black_box"] = None
     if black_box:
         cols = features.input_columns(rows, feature_set, "valence")
         levels = features.categorical_levels(rows, cols)
         M = features.build_matrix(rows, cols, levels)
         pred = np.empty(len(y))
-        for i, (train, test) in enumerate(splits):
-            report(0.2 + 0.6 * i / len(splits), f"fitting XGBoost on fold {i + 1}/{len(splits)}")
-            model = _xgboost(seed, black_box_params).fit(M.iloc[train], y[train])
+        for i, (train, test) in enumerate(folds):
+            report(0.2 + 0.6 * i / len(folds), f"fitting XGBoost on fold {i + 1}/{len(folds)}")
+            model = black_box_model(seed, black_box_params).fit(M.iloc[train], y[train])
             pred[test] = model.predict(M.iloc[test])
         label = "xgboost (shipped defaults)" if not black_box_params else "xgboost (modified)"
         out["black_box"] = {"model": label, **_scores(y, pred)}
@@ -277,9 +276,9 @@ def evaluate(
     out["interaction"] = None
     if interaction:
         report(0.88, "looking for the strongest pairwise interaction")
-        out["interaction"] = _best_interaction(X, y, kinds, splits, out)
+        out["interaction"] = _best_interaction(X, y, kinds, folds, out)
     out["n_tracks"] = len(rows)
-    out["folds"] = len(splits)
+    out["folds"] = len(folds)
     out["grouped_by"] = "primary_artist" if "primary_artist" in rows else "track"
     report(1.0, "done")
     return out
@@ -289,7 +288,7 @@ def _best_interaction(
     X: pd.DataFrame,
     y: np.ndarray,
     kinds: dict[str, str],
-    splits: list[tuple[np.ndarray, np.ndarray]],
+    folds: list[tuple[np.ndarray, np.ndarray]],
     out: dict[str, Any],
 ) -> dict[str, Any] | None:
     """Cross-validate recipe + one tensor-spline pair term for pairs of the top features.
@@ -304,7 +303,7 @@ def _best_interaction(
     if not pairs:
         return None
     preds = {pair: np.empty(len(y)) for pair in pairs}
-    for train, test in splits:
+    for train, test in folds:
         basis = make_recipe(kinds).named_steps["basis"].fit(X.iloc[train])
         b_tr, b_te = basis.transform(X.iloc[train]), basis.transform(X.iloc[test])
         for a, b in pairs:

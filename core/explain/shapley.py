@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.catalog.sampling import sample_rows
 from core.modelling.blend import BlendEstimator, member_kind
 from core.modelling.models import TrainedModel
 
@@ -63,13 +64,6 @@ class ShapResult:
     def feature_names(self) -> list[str]:
         """Explained features, in model order."""
         return list(self.values.columns)
-
-
-def sample_rows(df: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
-    """A seeded sample of at most ``max_rows`` rows (all rows when there are fewer)."""
-    if len(df) <= max_rows:
-        return df
-    return df.sample(n=max_rows, random_state=seed)
 
 
 def _class_index(model: TrainedModel, class_name: str | None) -> tuple[int | None, str | None]:
@@ -289,8 +283,10 @@ def shap_values(
         vals, base, prediction = _blend_contribs(est, X, k)
         what = _regression_output(model) if k is None else f"log-odds of {cls!r}"
         parts = ", ".join(f"{m} x {w:.2f}" for m, w in zip(est.members, est.weights, strict=True))
-        method = (f"exact TreeSHAP of each blend member ({parts}), weighted like the blend, "
-                  f"on {len(rows):,} rows")  # fmt: skip
+        method = (
+            f"exact TreeSHAP of each blend member ({parts}), weighted like the blend, "
+            f"on {len(rows):,} rows"
+        )
         return _result(model, rows, X, vals, base, prediction, method, what, cls)
     what = _regression_output(model) if k is None else f"probability of {cls!r}"
     if _is_sklearn_forest(est):

@@ -18,11 +18,13 @@ from scipy.cluster import hierarchy
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_score
 from sklearn.mixture import GaussianMixture
-from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import cross_val_predict
 from sklearn.neighbors import KNeighborsClassifier
 from threadpoolctl import threadpool_limits
 
+from core.catalog.sampling import sample_positions
 from core.genremap.projection import ClusterInputError
+from core.modelling import splits
 
 #: Above this many rows KMeans switches to MiniBatchKMeans.
 MINIBATCH_THRESHOLD = 10_000
@@ -66,6 +68,9 @@ __all__ = [
     "gmm_sweep",
     "kmeans_sweep",
     "knn_genre_cv",
+    "knn_accuracy",
+    "confusion_table",
+    "default_group_count",
     "legend_labels",
     "sampled_silhouette",
 ]
@@ -102,8 +107,7 @@ def sampled_silhouette(
     n_used = min(sample_size, len(X))
     if not 2 <= len(np.unique(labels)) < len(X):
         return float("nan"), n_used
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(len(X), n_used, replace=False)) if n_used < len(X) else slice(None)
+    rows = sample_positions(len(X), n_used, seed)
     if len(np.unique(labels[rows])) < 2:
         return float("nan"), n_used
     return float(silhouette_score(X[rows], labels[rows])), n_used
@@ -126,10 +130,7 @@ def kmeans_sweep(
 
 
 def _gmm_sample(X: np.ndarray, fit_sample: int, seed: int) -> np.ndarray:
-    if len(X) <= fit_sample:
-        return X
-    rng = np.random.default_rng(seed)
-    return X[np.sort(rng.choice(len(X), fit_sample, replace=False))]
+    return X[sample_positions(len(X), fit_sample, seed)]
 
 
 @_single_threaded
@@ -276,10 +277,31 @@ def knn_genre_cv(
     n_neighbors = max(1, min(n_neighbors, len(X) * (n_splits - 1) // n_splits - 1))
     model = KNeighborsClassifier(n_neighbors=n_neighbors)
     if groups is not None and len(set(groups)) >= n_splits:
-        cv = GroupKFold(n_splits=n_splits)
-        return cross_val_predict(model, X, y, groups=np.asarray(groups, dtype=object), cv=cv)
-    cv = StratifiedKFold(n_splits=max(2, min(n_splits, int(pd.Series(y).value_counts().min()))))
-    return cross_val_predict(model, X, y, cv=cv)
+        folds = splits.group_folds(np.asarray(groups, dtype=object), n_splits, seed=None)
+    else:
+        folds = splits.stratified_folds(y, n_splits)
+    return cross_val_predict(model, X, y, cv=folds)
+
+
+def knn_accuracy(genres: Sequence[str], predicted: Sequence[str]) -> float:
+    """Share of tracks whose predicted genre is their genre."""
+    truth = np.asarray(genres, dtype=object).astype(str)
+    return float(np.mean(np.asarray(predicted, dtype=object).astype(str) == truth))
+
+
+def confusion_table(
+    genres: Sequence[str], predicted: Sequence[str], top_n: int = 30
+) -> pd.DataFrame:
+    """Row-normalised true x predicted genre table over the ``top_n`` genres (the rest: other)."""
+    truth = legend_labels(genres, top_n)
+    keep = set(truth) - {OTHER}
+    pred = np.asarray(predicted, dtype=object).astype(str)
+    return contingency(truth, np.where(np.isin(pred, list(keep)), pred, OTHER))
+
+
+def default_group_count(n_genres: int, most: int = 12) -> int:
+    """How many groups the genre tree is cut into by default (about half the genres)."""
+    return min(most, max(2, n_genres // 2))
 
 
 def agreement_table(

@@ -1,7 +1,8 @@
 """Standardised feature matrices, PCA and UMAP layouts (cached on disk) for the Genre map.
 
-Everything here is pure: frames and arrays in, frames and arrays out. Long work reports
-progress through a plain ``on_progress(message, fraction)`` callback.
+Frames and arrays in, frames and arrays out; the one side effect is the UMAP layout cache on
+disk (``umap_layout`` reads and writes ``cache_dir()/umap`` for public catalogs). Long work
+reports :class:`core.progress.Progress` shares through ``on_progress``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,26 +22,16 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from core.catalog import sources
-from core.catalog.schema import AUDIO_COLUMNS
+from core.catalog.sampling import sample_rows
+from core.catalog.schema import AUDIO_COLUMNS, CONTINUOUS_COLUMNS
+from core.progress import Progress, ProgressFn, reporter
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, float], None]
-
+PHASE = "umap"
 #: Audio features used by default: the continuous ones (key, mode and time signature are
 #: categorical codes whose distances mean little).
-DEFAULT_FEATURES: tuple[str, ...] = (
-    "danceability",
-    "energy",
-    "loudness",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "duration_ms",
-)
+DEFAULT_FEATURES: tuple[str, ...] = CONTINUOUS_COLUMNS
 MIN_ROWS = 10
 #: Seconds per row of a warm UMAP run on 2 cores, and numba's one-off compile time
 #: (measured by ``bench/bench_clusters.py``; used only for the estimate shown to users).
@@ -65,18 +56,6 @@ def available_features(df: pd.DataFrame) -> list[str]:
 def default_features(df: pd.DataFrame) -> list[str]:
     """The default feature list for a catalog (``DEFAULT_FEATURES`` that it has)."""
     return [c for c in DEFAULT_FEATURES if c in available_features(df)]
-
-
-def sample_rows(df: pd.DataFrame, sample_size: int | None, seed: int = 0) -> pd.DataFrame:
-    """A reproducible random sample of rows (all rows when ``sample_size`` covers them).
-
-    The catalog's index labels are kept and the rows stay in catalog order.
-    """
-    if sample_size is None or sample_size >= len(df):
-        return df
-    if sample_size < MIN_ROWS:
-        raise ClusterInputError(f"The sample needs at least {MIN_ROWS} tracks.")
-    return df.sample(n=int(sample_size), random_state=seed).sort_index()
 
 
 @dataclass
@@ -106,7 +85,8 @@ def standardise(df: pd.DataFrame, features: Sequence[str]) -> Scaled:
     frame = df[features].apply(pd.to_numeric, errors="coerce").astype("float64").dropna()
     if len(frame) < MIN_ROWS:
         raise ClusterInputError(
-            f"Only {len(frame)} tracks have all the chosen features; at least {MIN_ROWS} are needed."
+            f"Only {len(frame)} tracks have all the chosen features; "
+            f"at least {MIN_ROWS} are needed."
         )
     std = frame.std(ddof=0)
     dropped = [f for f in features if not std[f] > 1e-12]
@@ -140,6 +120,15 @@ class PCAResult:
         )
 
 
+def standardise_sample(
+    df: pd.DataFrame, features: Sequence[str], sample_size: int | None, seed: int = 0
+) -> Scaled:
+    """Standardise a seeded sample of ``df`` (rows kept in catalog order); see ``standardise``."""
+    if sample_size is not None and sample_size < MIN_ROWS:
+        raise ClusterInputError(f"The sample needs at least {MIN_ROWS} tracks.")
+    return standardise(sample_rows(df, sample_size, seed, keep_order=True), features)
+
+
 def fit_pca(scaled: Scaled) -> PCAResult:
     """PCA with every component, so the explained variance ratios sum to 1."""
     n_components = min(scaled.X.shape)
@@ -163,6 +152,18 @@ class UmapLayout:
     rows: np.ndarray  # positions (iloc) of the laid-out rows in the catalog, aligned with coords
     from_cache: bool
     seconds: float
+
+
+def align_layout(layout: UmapLayout, positions: np.ndarray) -> np.ndarray | None:
+    """Layout coordinates of the rows at catalog ``positions``, in that order.
+
+    Returns None when any of those rows is not in the layout (a layout of another sample).
+    """
+    where = pd.Series(np.arange(len(layout.rows)), index=np.asarray(layout.rows))
+    at = where.reindex(np.asarray(positions)).to_numpy()
+    if np.isnan(at).any():
+        return None
+    return layout.coords[at.astype(int)]
 
 
 def validate_umap_params(n_rows: int, n_neighbors: int, min_dist: float) -> None:
@@ -234,7 +235,7 @@ def compute_umap(
     n_neighbors: int = 15,
     min_dist: float = 0.1,
     seed: int = 0,
-    on_progress: Progress | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> np.ndarray:
     """2-D UMAP embedding of ``X`` in two stages (neighbour graph, then layout)."""
     global _jit_warm
@@ -242,7 +243,11 @@ def compute_umap(
     from sklearn.neighbors import NearestNeighbors
 
     validate_umap_params(len(X), n_neighbors, min_dist)
-    report = on_progress or (lambda message, fraction: None)
+    progress = reporter(on_progress)
+
+    def report(message: str, fraction: float) -> None:
+        progress(Progress.share(PHASE, fraction, message))
+
     report(f"Finding the {n_neighbors} nearest neighbours of {len(X):,} tracks…", 0.1)
     if len(X) <= EXACT_KNN_MAX_ROWS:
         # Exact neighbours: a k-d tree on a handful of dimensions is fast, deterministic and
@@ -281,7 +286,7 @@ def umap_layout(
     seed: int = 0,
     source_id: str | None = None,
     checksum: str | None = None,
-    on_progress: Progress | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> UmapLayout:
     """UMAP layout of a sample of ``df``, read from the disk cache when it was made before.
 
@@ -296,11 +301,11 @@ def umap_layout(
         cached = load_cached_layout(key)
         if cached is not None:
             return cached
-    report = on_progress or (lambda message, fraction: None)
+    report = reporter(on_progress)
     start = time.perf_counter()
-    report("Scaling the features…", 0.02)
-    scaled = standardise(sample_rows(df, sample_size, seed), features)
-    coords = compute_umap(scaled.X, n_neighbors, min_dist, seed, report)
+    report(Progress.share(PHASE, 0.02, "Scaling the features…"))
+    scaled = standardise_sample(df, features, sample_size, seed)
+    coords = compute_umap(scaled.X, n_neighbors, min_dist, seed, on_progress)
     rows = df.index.get_indexer(scaled.index).astype("int64")
     if key is not None:
         path = umap_cache_path(key)

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ROWS = 5_000
 DEFAULT_MAX_MB = 5.0
+# Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 ID_COLUMN_NAMES: tuple[str, ...] = (
     "track_id", "spotify_track_id", "spotify_id", "id", "track_uri", "spotify_uri", "uri",
     "track_url", "spotify_url", "url", "spotify_link", "track_link", "link",
@@ -101,6 +102,30 @@ class IdUpload:
         """Unique valid ids in file order."""
         return self.frame["track_id"].tolist()
 
+    def ratings(self) -> pd.Series | None:
+        """The rating column as numbers by ``track_id`` (non-numbers NaN); None without one."""
+        if not self.rating_column:
+            return None
+        return pd.to_numeric(self.frame.set_index("track_id")[self.rating_column], errors="coerce")
+
+    def notes(self, limit: int) -> list[str]:
+        """What the file holds and what was dropped, one phrase each (``limit``: the id cap)."""
+        out = [f"**{len(self.ids):,}** track ids in column `{self.id_column}`"]
+        for n, what in (
+            (self.duplicates, "repeated ids (looked up once)"),
+            (self.local_files, "local files without a Spotify id"),
+            (self.blank_rows, "empty / `undefined` rows"),
+            (self.truncated, f"ids beyond the {limit:,}-id limit (not looked up)"),
+        ):
+            if n:
+                out.append(f"{n:,} {what}")
+        if self.features is not None:
+            out.append(
+                f"audio features already in the file for {len(self.features):,} tracks "
+                "(used as they are)"
+            )
+        return out
+
 
 def _is_blank(value: object) -> bool:
     return (
@@ -146,7 +171,7 @@ def find_id_column(frame: pd.DataFrame) -> str | None:
 
 
 def find_rating_column(frame: pd.DataFrame) -> str | None:
-    """A numeric column named like a rating (``rating``, ``score``, ``stars`` …) with >= 2 values."""
+    """A numeric column named like a rating (``rating``, ``score``, ``stars``…), >= 2 values."""
     by_norm = {normalise_header(c): c for c in frame.columns}
     for name in RATING_COLUMN_NAMES:
         col = by_norm.get(name)

@@ -2,7 +2,8 @@
 
 Neither client lets its HTTP library retry (spotipy can sleep for an hour on a 429); they ask a
 ``RetryPolicy`` what to do after each failed attempt and share one ``Gate`` per provider, so a
-``Retry-After`` seen by one worker thread pauses all of them.
+``Retry-After`` seen by one worker thread pauses all of them. ``ProviderResult`` is what
+both clients return for a batch of ids.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,20 @@ class ProviderError(RuntimeError):
         super().__init__(f"{provider}: {message}")
         self.provider = provider
         self.status = status
+
+
+@dataclass
+class ProviderResult:
+    """A provider's answer for many ids: results by Spotify id, ids it lacks, ids not tried.
+
+    ``missing`` are ids the provider answered for but does not know; ``not_tried`` are ids
+    left when it failed, with the reason in ``error`` (what was found so far is kept).
+    """
+
+    found: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    not_tried: list[str] = field(default_factory=list)
+    error: str | None = None
 
 
 def retry_after_seconds(headers: Mapping[str, str] | None, default: float = 1.0) -> float:

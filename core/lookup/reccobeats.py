@@ -15,14 +15,14 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
 from core.catalog.schema import AUDIO_COLUMNS
-from core.lookup.ratelimit import Gate, ProviderError, RetryPolicy, WaitFn
+from core.lookup.ratelimit import Gate, ProviderError, ProviderResult, RetryPolicy, WaitFn
 from core.lookup.trackids import parse_track_id
+from core.progress import Progress, ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +34,10 @@ FEATURE_KEYS: tuple[str, ...] = tuple(
     c for c in AUDIO_COLUMNS if c not in ("duration_ms", "time_signature")
 )
 
-#: ``on_progress(done, total)`` in ids.
-ProgressFn = Callable[[int, int], None]
-
 
 def api_base() -> str:
     """ReccoBeats base URL (env ``RECCOBEATS_API_BASE``), without a trailing slash."""
     return (os.environ.get("RECCOBEATS_API_BASE") or DEFAULT_BASE).rstrip("/")
-
-
-@dataclass
-class BatchResult:
-    """Batched lookups: results by Spotify id, ids the provider lacks, ids not tried and why."""
-
-    found: dict[str, dict[str, Any]] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    not_tried: list[str] = field(default_factory=list)
-    error: str | None = None
 
 
 def _items_by_id(payload: Any) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -168,11 +155,12 @@ class ReccoBeatsClient:
     def _batched(
         self,
         path: str,
+        phase: str,
         ids: list[str],
         parse: Callable[[Any], dict[str, dict[str, Any]]],
         on_progress: ProgressFn | None,
-    ) -> BatchResult:
-        result = BatchResult()
+    ) -> ProviderResult:
+        result = ProviderResult()
         for start in range(0, len(ids), BATCH_SIZE):
             batch = ids[start : start + BATCH_SIZE]
             try:
@@ -185,10 +173,12 @@ class ReccoBeatsClient:
             result.found.update({k: v for k, v in found.items() if k in wanted})
             result.missing += [i for i in batch if i not in found]
             if on_progress is not None:
-                on_progress(min(start + BATCH_SIZE, len(ids)), len(ids))
+                on_progress(Progress(phase, min(start + BATCH_SIZE, len(ids)), len(ids), "ids"))
         return result
 
-    def audio_features(self, ids: list[str], on_progress: ProgressFn | None = None) -> BatchResult:
+    def audio_features(
+        self, ids: list[str], on_progress: ProgressFn | None = None
+    ) -> ProviderResult:
         """Audio features for any number of ids, 40 per call, keeping partial results.
 
         Parameters
@@ -196,16 +186,18 @@ class ReccoBeatsClient:
         ids
             Unique Spotify track ids.
         on_progress
-            Called with ``(done, total)`` after each batch.
+            Called with a :class:`~core.progress.Progress` (ids done of all) after each batch.
 
         Returns
         -------
-        BatchResult
+        ProviderResult
             Features by id; ids ReccoBeats lacks in ``missing``; ids left when it failed in
             ``not_tried`` with the reason in ``error``.
         """
-        return self._batched("audio-features", ids, parse_features, on_progress)
+        return self._batched(
+            "audio-features", f"{PROVIDER} audio features", ids, parse_features, on_progress
+        )
 
-    def tracks(self, ids: list[str], on_progress: ProgressFn | None = None) -> BatchResult:
+    def tracks(self, ids: list[str], on_progress: ProgressFn | None = None) -> ProviderResult:
         """Basic metadata (title, artists, duration, popularity) for ids, 40 per call."""
-        return self._batched("track", ids, parse_tracks, on_progress)
+        return self._batched("track", f"{PROVIDER} track details", ids, parse_tracks, on_progress)

@@ -13,7 +13,6 @@ lookup and prediction only and are never added to any training set.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,11 +22,11 @@ from core.catalog.schema import AUDIO_COLUMNS
 from core.lookup.ratelimit import ProviderError
 from core.lookup.reccobeats import ReccoBeatsClient
 from core.lookup.spotify import AudioFeaturesForbiddenError, SpotifyClient
+from core.progress import ProgressFn
 
 log = logging.getLogger(__name__)
 
-#: ``on_progress(stage, done, total)``.
-StageFn = Callable[[str, int, int], None]
+# Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 META_COLUMNS: tuple[str, ...] = (
     "track_name", "artists", "album_name", "image_url", "release_date", "release_year",
     "popularity", "explicit",
@@ -56,8 +55,8 @@ class Resolution:
     table
         Columns: track_id, metadata, audio features, ``feature_source`` (catalog / upload /
         spotify / reccobeats / missing), ``meta_source``, ``filled`` (features filled with the
-        catalog median because no provider has them), ``in_catalog``, ``genre`` (the catalog's label, for
-        catalog tracks only; models with genre inputs use it).
+        catalog median because no provider has them), ``in_catalog``, ``genre`` (the catalog's
+        label, for catalog tracks only; models with genre inputs use it).
     messages
         Notes for the user (provider failures, the audio-features 403 …).
     missing
@@ -205,6 +204,66 @@ def _fill_missing_features(table: pd.DataFrame, catalog_df: pd.DataFrame) -> Non
         table.loc[tid, "filled"] = ", ".join(cols)
 
 
+def _reccobeats_features(
+    table: pd.DataFrame,
+    client: ReccoBeatsClient,
+    messages: list[str],
+    on_progress: ProgressFn | None,
+) -> None:
+    """Features from ReccoBeats for the rows still without any (in place)."""
+    need = table.index[table["feature_source"].eq("missing")].tolist()
+    if not need:
+        return
+    res = client.audio_features(need, on_progress=on_progress)
+    _apply_features(table, res.found, "reccobeats")
+    if res.missing:
+        messages.append(f"ReccoBeats has no audio features for {len(res.missing):,} track(s).")
+    if res.error:
+        messages.append(
+            f"{res.error} {len(res.not_tried):,} track(s) were not asked; results so far are kept."
+        )
+
+
+def _spotify_meta(
+    table: pd.DataFrame,
+    client: SpotifyClient,
+    messages: list[str],
+    on_progress: ProgressFn | None,
+    *,
+    all_ids: bool,
+) -> None:
+    """Spotify metadata for rows without a title, or for every row when ``all_ids`` (covers)."""
+    meta_need = list(table.index) if all_ids else table.index[table["track_name"].isna()].tolist()
+    res = client.tracks(meta_need, on_progress=on_progress)
+    _apply_meta(table, res.found, "spotify", overwrite=True)
+    if res.missing:
+        messages.append(f"Spotify does not know {len(res.missing):,} of the ids.")
+    if res.error:
+        messages.append(
+            f"{res.error} Details of {len(res.not_tried):,} track(s) were not "
+            "fetched; results so far are kept."
+        )
+
+
+def _reccobeats_meta(
+    table: pd.DataFrame,
+    client: ReccoBeatsClient,
+    messages: list[str],
+    on_progress: ProgressFn | None,
+) -> None:
+    """ReccoBeats details for rows without a title or (with features) without a duration."""
+    meta_need = table.index[
+        table["track_name"].isna()
+        | (table["duration_ms"].isna() & table["feature_source"].ne("missing"))
+    ].tolist()
+    if not meta_need:
+        return
+    res = client.tracks(meta_need, on_progress=on_progress)
+    _apply_meta(table, res.found, "reccobeats", overwrite=False)
+    if res.error:
+        messages.append(f"{res.error} Track details are incomplete.")
+
+
 def resolve_tracks(
     ids: list[str],
     catalog_df: pd.DataFrame,
@@ -214,7 +273,7 @@ def resolve_tracks(
     spotify: SpotifyClient | None = None,
     reccobeats: ReccoBeatsClient | None = None,
     state: ProviderState | None = None,
-    on_progress: StageFn | None = None,
+    on_progress: ProgressFn | None = None,
     cover_limit: int = COVER_LIMIT,
 ) -> Resolution:
     """Resolve unique track ids to features and metadata from every available source.
@@ -234,7 +293,8 @@ def resolve_tracks(
     state
         This session's provider state (updated in place).
     on_progress
-        ``(stage, done, total)`` callbacks while providers are asked.
+        Called with a :class:`~core.progress.Progress` (phase: the provider and what it
+        fetches) while providers are asked.
     cover_limit
         With Spotify credentials, lookups of at most this many ids fetch metadata for every
         track (covers, release dates); larger ones only for tracks the catalog/upload lacks.
@@ -254,53 +314,13 @@ def resolve_tracks(
     if spotify is not None:
         _spotify_features(table, spotify, state, messages)
 
-    need = table.index[table["feature_source"].eq("missing")].tolist()
-    if need and reccobeats is not None:
-        res = reccobeats.audio_features(
-            need,
-            on_progress=(lambda d, t: on_progress("ReccoBeats audio features", d, t))
-            if on_progress
-            else None,
-        )
-        _apply_features(table, res.found, "reccobeats")
-        if res.missing:
-            messages.append(f"ReccoBeats has no audio features for {len(res.missing):,} track(s).")
-        if res.error:
-            messages.append(
-                f"{res.error} {len(res.not_tried):,} track(s) were not asked; results so far are kept."
-            )
-
+    if reccobeats is not None:
+        _reccobeats_features(table, reccobeats, messages, on_progress)
     if spotify is not None:
-        meta_need = table.index[table["track_name"].isna()].tolist()
-        if len(ids) <= cover_limit:
-            meta_need = list(table.index)
-        stage = "Spotify track details"
-        res_sp = spotify.tracks(
-            meta_need, on_progress=(lambda d, t: on_progress(stage, d, t)) if on_progress else None
-        )
-        _apply_meta(table, res_sp.found, "spotify", overwrite=True)
-        if res_sp.not_found:
-            messages.append(f"Spotify does not know {len(res_sp.not_found):,} of the ids.")
-        if res_sp.error:
-            messages.append(
-                f"{res_sp.error} Details of {len(res_sp.not_tried):,} track(s) were not fetched; results so far are kept."
-            )
+        all_ids = len(ids) <= cover_limit
+        _spotify_meta(table, spotify, messages, on_progress, all_ids=all_ids)
     elif reccobeats is not None:
-        meta_need = table.index[
-            table["track_name"].isna()
-            | (table["duration_ms"].isna() & table["feature_source"].ne("missing"))
-        ].tolist()
-        if meta_need:
-            res_rb = reccobeats.tracks(
-                meta_need,
-                on_progress=(lambda d, t: on_progress("ReccoBeats track details", d, t))
-                if on_progress
-                else None,
-            )
-            _apply_meta(table, res_rb.found, "reccobeats", overwrite=False)
-            if res_rb.error:
-                messages.append(f"{res_rb.error} Track details are incomplete.")
-
+        _reccobeats_meta(table, reccobeats, messages, on_progress)
     _fill_missing_features(table, catalog_df)
     missing = table.index[table["feature_source"].eq("missing")].tolist()
     out = table.reset_index(drop=True)

@@ -20,6 +20,7 @@ from core.modelling.models import TrainedModel
 log = logging.getLogger(__name__)
 
 #: Standardised features that define "sounds like".
+# Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 NEIGHBOUR_FEATURES: tuple[str, ...] = (
     "danceability", "energy", "loudness", "speechiness", "acousticness", "instrumentalness",
     "liveness", "valence", "tempo",
@@ -194,3 +195,20 @@ def enriched_frame(table: pd.DataFrame, user_frame: pd.DataFrame | None = None) 
 def enriched_csv(table: pd.DataFrame, user_frame: pd.DataFrame | None = None) -> bytes:
     """``enriched_frame`` as UTF-8 CSV bytes."""
     return enriched_frame(table, user_frame).to_csv(index=False).encode("utf-8")
+
+
+def hit_label(hit: dict[str, Any]) -> str:
+    """A search hit as "title — artist, artist"."""
+    artists = (hit.get("artists") or "").replace(";", ", ")
+    return f"{hit.get('track_name')} — {artists}"
+
+
+def genre_guess(table: pd.DataFrame) -> list[str]:
+    """Per row, the genre top-3 as "pop 61% · rock 20% · ..." (empty without a genre model)."""
+    out = []
+    for r in table.itertuples():
+        pairs = [
+            (getattr(r, f"genre_{i}", None), getattr(r, f"genre_{i}_p", None)) for i in (1, 2, 3)
+        ]
+        out.append(" · ".join(f"{g} {p:.0%}" for g, p in pairs if isinstance(g, str)))
+    return out

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -26,7 +26,8 @@ from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyClientCredentials
 
-from core.lookup.ratelimit import Gate, ProviderError, RetryPolicy, WaitFn
+from core.lookup.ratelimit import Gate, ProviderError, ProviderResult, RetryPolicy, WaitFn
+from core.progress import Progress, ProgressFn
 
 log = logging.getLogger(__name__)
 _worker = threading.local()  # marks lookup worker threads: they queue waits for the caller
@@ -38,9 +39,7 @@ DEFAULT_API_BASE = "https://api.spotify.com/v1/"
 DEFAULT_AUTH_URL = "https://accounts.spotify.com/api/token"
 SEARCH_LIMIT = 10  # development-mode apps get at most 10 results
 PROVIDER = "Spotify"
-
-#: ``on_progress(done, total)`` while tracks are fetched.
-ProgressFn = Callable[[int, int], None]
+PHASE_TRACKS = f"{PROVIDER} track details"
 
 
 def api_base() -> str:
@@ -125,16 +124,6 @@ def track_metadata(item: dict[str, Any], track_id: str | None = None) -> dict[st
         "explicit": item.get("explicit"),
         "duration_ms": item.get("duration_ms"),
     }
-
-
-@dataclass
-class FetchResult:
-    """Per-track lookups: what was found, what Spotify does not know, and why it stopped early."""
-
-    found: dict[str, dict[str, Any]] = field(default_factory=dict)
-    not_found: list[str] = field(default_factory=list)
-    not_tried: list[str] = field(default_factory=list)
-    error: str | None = None
 
 
 class SpotifyClient:
@@ -283,7 +272,7 @@ class SpotifyClient:
         item = self._call(lambda: self._sp._get(f"tracks/{track_id}"))
         return track_metadata(item, track_id) if item else None
 
-    def tracks(self, ids: list[str], on_progress: ProgressFn | None = None) -> FetchResult:
+    def tracks(self, ids: list[str], on_progress: ProgressFn | None = None) -> ProviderResult:
         """Look tracks up one by one with bounded concurrency, keeping partial results.
 
         Parameters
@@ -291,15 +280,16 @@ class SpotifyClient:
         ids
             Track ids (already unique).
         on_progress
-            Called with ``(done, total)`` as lookups finish (from the calling thread).
+            Called with a :class:`~core.progress.Progress` as lookups finish (from the calling
+            thread).
 
         Returns
         -------
-        FetchResult
+        ProviderResult
             Found metadata by id, ids Spotify does not know, ids not tried because the provider
             failed (with the reason in ``error``).
         """
-        result = FetchResult()
+        result = ProviderResult()
         if not ids:
             return result
         self.gate.stop.clear()
@@ -327,7 +317,7 @@ class SpotifyClient:
                 return
             with lock:
                 if meta is None:
-                    result.not_found.append(track_id)
+                    result.missing.append(track_id)
                 else:
                     result.found[track_id] = meta
 
@@ -337,7 +327,7 @@ class SpotifyClient:
                 _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
                 self._drain_waits()
                 if on_progress is not None:
-                    on_progress(len(ids) - len(pending), len(ids))
+                    on_progress(Progress(PHASE_TRACKS, len(ids) - len(pending), len(ids), "ids"))
         return result
 
     def audio_features(self, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,6 @@ API content).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +17,7 @@ from sklearn.metrics import mean_absolute_error, r2_score
 from sklearn.model_selection import RepeatedKFold
 
 from core.catalog.schema import AUDIO_COLUMNS
+from core.progress import Progress, ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,14 @@ def _model(seed: int):  # noqa: ANN202 - an XGBRegressor
     from xgboost import XGBRegressor
 
     return XGBRegressor(
-        n_estimators=120, max_depth=2, learning_rate=0.05, subsample=0.8, min_child_weight=2,
-        random_state=seed, n_jobs=1,
-    )  # fmt: skip
+        n_estimators=120,
+        max_depth=2,
+        learning_rate=0.05,
+        subsample=0.8,
+        min_child_weight=2,
+        random_state=seed,
+        n_jobs=1,
+    )
 
 
 def taste_inputs(table: pd.DataFrame, ratings: pd.Series) -> tuple[pd.DataFrame, pd.Series, int]:
@@ -94,7 +99,7 @@ def fit_taste(
     seed: int = 0,
     n_splits: int = 5,
     n_repeats: int = 3,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> TasteResult:
     """Cross-validate and fit the taste model.
 
@@ -124,7 +129,7 @@ def fit_taste(
         r2s.append(r2_score(yv[te], pred))
         base.append(mean_absolute_error(yv[te], np.full(len(te), yv[tr].mean())))
         if on_progress is not None:
-            on_progress(i + 1, total)
+            on_progress(Progress("taste model", i + 1, total, "fold"))
     final = _model(seed).fit(Xv, yv)
     contrib = final.get_booster().predict(xgb.DMatrix(X), pred_contribs=True)[:, :-1]
     direction = [

@@ -1,1 +1,8 @@
-"""Models of valence and genre: feature sets, the model registry and hyperparameter spaces, honest splits, training with progress, metrics, tuning, experiments and safe model files."""
+"""Models of valence and genre, trained and measured honestly.
+
+Owns feature sets (``features``), tasks (``tasks``), the model registry and hyperparameter
+spaces (``models``, ``params``), splits and folds grouped by artist (``splits``), training with
+live progress (``training``), every score (``metrics``), feature importances
+(``importance``), auto-tuning (``tuning``), experiments (``experiment``) and safe model files
+(``export``).
+"""

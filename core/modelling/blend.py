@@ -67,8 +67,15 @@ class BlendEstimator:
         0 for regression, else the number of classes.
     """
 
-    def __init__(self, members: list[str], estimators: list[Any], columns: list[list[int]],
-                 weights: list[float], n_features: int, n_classes: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        members: list[str],
+        estimators: list[Any],
+        columns: list[list[int]],
+        weights: list[float],
+        n_features: int,
+        n_classes: int = 0,
+    ) -> None:
         self.members = list(members)
         self.estimators = list(estimators)
         self.columns = [list(map(int, c)) for c in columns]
@@ -120,8 +127,14 @@ class BlendEstimator:
     def describe(self, feature_names: list[str]) -> list[dict[str, Any]]:
         """One line per member: id, weight and how many of the blend's inputs it reads."""
         return [
-            {"member": m, "weight": round(w, 4), "n_inputs": len(cols),
-             "inputs": sorted({feature_names[c].split("=")[0] for c in cols},
-                              key=lambda n: [f.split("=")[0] for f in feature_names].index(n))}
+            {
+                "member": m,
+                "weight": round(w, 4),
+                "n_inputs": len(cols),
+                "inputs": sorted(
+                    {feature_names[c].split("=")[0] for c in cols},
+                    key=lambda n: [f.split("=")[0] for f in feature_names].index(n),
+                ),
+            }
             for m, w, cols in zip(self.members, self.weights, self.columns, strict=True)
-        ]  # fmt: skip
+        ]

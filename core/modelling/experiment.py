@@ -12,11 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.modelling import metrics, models, splits, tasks
-from core.modelling.training import FitResult, Progress, ProgressFn, StopFn, fit_model
-
-PERMUTATION_ROWS = 2_000
-PERMUTATION_REPEATS = 3
+from core.modelling import importance, metrics, models, splits, tasks
+from core.modelling.training import FitResult, fit_model
+from core.progress import Progress, ProgressFn, StopFn, relabelled
 
 
 @dataclass
@@ -70,52 +68,6 @@ def score_model(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray) -
     return metrics.classification_metrics(y, model.predict(rows), model.predict_proba(rows))
 
 
-def permutation_importance(
-    model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray, seed: int = 0
-) -> pd.DataFrame:
-    """Drop in the primary metric when each raw input column is shuffled (mean over repeats)."""
-    pos = np.random.default_rng(seed).permutation(len(rows))[:PERMUTATION_ROWS]
-    X = model.matrix(rows.iloc[pos])  # built once; columns of a raw feature are shuffled together
-    y_s = np.asarray(y)[pos]
-    metric = metrics.primary_metric(not model.is_classifier)
-    sign = -1.0 if metric in metrics.LOWER_IS_BETTER else 1.0
-    names = model.feature_names
-
-    def score(frame: pd.DataFrame) -> float:
-        pred = model.predict_matrix(frame)
-        if model.is_classifier:
-            labels = np.asarray(model.classes_, dtype=object)[pred]
-            return float(np.mean(labels.astype(str) == y_s.astype(str)))
-        pred = np.clip(np.asarray(pred, float), 0.0, 1.0)
-        return float(np.mean(np.abs(pred - y_s.astype(float))))
-
-    base = score(X)
-    rng = np.random.default_rng(seed)
-    out = []
-    for col in model.input_columns:
-        idx = [i for i, n in enumerate(names) if n == col or n.startswith(f"{col}=")]
-        drops = []
-        for _ in range(PERMUTATION_REPEATS):
-            shuffled = X.copy()
-            shuffled.iloc[:, idx] = X.iloc[rng.permutation(len(X)), idx].to_numpy()
-            drops.append(sign * (base - score(shuffled)))
-        out.append(
-            {"feature": col, "importance": float(np.mean(drops)), "sd": float(np.std(drops))}
-        )
-    return pd.DataFrame(out).sort_values("importance", ascending=False).reset_index(drop=True)
-
-
-def impurity_importance(model: models.TrainedModel) -> pd.DataFrame | None:
-    """Impurity / gain importances of tree models, summed over one-hot levels; else None."""
-    values = getattr(model.estimator, "feature_importances_", None)
-    if values is None:
-        return None
-    frame = pd.DataFrame({"name": model.feature_names, "importance": np.asarray(values, float)})
-    frame["feature"] = frame["name"].str.split("=").str[0]
-    table = frame.groupby("feature", as_index=False)["importance"].sum()
-    return table.sort_values("importance", ascending=False).reset_index(drop=True)
-
-
 def _predictions(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
     keep = [c for c in ("track_id", "track_name", "primary_artist", "genre") if c in rows]
     out = rows[keep].copy()
@@ -124,13 +76,6 @@ def _predictions(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray) 
     if not model.is_classifier:
         out["residual"] = out["predicted"] - out["actual"]
     return out.reset_index(drop=True)
-
-
-def _stage(on_progress: ProgressFn | None, phase: str) -> ProgressFn | None:
-    if on_progress is None:
-        return None
-    return lambda p: on_progress(Progress(phase, p.step, p.total, p.unit, p.metric, p.train,
-                                          p.validation, p.message))  # fmt: skip
 
 
 def run_experiment(
@@ -150,42 +95,56 @@ def run_experiment(
     target = tasks.make_target(df, config.task)
     rows = target.rows
     train, test = splits.make_split(rows, config.split, config.test_size, config.seed)
-    fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,
-                    config.params, config.feature_set, config.seed, on_progress,
-                    should_stop, target_transform=config.target)  # fmt: skip
+    fit = fit_model(
+        rows.iloc[train],
+        target.y[train],
+        config.model_id,
+        config.task,
+        config.params,
+        config.feature_set,
+        config.seed,
+        on_progress,
+        should_stop,
+        target_transform=config.target,
+    )
     model, test_rows, y_test = fit.model, rows.iloc[test], target.y[test]
-    result = RunResult(config, fit, score_model(model, test_rows, y_test),
-                       _predictions(model, test_rows, y_test), len(rows), len(train), len(test),
-                       {"fit_s": round(fit.fit_seconds, 3)}, stopped=fit.stopped)  # fmt: skip
+    result = RunResult(
+        config,
+        fit,
+        score_model(model, test_rows, y_test),
+        _predictions(model, test_rows, y_test),
+        len(rows),
+        len(train),
+        len(test),
+        {"fit_s": round(fit.fit_seconds, 3)},
+        stopped=fit.stopped,
+    )
     model.metrics = dict(result.metrics)
     if model.is_classifier:
         result.proba = model.predict_proba(test_rows).reset_index(drop=True)
-    result.importances = _importances(model, test_rows, y_test, config.seed)
+    result.importances = importance.importance_table(model, test_rows, y_test, config.seed)
     stop = should_stop or (lambda: False)
     if config.split == "random" and not fit.stopped and not stop():
         honest = RunConfig(**{**config.as_dict(), "split": "grouped", "folds": 0})
         g_train, g_test = splits.make_split(rows, "grouped", config.test_size, config.seed)
-        other = fit_model(rows.iloc[g_train], target.y[g_train], honest.model_id, honest.task,
-                          honest.params, honest.feature_set, honest.seed,
-                          _stage(on_progress, "compare"), should_stop,
-                          target_transform=honest.target)  # fmt: skip
+        other = fit_model(
+            rows.iloc[g_train],
+            target.y[g_train],
+            honest.model_id,
+            honest.task,
+            honest.params,
+            honest.feature_set,
+            honest.seed,
+            relabelled(on_progress, "compare"),
+            should_stop,
+            target_transform=honest.target,
+        )
         result.comparison = score_model(other.model, rows.iloc[g_test], target.y[g_test])
     if config.folds >= 2 and not fit.stopped and not stop():
-        cv = cross_validate(df, config, _stage(on_progress, "cv"), should_stop)
+        cv = cross_validate(df, config, relabelled(on_progress, "cv"), should_stop)
         result.cv, result.fold_metrics = cv["metrics"], cv["fold_metrics"]
     result.timings["total_s"] = round(time.perf_counter() - t0, 3)
     return result
-
-
-def _importances(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray,
-                 seed: int) -> pd.DataFrame:  # fmt: skip
-    perm = permutation_importance(model, rows, y, seed).rename(
-        columns={"importance": "permutation", "sd": "permutation_sd"}
-    )
-    imp = impurity_importance(model)
-    if imp is not None:
-        perm = perm.merge(imp.rename(columns={"importance": "impurity"}), on="feature", how="left")
-    return perm
 
 
 def cross_validate(
@@ -211,9 +170,16 @@ def cross_validate(
     for i, (train, test) in enumerate(folds, start=1):
         if should_stop is not None and should_stop():
             break
-        fit = fit_model(rows.iloc[train], target.y[train], config.model_id, config.task,
-                        config.params, config.feature_set, config.seed,
-                        target_transform=config.target)  # fmt: skip
+        fit = fit_model(
+            rows.iloc[train],
+            target.y[train],
+            config.model_id,
+            config.task,
+            config.params,
+            config.feature_set,
+            config.seed,
+            target_transform=config.target,
+        )
         scores.append(score_model(fit.model, rows.iloc[test], target.y[test]))
         fit_times.append(fit.fit_seconds)
         if on_progress is not None:

@@ -102,9 +102,24 @@ def model_card_markdown(card: dict[str, Any]) -> str:
     lines += ["", "## Inputs", ", ".join(card["input_columns"]), "", "## Hyperparameters"]
     lines += [f"- {k}: {v}" for k, v in card["params"].items()] or ["- (none)"]
     lines += ["", "## Held-out metrics"]
-    lines += [f"- {k}: {v:.4f}" if isinstance(v, float) else f"- {k}: {v}"
-              for k, v in card.get("metrics", {}).items()] or ["- (not evaluated)"]  # fmt: skip
-    for key in sorted(set(card) - {"model", "task", "feature_set", "created", "format", "label",
-                                   "input_columns", "params", "metrics", "classes"}):  # fmt: skip
+    lines += [
+        f"- {k}: {v:.4f}" if isinstance(v, float) else f"- {k}: {v}"
+        for k, v in card.get("metrics", {}).items()
+    ] or ["- (not evaluated)"]
+    for key in sorted(
+        set(card)
+        - {
+            "model",
+            "task",
+            "feature_set",
+            "created",
+            "format",
+            "label",
+            "input_columns",
+            "params",
+            "metrics",
+            "classes",
+        }
+    ):
         lines.append(f"- **{key}**: {json.dumps(card[key], default=str)}")
     return "\n".join(lines) + "\n"

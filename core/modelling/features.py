@@ -98,9 +98,11 @@ def _title_words(df: pd.DataFrame) -> pd.Series:
 DERIVED: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series]]] = {
     "title_length": (("track_name",), _title_length),
     "title_words": (("track_name",), _title_words),
-    **{name: ((col,) if name != "album_is_title" else (col, "track_name"), _flag(name))
-       for name, (col, _) in _FLAGS.items()},
-}  # fmt: skip
+    **{
+        name: ((col,) if name != "album_is_title" else (col, "track_name"), _flag(name))
+        for name, (col, _) in _FLAGS.items()
+    },
+}
 #: Engineered inputs in menu order (before the derived ones): raw catalog columns.
 ENGINEERED_RAW: tuple[str, ...] = ("n_playlists", "release_month")
 ENGINEERED_LABELS: dict[str, str] = {

@@ -93,6 +93,23 @@ def probability_metrics(y_true: Sequence[str], proba: pd.DataFrame) -> dict[str,
     }
 
 
+def score(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """The primary metric of one set of predictions: ``mae`` or ``accuracy``.
+
+    MAE clips predictions to valence's range [0, 1] (valence is the only regression target).
+    Accuracy compares integer codes when both sides are numeric, else labels as strings.
+    """
+    if metric == "mae":
+        pred = np.clip(np.asarray(y_pred, dtype=float), 0.0, 1.0)
+        return float(np.mean(np.abs(pred - np.asarray(y_true, dtype=float))))
+    if metric == "accuracy":
+        t, p = np.asarray(y_true), np.asarray(y_pred)
+        if np.issubdtype(t.dtype, np.number) and np.issubdtype(p.dtype, np.number):
+            return float(np.mean(p.astype(int) == t.astype(int)))
+        return float(np.mean(p.astype(str) == t.astype(str)))
+    raise ValueError(f"Unknown primary metric {metric!r}; use 'mae' or 'accuracy'")
+
+
 def summarize_folds(fold_metrics: list[dict[str, float]]) -> dict[str, float]:
     """Mean of each metric over folds, plus ``<metric>_sd`` (sample sd; 0 for one fold)."""
     frame = pd.DataFrame(fold_metrics)
@@ -145,8 +162,9 @@ def per_class_table(y_true: Sequence[str], y_pred: Sequence[str]) -> pd.DataFram
         precision = tp / predicted if predicted else 0.0
         recall = tp / support if support else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        rows.append({"class": c, "support": support, "precision": precision, "recall": recall,
-                     "f1": f1})  # fmt: skip
+        rows.append(
+            {"class": c, "support": support, "precision": precision, "recall": recall, "f1": f1}
+        )
     return pd.DataFrame(rows).sort_values("f1").reset_index(drop=True)
 
 

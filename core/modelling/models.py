@@ -1,12 +1,13 @@
 """Model registry: estimators, their hyperparameter spaces, validation, and the default models.
 
-CONTRACT used by other modules (explain.py, spotify lookup, pages) - keep these names stable:
+CONTRACT used by other modules (core.explain, core.lookup, ui) - keep these names stable:
 - ``TrainedModel``: a fitted model plus everything needed to apply it to a catalog-shaped frame.
 - ``fit_default_valence_model(df)`` / ``fit_default_genre_model(df)``: XGBoost at the shipped
   defaults on all rows of a catalog (for explanation and prediction of new tracks).
 
 Every model in ``REGISTRY`` has a label, the task kinds it supports, a hyperparameter space
-(:class:`core.modelling.params.Param`) that the Model lab turns into sliders, and an estimator factory.
+(:class:`core.modelling.params.Param`) that the Model lab turns into sliders, and an estimator
+factory.
 Classifiers are always fitted on integer codes ``0..K-1`` of ``TrainedModel.classes_``.
 """
 
@@ -196,8 +197,14 @@ def _lightgbm(regression: bool, params: dict[str, Any], seed: int) -> Any:
 
     kwargs = {k: v for k, v in params.items() if k != "early_stopping_rounds"}
     cls = LGBMRegressor if regression else LGBMClassifier
-    return cls(**kwargs, subsample_freq=1, importance_type="gain", random_state=seed,
-               n_jobs=N_JOBS, verbose=-1)  # fmt: skip
+    return cls(
+        **kwargs,
+        subsample_freq=1,
+        importance_type="gain",
+        random_state=seed,
+        n_jobs=N_JOBS,
+        verbose=-1,
+    )
 
 
 def _no_factory(regression: bool, params: dict[str, Any], seed: int) -> Any:
@@ -272,61 +279,183 @@ REGISTRY: dict[str, ModelSpec] = {
             "xgboost",
             "XGBoost",
             (
-                Param("n_estimators", "Boosting rounds (max)", "int", _XGB["n_estimators"], 20, 1000, step=10),
+                Param(
+                    "n_estimators",
+                    "Boosting rounds (max)",
+                    "int",
+                    _XGB["n_estimators"],
+                    20,
+                    1000,
+                    step=10,
+                ),
                 Param("max_depth", "Max depth", "int", _XGB["max_depth"], 1, 10),
-                Param("learning_rate", "Learning rate", "float", _XGB["learning_rate"], 0.005, 0.5, log=True),
-                Param("subsample", "Row subsample", "float", _XGB["subsample"], 0.3, 1.0, step=0.05),
-                Param("colsample_bytree", "Column subsample", "float", _XGB["colsample_bytree"], 0.3, 1.0, step=0.05),
-                Param("min_child_weight", "Min child weight", "float", _XGB["min_child_weight"], 0.1, 100.0, log=True),
-                Param("reg_lambda", "L2 regularisation", "float", _XGB["reg_lambda"], 0.01, 100.0, log=True),
-                Param("early_stopping_rounds", "Early stopping (rounds, 0 = off)", "int", 30, 0, 200, step=5),
+                Param(
+                    "learning_rate",
+                    "Learning rate",
+                    "float",
+                    _XGB["learning_rate"],
+                    0.005,
+                    0.5,
+                    log=True,
+                ),
+                Param(
+                    "subsample", "Row subsample", "float", _XGB["subsample"], 0.3, 1.0, step=0.05
+                ),
+                Param(
+                    "colsample_bytree",
+                    "Column subsample",
+                    "float",
+                    _XGB["colsample_bytree"],
+                    0.3,
+                    1.0,
+                    step=0.05,
+                ),
+                Param(
+                    "min_child_weight",
+                    "Min child weight",
+                    "float",
+                    _XGB["min_child_weight"],
+                    0.1,
+                    100.0,
+                    log=True,
+                ),
+                Param(
+                    "reg_lambda",
+                    "L2 regularisation",
+                    "float",
+                    _XGB["reg_lambda"],
+                    0.01,
+                    100.0,
+                    log=True,
+                ),
+                Param(
+                    "early_stopping_rounds",
+                    "Early stopping (rounds, 0 = off)",
+                    "int",
+                    30,
+                    0,
+                    200,
+                    step=5,
+                ),
             ),
             _xgboost,
             "boosting",
-            note="Gradient-boosted trees; curves per boosting round, early stopping on a grouped validation split.",
+            note=(
+                "Gradient-boosted trees; curves per boosting round, early stopping on a "
+                "grouped validation split."
+            ),
         ),
         ModelSpec(
             "lightgbm",
             "LightGBM",
             (
-                Param("n_estimators", "Boosting rounds (max)", "int", _LGB["n_estimators"], 20, 2000, step=10),
-                Param("learning_rate", "Learning rate", "float", _LGB["learning_rate"], 0.005, 0.5, log=True),
+                Param(
+                    "n_estimators",
+                    "Boosting rounds (max)",
+                    "int",
+                    _LGB["n_estimators"],
+                    20,
+                    2000,
+                    step=10,
+                ),
+                Param(
+                    "learning_rate",
+                    "Learning rate",
+                    "float",
+                    _LGB["learning_rate"],
+                    0.005,
+                    0.5,
+                    log=True,
+                ),
                 Param("num_leaves", "Leaves per tree", "int", _LGB["num_leaves"], 4, 255, log=True),
-                Param("min_child_samples", "Min tracks per leaf", "int", _LGB["min_child_samples"], 1, 200, log=True),
-                Param("subsample", "Row subsample", "float", _LGB["subsample"], 0.3, 1.0, step=0.05),
-                Param("colsample_bytree", "Column subsample", "float", _LGB["colsample_bytree"], 0.1, 1.0, step=0.05),
-                Param("reg_lambda", "L2 regularisation", "float", _LGB["reg_lambda"], 0.01, 100.0, log=True),
-                Param("early_stopping_rounds", "Early stopping (rounds, 0 = off)", "int", 50, 0, 200, step=5),
+                Param(
+                    "min_child_samples",
+                    "Min tracks per leaf",
+                    "int",
+                    _LGB["min_child_samples"],
+                    1,
+                    200,
+                    log=True,
+                ),
+                Param(
+                    "subsample", "Row subsample", "float", _LGB["subsample"], 0.3, 1.0, step=0.05
+                ),
+                Param(
+                    "colsample_bytree",
+                    "Column subsample",
+                    "float",
+                    _LGB["colsample_bytree"],
+                    0.1,
+                    1.0,
+                    step=0.05,
+                ),
+                Param(
+                    "reg_lambda",
+                    "L2 regularisation",
+                    "float",
+                    _LGB["reg_lambda"],
+                    0.01,
+                    100.0,
+                    log=True,
+                ),
+                Param(
+                    "early_stopping_rounds",
+                    "Early stopping (rounds, 0 = off)",
+                    "int",
+                    50,
+                    0,
+                    200,
+                    step=5,
+                ),
             ),
             _lightgbm,
             "lightgbm",
             note="Leaf-wise gradient-boosted trees; curves per boosting round, early stopping on a "
-                 "grouped validation split; SHAP from LightGBM's own contributions.",
+            "grouped validation split; SHAP from LightGBM's own contributions.",
         ),
         ModelSpec(
             "blend",
             "Blend (average of models)",
             (
-                Param("members", "Members", "choice", "lightgbm+xgboost", choices=tuple(BLEND_MEMBERS)),
-                Param("lightgbm_weight", "LightGBM's weight (the rest share the remainder)", "float", 0.5, 0.0, 1.0, step=0.05),
-                Param("other_features", "Inputs of the other members", "choice", "same",
-                      choices=("same", *features.FEATURE_SETS),
-                      help="'same' uses the run's feature set; LightGBM always uses it."),
+                Param(
+                    "members", "Members", "choice", "lightgbm+xgboost", choices=tuple(BLEND_MEMBERS)
+                ),
+                Param(
+                    "lightgbm_weight",
+                    "LightGBM's weight (the rest share the remainder)",
+                    "float",
+                    0.5,
+                    0.0,
+                    1.0,
+                    step=0.05,
+                ),
+                Param(
+                    "other_features",
+                    "Inputs of the other members",
+                    "choice",
+                    "same",
+                    choices=("same", *features.FEATURE_SETS),
+                    help="'same' uses the run's feature set; LightGBM always uses it.",
+                ),
             ),
             _no_factory,
             "blend",
             note="Averages its members (each at its shipped defaults, each with its own inputs) "
-                 "on the target's scale; curves per member round; SHAP is the weighted sum of "
-                 "each member's exact TreeSHAP.",
+            "on the target's scale; curves per member round; SHAP is the weighted sum of "
+            "each member's exact TreeSHAP.",
         ),
         ModelSpec(
             "rf",
             "Random forest",
             (
                 Param("n_estimators", "Trees", "int", 150, 10, 500, step=10),
-                Param("max_depth", "Max depth (kept shallow to stay explainable)", "int", 12, 2, 16),
+                Param(
+                    "max_depth", "Max depth (kept shallow to stay explainable)", "int", 12, 2, 16
+                ),
                 Param("min_samples_leaf", "Min samples per leaf", "int", 3, 1, 50),
-                Param("max_features", "Features per split (share)", "float", 0.5, 0.1, 1.0, step=0.05),
+                Param(
+                    "max_features", "Features per split (share)", "float", 0.5, 0.1, 1.0, step=0.05
+                ),
             ),
             _forest,
             "forest",
@@ -336,10 +465,18 @@ REGISTRY: dict[str, ModelSpec] = {
             "mlp",
             "Neural network (MLP)",
             (
-                Param("hidden_layers", "Hidden layers", "choice", "128-64", choices=("32", "64", "128", "64-32", "128-64", "256-128")),
+                Param(
+                    "hidden_layers",
+                    "Hidden layers",
+                    "choice",
+                    "128-64",
+                    choices=("32", "64", "128", "64-32", "128-64", "256-128"),
+                ),
                 Param("alpha", "L2 penalty (alpha)", "float", 1e-4, 1e-6, 1.0, log=True),
                 Param("learning_rate_init", "Learning rate", "float", 1e-3, 1e-4, 0.05, log=True),
-                Param("batch_size", "Batch size", "choice", "256", choices=("64", "128", "256", "512")),
+                Param(
+                    "batch_size", "Batch size", "choice", "256", choices=("64", "128", "256", "512")
+                ),
                 Param("max_epochs", "Epochs (max)", "int", 60, 5, 300, step=5),
                 Param("patience", "Early stopping patience (epochs, 0 = off)", "int", 10, 0, 50),
             ),
@@ -350,7 +487,18 @@ REGISTRY: dict[str, ModelSpec] = {
         ModelSpec(
             "linear",
             "Linear (OLS / logistic)",
-            (Param("C", "Inverse regularisation C", "float", 1.0, 0.001, 100.0, log=True, applies_to="classification"),),
+            (
+                Param(
+                    "C",
+                    "Inverse regularisation C",
+                    "float",
+                    1.0,
+                    0.001,
+                    100.0,
+                    log=True,
+                    applies_to="classification",
+                ),
+            ),
             _linear,
             "single",
             baseline=True,
@@ -379,7 +527,7 @@ REGISTRY: dict[str, ModelSpec] = {
         ),
         ModelSpec("mean", "Mean / majority (baseline)", (), _mean, "single", baseline=True),
     )
-}  # fmt: skip
+}
 
 
 def get_spec(model_id: str) -> ModelSpec:

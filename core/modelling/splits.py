@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold, GroupShuffleSplit, KFold, ShuffleSplit
+from sklearn.model_selection import (
+    GroupKFold,
+    GroupShuffleSplit,
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+)
 
 SPLITS: dict[str, str] = {
     "grouped": "Grouped by primary artist (honest)",
@@ -71,17 +77,43 @@ def random_split(
     return np.sort(train), np.sort(test)
 
 
-def grouped_folds(
-    df: pd.DataFrame, k: int = 5, seed: int = 0
+def group_folds(
+    groups: np.ndarray, k: int = 5, seed: int | None = 0
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``k`` grouped folds (shuffled GroupKFold by primary artist) as positional indices."""
+    """``k`` folds over rows labelled by ``groups``, no group in two folds (positional indices).
+
+    ``seed`` shuffles which groups share a fold; None keeps scikit-learn's deterministic
+    size-balanced assignment.
+    """
+    groups = np.asarray(groups, dtype=object)
     if k < 2:
         raise ValueError(f"Cross-validation needs at least 2 folds, got {k}")
-    groups = artist_groups(df)
     if len(set(groups)) < k:
         raise ValueError(f"{k} grouped folds need at least {k} artists.")
-    splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
-    return list(splitter.split(np.zeros(len(df)), groups=groups))
+    if seed is None:
+        splitter = GroupKFold(n_splits=k)
+    else:
+        splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(groups)), groups=groups))
+
+
+def grouped_folds(
+    df: pd.DataFrame, k: int = 5, seed: int | None = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` grouped folds by primary artist as positional indices (see :func:`group_folds`)."""
+    return group_folds(artist_groups(df), k, seed)
+
+
+def stratified_folds(labels: np.ndarray, k: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Up to ``k`` stratified folds of class ``labels`` (fewer when the rarest class is small)."""
+    y = np.asarray(labels, dtype=object).astype(str)
+    k = max(2, min(k, int(pd.Series(y).value_counts().min())))
+    return list(StratifiedKFold(n_splits=k).split(np.zeros(len(y)), y))
+
+
+def count_groups(df: pd.DataFrame) -> int:
+    """Distinct primary artists (rows without one count as their own group)."""
+    return len(set(artist_groups(df)))
 
 
 def random_folds(

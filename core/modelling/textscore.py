@@ -34,8 +34,9 @@ def texts(df: pd.DataFrame) -> list[str]:
 def _vectorizer() -> FeatureUnion:
     # char 3-4 grams within words: adding 2-grams doubled the vectorising time (2.0 vs 1.1 s CPU)
     word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32)
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), min_df=3, sublinear_tf=True,
-                           dtype=np.float32)  # fmt: skip
+    char = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 4), min_df=3, sublinear_tf=True, dtype=np.float32
+    )
     return FeatureUnion([("word", word), ("char", char)])
 
 
@@ -55,9 +56,13 @@ def _scores(head: Ridge | RidgeClassifier, Z: object, n_classes: int) -> np.ndar
 
 
 def fit_text_score(
-    rows: pd.DataFrame, y: np.ndarray, regression: bool, seed: int = 0,
-    n_classes: int = 0, inner_folds: int = INNER_FOLDS,
-) -> tuple[np.ndarray, Pipeline]:  # fmt: skip
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    regression: bool,
+    seed: int = 0,
+    n_classes: int = 0,
+    inner_folds: int = INNER_FOLDS,
+) -> tuple[np.ndarray, Pipeline]:
     """Out-of-fold text scores of the training rows and the model refitted on all of them.
 
     Parameters

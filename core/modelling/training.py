@@ -1,10 +1,10 @@
 """Training with live progress and a stop switch, for every model in the registry.
 
 ``fit_model`` fits one model on labelled rows, calling ``on_progress`` after every boosting
-round (XGBoost, LightGBM; each member of a blend in turn), batch of trees (random forest), epoch (MLP) or single fit (baselines), and
-stopping early, keeping the partial model, as soon as ``should_stop()`` returns True. Iterative
-models learn on a grouped validation split carved from the training rows, which drives the
-validation curve and XGBoost's early stopping.
+round (XGBoost, LightGBM; each member of a blend in turn), batch of trees (random forest),
+epoch (MLP) or single fit (baselines), and stopping early, keeping the partial model, as soon
+as ``should_stop()`` returns True. Iterative models learn on a grouped validation split carved
+from the training rows, which drives the validation curve and the boosters' early stopping.
 """
 
 from __future__ import annotations
@@ -19,36 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.modelling import features, models, splits, tasks, textscore
+from core.catalog.sampling import sample_positions
+from core.modelling import features, metrics, models, splits, tasks, textscore
 from core.modelling.blend import BlendEstimator
+from core.progress import Progress, ProgressFn, StopFn
 
 log = logging.getLogger(__name__)
 
 TRAIN_CURVE_ROWS = 5_000  # rows of the training part scored for the train curve
 N_FOREST_BATCHES = 10
-
-
-@dataclass
-class Progress:
-    """One live update: where training is and the latest train/validation metric."""
-
-    phase: str  # "fit" | "cv" | "compare" | "tune"
-    step: int
-    total: int
-    unit: str  # "round" | "trees" | "epoch" | "fit" | "fold" | "trial"
-    metric: str  # "mae" or "accuracy"
-    train: float | None = None
-    validation: float | None = None
-    message: str = ""
-
-    @property
-    def fraction(self) -> float:
-        """Share of the planned work done (0-1)."""
-        return min(1.0, self.step / self.total) if self.total else 1.0
-
-
-ProgressFn = Callable[[Progress], None]
-StopFn = Callable[[], bool]
 
 
 @dataclass
@@ -71,8 +50,15 @@ class FitResult:
 class _Live:
     """Collects curve points and forwards them as ``Progress``."""
 
-    def __init__(self, phase: str, unit: str, total: int, metric: str,
-                 on_progress: ProgressFn | None, should_stop: StopFn | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        phase: str,
+        unit: str,
+        total: int,
+        metric: str,
+        on_progress: ProgressFn | None,
+        should_stop: StopFn | None,
+    ) -> None:
         self.phase, self.unit, self.total, self.metric = phase, unit, total, metric
         self.on_progress, self.should_stop = on_progress, should_stop
         self.rows: list[dict[str, float | int | None]] = []
@@ -88,18 +74,6 @@ class _Live:
 
     def history(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["step", "train", "validation"])
-
-
-def _score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:
-    if metric == "mae":
-        return float(np.mean(np.abs(np.clip(pred, 0.0, 1.0) - y_true)))
-    return float(np.mean(np.asarray(pred).astype(int) == y_true))
-
-
-def _sample(n: int, limit: int, seed: int) -> np.ndarray:
-    if n <= limit:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
 
 
 def fit_model(
@@ -179,25 +153,51 @@ def fit_model(
     X, text_model = _training_matrix(rows, y_all, cols, levels, classes, seed)
     metric = "mae" if regression else "accuracy"
     ctx = _Ctx(X, y_all, fit_pos, val_pos, regression, classes, metric, seed, target_transform)
-    trainer = {"boosting": _fit_boosting, "lightgbm": _fit_lightgbm, "forest": _fit_forest,
-               "epochs": _fit_epochs}.get(spec.training, _fit_single)  # fmt: skip
+    trainer = {
+        "boosting": _fit_boosting,
+        "lightgbm": _fit_lightgbm,
+        "forest": _fit_forest,
+        "epochs": _fit_epochs,
+    }.get(spec.training, _fit_single)
     if spec.training == "blend":
-        estimator, live, stopped, planned, best = _fit_blend(ctx, members, params, on_progress,
-                                                             should_stop, phase)  # fmt: skip
+        estimator, live, stopped, planned, best = _fit_blend(
+            ctx, members, params, on_progress, should_stop, phase
+        )
     else:
-        estimator, live, stopped, planned, best = trainer(ctx, model_id, params, on_progress,
-                                                          should_stop, phase)  # fmt: skip
+        estimator, live, stopped, planned, best = trainer(
+            ctx, model_id, params, on_progress, should_stop, phase
+        )
     seconds = time.perf_counter() - t0
-    model = models.TrainedModel(model_id, task, feature_set, params, estimator, cols, levels,
-                                classes, target_transform=target_transform,
-                                text_model=text_model)  # fmt: skip
+    model = models.TrainedModel(
+        model_id,
+        task,
+        feature_set,
+        params,
+        estimator,
+        cols,
+        levels,
+        classes,
+        target_transform=target_transform,
+        text_model=text_model,
+    )
     hist = live.history()
-    return FitResult(model, hist, stopped, int(hist["step"].max()) if len(hist) else 0, planned,
-                     live.unit, seconds, best, len(fit_pos), len(val_pos))  # fmt: skip
+    return FitResult(
+        model,
+        hist,
+        stopped,
+        int(hist["step"].max()) if len(hist) else 0,
+        planned,
+        live.unit,
+        seconds,
+        best,
+        len(fit_pos),
+        len(val_pos),
+    )
 
 
-def _blend_members(rows: pd.DataFrame, model_id: str, params: dict[str, Any], feature_set: str,
-                   task: str) -> list[tuple[str, list[str]]]:  # fmt: skip
+def _blend_members(
+    rows: pd.DataFrame, model_id: str, params: dict[str, Any], feature_set: str, task: str
+) -> list[tuple[str, list[str]]]:
     """(member id, input columns) of a blend's members; empty for other models."""
     if models.get_spec(model_id).training != "blend":
         return []
@@ -210,9 +210,14 @@ def _blend_members(rows: pd.DataFrame, model_id: str, params: dict[str, Any], fe
     return out
 
 
-def _training_matrix(rows: pd.DataFrame, y: np.ndarray, cols: list[str],
-                     levels: dict[str, list[str]], classes: list[str] | None,
-                     seed: int) -> tuple[pd.DataFrame, Any]:  # fmt: skip
+def _training_matrix(
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    cols: list[str],
+    levels: dict[str, list[str]],
+    classes: list[str] | None,
+    seed: int,
+) -> tuple[pd.DataFrame, Any]:
     """The training matrix; a stacked text score gets out-of-fold values for these rows."""
     if features.TEXT_SCORE not in cols:
         return features.build_matrix(rows, cols, levels), None
@@ -220,8 +225,8 @@ def _training_matrix(rows: pd.DataFrame, y: np.ndarray, cols: list[str],
         levels[features.TEXT_SCORE] = list(classes)
     known = np.flatnonzero(np.asarray(y) >= 0) if classes is not None else np.arange(len(rows))
     oof_part, text_model = textscore.fit_text_score(
-        rows.iloc[known], np.asarray(y)[known], classes is None, seed,
-        n_classes=len(classes or []))  # fmt: skip
+        rows.iloc[known], np.asarray(y)[known], classes is None, seed, n_classes=len(classes or [])
+    )
     oof = np.full((len(rows), oof_part.shape[1]), np.nan)
     oof[known] = oof_part
     return features.build_matrix(rows, cols, levels, oof), text_model
@@ -241,16 +246,15 @@ class _Ctx:
 
     @property
     def curve_rows(self) -> np.ndarray:
-        return self.fit[_sample(len(self.fit), TRAIN_CURVE_ROWS, self.seed)]
+        return self.fit[sample_positions(len(self.fit), TRAIN_CURVE_ROWS, self.seed)]
 
     def score(self, positions: np.ndarray, pred: np.ndarray) -> float:
         """The curve metric of predictions for some rows, on the target's own scale."""
         if not self.regression:
-            return _score(self.metric, self.y[positions], pred)
+            return metrics.score(self.metric, self.y[positions], pred)
         inv = tasks.inverse_target
-        return _score(
-            self.metric, inv(self.y[positions], self.transform), inv(pred, self.transform)
-        )
+        y_true = inv(self.y[positions], self.transform)
+        return metrics.score(self.metric, y_true, inv(pred, self.transform))
 
     def scores(self, estimator: Any) -> tuple[float, float | None]:
         tr = self.curve_rows
@@ -271,8 +275,14 @@ class _Ctx:
         return mae
 
 
-def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                  should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_boosting(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     from xgboost.callback import TrainingCallback
 
     total = int(params["n_estimators"])
@@ -297,11 +307,11 @@ def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress:
     eval_set = [(ctx.X.iloc[tr], ctx.y[tr])]
     if len(ctx.val):
         eval_set.append((ctx.X.iloc[ctx.val], ctx.y[ctx.val]))
-    metrics: Any = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    names: Any = ["mae"] if ctx.regression else ["merror", "mlogloss"]
     if ctx.regression and ctx.transform != "none":
-        metrics = ctx.mae_metric()  # named "mae": curves stay on the valence scale
+        names = ctx.mae_metric()  # named "mae": curves stay on the valence scale
     # plain attribute assignment: set_params on a fitted XGBoost model would touch the booster
-    est.eval_metric, est.callbacks = metrics, [_Report()]
+    est.eval_metric, est.callbacks = names, [_Report()]
     est.early_stopping_rounds = rounds if rounds and len(ctx.val) else None
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_set=eval_set, verbose=False)
     # keep the fitted model free of closures (serialisable)
@@ -310,8 +320,14 @@ def _fit_boosting(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress:
     return est, live, _Report.stopped, total, None if best is None else int(best) + 1
 
 
-def _fit_lightgbm(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                  should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_lightgbm(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     import lightgbm as lgb
 
     total = int(params["n_estimators"])
@@ -351,15 +367,27 @@ def _fit_lightgbm(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress:
     callbacks: list[Any] = [report]
     if rounds and len(ctx.val):
         callbacks.append(lgb.early_stopping(rounds, first_metric_only=True, verbose=False))
-    est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_X=tuple(eval_x), eval_y=tuple(eval_y),
-            eval_names=names, eval_metric=feval, callbacks=callbacks)  # fmt: skip
+    est.fit(
+        ctx.X.iloc[ctx.fit],
+        ctx.y[ctx.fit],
+        eval_X=tuple(eval_x),
+        eval_y=tuple(eval_y),
+        eval_names=names,
+        eval_metric=feval,
+        callbacks=callbacks,
+    )
     best = getattr(est, "best_iteration_", None) if rounds and len(ctx.val) else None
     return est, live, state["stopped"], total, int(best) if best else None
 
 
-def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]], params: dict[str, Any],
-               on_progress: ProgressFn | None, should_stop: StopFn | None,
-               phase: str) -> tuple:  # fmt: skip
+def _fit_blend(
+    ctx: _Ctx,
+    members: list[tuple[str, list[str]]],
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     """Fit each member on its own columns in turn (curves per member round), then average."""
     names = list(ctx.X.columns)
     base = [n.split("=")[0] for n in names]
@@ -381,14 +409,27 @@ def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]], params: dict[str
     live = _Live(phase, "round", total, ctx.metric, on_progress, should_stop)
     fitted, stopped, offset = [], False, 0
     for member, positions, defaults, spec, steps, w in plans:
-        sub = _Ctx(ctx.X.iloc[:, positions], ctx.y, ctx.fit, ctx.val, ctx.regression, ctx.classes,
-                   ctx.metric, ctx.seed, ctx.transform)  # fmt: skip
+        sub = _Ctx(
+            ctx.X.iloc[:, positions],
+            ctx.y,
+            ctx.fit,
+            ctx.val,
+            ctx.regression,
+            ctx.classes,
+            ctx.metric,
+            ctx.seed,
+            ctx.transform,
+        )
 
         def forward(p: Progress, offset: int = offset, member: str = member) -> None:
             live.report(offset + p.step, p.train, p.validation)
 
-        trainer = {"boosting": _fit_boosting, "lightgbm": _fit_lightgbm, "forest": _fit_forest,
-                   "epochs": _fit_epochs}.get(spec.training, _fit_single)  # fmt: skip
+        trainer = {
+            "boosting": _fit_boosting,
+            "lightgbm": _fit_lightgbm,
+            "forest": _fit_forest,
+            "epochs": _fit_epochs,
+        }.get(spec.training, _fit_single)
         est, _, member_stopped, _, _ = trainer(sub, member, defaults, forward, should_stop, phase)
         fitted.append((member, est, positions, w))
         offset += steps
@@ -396,15 +437,26 @@ def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]], params: dict[str
             stopped = True
             break
     total_w = sum(f[3] for f in fitted)
-    blend = BlendEstimator([f[0] for f in fitted], [f[1] for f in fitted],
-                           [f[2] for f in fitted], [f[3] / total_w for f in fitted],
-                           len(names), len(ctx.classes or []))  # fmt: skip
+    blend = BlendEstimator(
+        [f[0] for f in fitted],
+        [f[1] for f in fitted],
+        [f[2] for f in fitted],
+        [f[3] / total_w for f in fitted],
+        len(names),
+        len(ctx.classes or []),
+    )
     live.report(offset, *ctx.scores(blend))
     return blend, live, stopped, total, None
 
 
-def _fit_forest(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_forest(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     total = int(params["n_estimators"])
     live = _Live(phase, "trees", total, ctx.metric, on_progress, should_stop)
     est = models.make_estimator(model_id, ctx.regression, {**params, "n_estimators": 1}, ctx.seed)
@@ -420,8 +472,14 @@ def _fit_forest(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: P
     return est, live, stopped, total, None
 
 
-def _fit_epochs(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_epochs(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -453,8 +511,14 @@ def _fit_epochs(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: P
     return pipe, live, stopped, total, best_epoch or None
 
 
-def _fit_single(ctx: _Ctx, model_id: str, params: dict[str, Any], on_progress: ProgressFn | None,
-                should_stop: StopFn | None, phase: str) -> tuple:  # fmt: skip
+def _fit_single(
+    ctx: _Ctx,
+    model_id: str,
+    params: dict[str, Any],
+    on_progress: ProgressFn | None,
+    should_stop: StopFn | None,
+    phase: str,
+) -> tuple:
     live = _Live(phase, "fit", 1, ctx.metric, on_progress, None)
     est = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit])

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from core.modelling import metrics, models, splits, tasks
-from core.modelling.training import Progress, ProgressFn, StopFn, fit_model
+from core.modelling.training import fit_model
+from core.progress import Progress, ProgressFn, StopFn
 
 TUNING_SKIP = frozenset({"early_stopping_rounds", "patience"})
 
@@ -82,11 +83,19 @@ def auto_tune(
             if (should_stop is not None and should_stop()) or out_of_time:
                 break
             early = model_id in ("xgboost", "lightgbm", "blend")  # early stopping needs a split
-            fit = fit_model(rows.iloc[use], y[use], model_id, task, cand, feature_set, seed,
-                            validation_size=0.15 if early else 0.0,
-                            target_transform=target_transform)  # fmt: skip
+            fit = fit_model(
+                rows.iloc[use],
+                y[use],
+                model_id,
+                task,
+                cand,
+                feature_set,
+                seed,
+                validation_size=0.15 if early else 0.0,
+                target_transform=target_transform,
+            )
             pred = fit.model.predict(rows.iloc[val_pos])
-            score = _score(metric, y[val_pos], pred)
+            score = metrics.score(metric, y[val_pos], pred)
             scored.append((score, cand))
             trials.append({"rung": rung, "rows": len(use), metric: score, **cand})
             done += 1
@@ -98,22 +107,25 @@ def auto_tune(
         pool = [c for _, c in scored[: max(1, int(np.ceil(len(scored) / 3)))]]
     table = pd.DataFrame(trials)
     if table.empty:
-        return {"best_params": models.default_params(model_id, target.regression),
-                "best_score": None, "metric": metric, "trials": table}  # fmt: skip
+        return {
+            "best_params": models.default_params(model_id, target.regression),
+            "best_score": None,
+            "metric": metric,
+            "trials": table,
+        }
     last = table[table["rung"] == table["rung"].max()]
     best = last.sort_values(metric, ascending=metric in metrics.LOWER_IS_BETTER).iloc[0]
     names = list(models.default_params(model_id, target.regression))
     params = models.check_params(
         model_id, target.regression, {n: _plain(best[n]) for n in names if n in best}
     )  # validation casts back to each param's kind (the trials table may hold 34.0 for 34)
-    return {"best_params": params, "best_score": float(best[metric]), "metric": metric,
-            "trials": table, "seconds": round(time.perf_counter() - t0, 2)}  # fmt: skip
-
-
-def _score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:
-    if metric == "mae":
-        return float(np.mean(np.abs(np.asarray(pred, float) - np.asarray(y_true, float))))
-    return float(np.mean(np.asarray(pred).astype(str) == np.asarray(y_true).astype(str)))
+    return {
+        "best_params": params,
+        "best_score": float(best[metric]),
+        "metric": metric,
+        "trials": table,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
 
 
 def _plain(value: Any) -> Any:

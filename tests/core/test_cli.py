@@ -109,9 +109,20 @@ def test_recipe_subcommand_is_parsed():
 
 
 def test_evaluate_lightgbm_logit_engineered(capsys, csv_path):
-    code, out, _ = _run(capsys, "evaluate", "--data", str(csv_path), "--model", "lightgbm",
-                        "--target", "logit", "--features", "engineered",
-                        "--params", '{"n_estimators": 40}')  # fmt: skip
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        "--data",
+        str(csv_path),
+        "--model",
+        "lightgbm",
+        "--target",
+        "logit",
+        "--features",
+        "engineered",
+        "--params",
+        '{"n_estimators": 40}',
+    )
     assert code == 0
     result = json.loads(out)
     assert result["target"] == "logit" and result["model"] == "lightgbm"
@@ -121,7 +132,8 @@ def test_evaluate_lightgbm_logit_engineered(capsys, csv_path):
 
 
 def test_evaluate_refuses_a_logit_genre_target(capsys, csv_path):
-    code, out, err = _run(capsys, "evaluate", "--data", str(csv_path), "--task", "genre",
-                          "--target", "logit")  # fmt: skip
+    code, out, err = _run(
+        capsys, "evaluate", "--data", str(csv_path), "--task", "genre", "--target", "logit"
+    )
     assert code == 2 and out == ""
     assert "valence regression only" in err

@@ -1,7 +1,7 @@
 """Fake Spotify and ReccoBeats servers as pytest fixtures.
 
-Import the fixtures into a test module (``from tests.fakes import fake_apis_fixture  # noqa: F401``);
-the fixture is named ``fake_apis``.
+Import the fixtures into a test module
+(``from tests.fakes import fake_apis_fixture  # noqa: F401``); the fixture is named ``fake_apis``.
 ``fake_apis`` starts both servers on 127.0.0.1, points ``SPOTIFY_API_BASE``, ``SPOTIFY_AUTH_URL``
 and ``RECCOBEATS_API_BASE`` at them and clears ``SPOTIPY_CLIENT_ID/SECRET`` so nothing leaks in
 from the environment.
@@ -14,10 +14,20 @@ from dataclasses import dataclass
 
 import pytest
 
+from core.lookup.ratelimit import RetryPolicy
 from tests.fakes.servers import FakeReccoBeats, FakeSpotify, records_from_frame
 
-__all__ = ["FakeApis", "FakeReccoBeats", "FakeSpotify", "fake_apis_fixture", "records_from_frame"]
+__all__ = [
+    "FAST",
+    "FakeApis",
+    "FakeReccoBeats",
+    "FakeSpotify",
+    "fake_apis_fixture",
+    "records_from_frame",
+]
 
+#: A retry policy that keeps tests fast (short waits, few attempts).
+FAST = RetryPolicy(max_wait_s=5, max_attempts=3, backoff_s=0.05, max_backoff_s=0.1)
 CLIENT_ID = "test-client-id-0001"
 CLIENT_SECRET = "s3cr3t-value-that-must-never-show"
 

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+# Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 FEATURES = (
     "danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
     "instrumentalness", "liveness", "valence", "tempo",
@@ -213,9 +214,10 @@ class FakeSpotify(FakeAPI):
                 return 400, {}, {"error": {"status": 400, "message": "Invalid limit"}}
             needle = query.get("q", [""])[0].lower()
             hits = [
-                tid for tid, rec in self.records.items()
+                tid
+                for tid, rec in self.records.items()
                 if needle in rec["name"].lower() or any(needle in a.lower() for a in rec["artists"])
-            ][:limit]  # fmt: skip
+            ][:limit]
             return (
                 200,
                 {},
@@ -249,9 +251,14 @@ class FakeReccoBeats(FakeAPI):
             if path == "/v1/audio-features":
                 item.update(rec["features"])
             else:
-                item.update({
-                    "trackTitle": rec["name"], "artists": [{"name": a} for a in rec["artists"]],
-                    "durationMs": rec["duration_ms"], "popularity": 40, "availableCountries": "US",
-                })  # fmt: skip
+                item.update(
+                    {
+                        "trackTitle": rec["name"],
+                        "artists": [{"name": a} for a in rec["artists"]],
+                        "durationMs": rec["duration_ms"],
+                        "popularity": 40,
+                        "availableCountries": "US",
+                    }
+                )
             content.append(item)
         return 200, {}, {"content": content}

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.catalog import data
+from core.catalog.sampling import sample_rows
 from core.genremap import projection
 from tests.conftest import make_synthetic_tracks
 from ui import genre_map as gm
@@ -71,7 +72,7 @@ def test_umap_view_uses_a_cached_layout_without_recomputing(tidy_catalog, monkey
     key = projection.umap_cache_key(
         tidy_catalog.source_id, tidy_catalog.checksum, features, 15, 0.1, sample, gm.SEED
     )
-    rows = projection.sample_rows(tidy_catalog.df, sample, gm.SEED).index
+    rows = sample_rows(tidy_catalog.df, sample, gm.SEED, keep_order=True).index
     path = projection.umap_cache_path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     coords = np.random.default_rng(0).normal(size=(sample, 2)).astype("float32")

@@ -119,8 +119,10 @@ def test_engineered_inputs_and_what_the_dataset_lacks():
     assert "title length" in captions and "stacked TF\\-IDF text score" in captions
     info = " ".join(i.value for i in at.info)
     assert "multi\\-hot of every playlist subgenre" in info and "release month" in info
-    assert at.selectbox(key="lab_target").options == ["None (learn valence as it is)",
-        "Logit (learn log(v / (1 - v)), predictions mapped back to 0-1)"]  # fmt: skip
+    assert at.selectbox(key="lab_target").options == [
+        "None (learn valence as it is)",
+        "Logit (learn log(v / (1 - v)), predictions mapped back to 0-1)",
+    ]
     at.selectbox(key="lab_task").set_value("genre").run()
     assert at.selectbox(key="lab_target_off").disabled
 

@@ -21,9 +21,14 @@ def test_tidytuesday_cleaning_counts(tidy_catalog):
     assert tidy_catalog.df["track_id"].is_unique
     assert r.rows_kept == len(tidy_catalog.df)
     steps = (
-        r.missing_features + r.impossible_values + r.too_short + r.zero_tempo
-        + r.zero_time_signature + r.duplicate_ids_collapsed + r.same_song_collapsed
-    )  # fmt: skip
+        r.missing_features
+        + r.impossible_values
+        + r.too_short
+        + r.zero_tempo
+        + r.zero_time_signature
+        + r.duplicate_ids_collapsed
+        + r.same_song_collapsed
+    )
     assert r.rows_read - steps == r.rows_kept
     assert 27_000 < r.rows_kept < 28_356  # at most the 28,356 unique ids
 

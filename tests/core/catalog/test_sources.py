@@ -56,10 +56,12 @@ def server():
 def test_download_success_reports_progress(server, tmp_path):
     seen = []
     dest = sources.download(
-        f"{server}/ok.csv", tmp_path / "ok.csv", on_progress=lambda d, t: seen.append((d, t))
+        f"{server}/ok.csv",
+        tmp_path / "ok.csv",
+        on_progress=lambda p: seen.append((p.step, p.total, p.unit)),
     )
     assert dest.read_bytes() == BODY
-    assert seen[-1] == (len(BODY), len(BODY))
+    assert seen[-1] == (len(BODY), len(BODY), "bytes")
     assert not list(tmp_path.glob("*.part"))
 
 

@@ -63,10 +63,11 @@ def test_gram_ols_matches_statsmodels_on_subsets(planted):
 def test_selection_finds_the_planted_subset(planted):
     X, y = planted
     truth = ["x0", "x3", "x6"]
-    seen: list[float] = []
+    seen: list = []
     bic = inference.select(X, y, "bic", on_progress=seen.append)
     assert bic.n_fits == 2**10 - 1
-    assert seen[-1] == pytest.approx(1.0)
+    assert seen[-1].fraction == pytest.approx(1.0)
+    assert [p.step for p in seen] == list(range(1, 11))
     assert bic.best_subset == truth
     assert bic.forward == truth
     assert bic.backward == truth

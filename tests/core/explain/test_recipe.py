@@ -79,7 +79,10 @@ def test_cli_recipe_report_on_a_small_catalog():
     df["primary_artist"] = df["artists"].str.lower()
     steps: list[float] = []
     out = recipe.evaluate(
-        df, seed=0, black_box_params={"n_estimators": 30}, on_progress=lambda f, m: steps.append(f)
+        df,
+        seed=0,
+        black_box_params={"n_estimators": 30},
+        on_progress=lambda p: steps.append(p.fraction),
     )
     assert {
         "recipe",
@@ -104,14 +107,14 @@ def test_cli_recipe_report_on_a_small_catalog():
 
 
 def test_folds_are_grouped_by_artist(planted):
-    splits = recipe.folds(planted)
+    splits = recipe.recipe_folds(planted)
     artists = planted["primary_artist"].to_numpy()
     for train, test in splits:
         assert not set(artists[train]) & set(artists[test])
     no_artist = planted.drop(columns=["primary_artist"])
-    assert len(recipe.folds(no_artist)) == 5  # each track its own group
+    assert len(recipe.recipe_folds(no_artist)) == 5  # each track its own group
     with pytest.raises(ValueError, match="two artists"):
-        recipe.folds(planted.iloc[:1])
+        recipe.recipe_folds(planted.iloc[:1])
 
 
 def test_recipe_on_tidytuesday_beats_ols_and_meets_target(tidy_catalog):

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 from xgboost import XGBClassifier, XGBRegressor
 
+from core.catalog.sampling import sample_rows
 from core.charts import explain as charts
 from core.explain import shapley
 from core.modelling import features
@@ -129,7 +130,7 @@ def test_sampled_path_is_additive(synthetic_tracks, est):
         # a linear model's interventional Shapley value is w_j (x_j - mean of the background)
         scaler, lin = est
         w = lin.coef_ / scaler.scale_
-        bg = model.matrix(shapley.sample_rows(synthetic_tracks, shapley.AGNOSTIC_BACKGROUND, 1))
+        bg = model.matrix(sample_rows(synthetic_tracks, shapley.AGNOSTIC_BACKGROUND, 1))
         expected = (r.data - bg.mean()) * w
         np.testing.assert_allclose(r.values.to_numpy(), expected.to_numpy(), atol=1e-8)
         assert shapley.mean_abs_shap(r)["feature"].iloc[0] == "danceability"

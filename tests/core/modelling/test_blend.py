@@ -22,16 +22,28 @@ def lab_df():
 
 @pytest.fixture(scope="module")
 def blend_run(lab_df):
-    return run_experiment(lab_df, RunConfig(model_id="blend", feature_set="engineered",
-                                            target="logit",
-                                            params={"other_features": "audio"}))  # fmt: skip
+    return run_experiment(
+        lab_df,
+        RunConfig(
+            model_id="blend",
+            feature_set="engineered",
+            target="logit",
+            params={"other_features": "audio"},
+        ),
+    )
 
 
 def test_lightgbm_reports_every_round_and_stops_on_request(lab_df):
     seen = []
-    fit = fit_model(lab_df, lab_df["valence"].to_numpy(), "lightgbm", "valence",
-                    {"n_estimators": 200, "early_stopping_rounds": 0},
-                    on_progress=seen.append, should_stop=lambda: len(seen) >= 15)  # fmt: skip
+    fit = fit_model(
+        lab_df,
+        lab_df["valence"].to_numpy(),
+        "lightgbm",
+        "valence",
+        {"n_estimators": 200, "early_stopping_rounds": 0},
+        on_progress=seen.append,
+        should_stop=lambda: len(seen) >= 15,
+    )
     assert fit.stopped and fit.steps_done == 15 and len(seen) == 15
     assert [p.step for p in seen] == list(range(1, 16))
     assert all(p.validation is not None and 0 <= p.validation <= 1 for p in seen)
@@ -48,8 +60,10 @@ def test_blend_averages_members_on_their_own_inputs(lab_df, blend_run):
     assert "text_score" not in parts["xgboost"]["inputs"]  # audio only
     assert parts["xgboost"]["n_inputs"] < parts["lightgbm"]["n_inputs"]
     X = model.matrix(lab_df.head(30))
-    by_hand = sum(w * est.predict(X.iloc[:, cols]) for est, cols, w in
-                  zip(blend.estimators, blend.columns, blend.weights, strict=True))  # fmt: skip
+    by_hand = sum(
+        w * est.predict(X.iloc[:, cols])
+        for est, cols, w in zip(blend.estimators, blend.columns, blend.weights, strict=True)
+    )
     assert np.allclose(model.predict(lab_df.head(30)), tasks.inverse_target(by_hand, "logit"))
     steps = blend_run.fit.history["step"]
     assert steps.is_monotonic_increasing and len(steps) > 20  # curves run through both members
@@ -68,8 +82,9 @@ def test_blend_shap_is_exact_and_adds_up(lab_df, blend_run):
 
 
 def test_lightgbm_classifier_shap_explains_class_log_odds(lab_df):
-    res = run_experiment(lab_df, RunConfig(task="genre", model_id="lightgbm",
-                                           params={"n_estimators": 40}))  # fmt: skip
+    res = run_experiment(
+        lab_df, RunConfig(task="genre", model_id="lightgbm", params={"n_estimators": 40})
+    )
     cls = res.model.classes_[1]
     result = shapley.shap_values(res.model, lab_df, class_name=cls, max_rows=60)
     assert "LightGBM native" in result.method and result.output == f"log-odds of {cls!r}"
@@ -78,8 +93,9 @@ def test_lightgbm_classifier_shap_explains_class_log_odds(lab_df):
 
 
 def test_blend_classifier_probabilities(lab_df):
-    res = run_experiment(lab_df, RunConfig(task="valence-class", model_id="blend",
-                                           params={"lightgbm_weight": 0.7}))  # fmt: skip
+    res = run_experiment(
+        lab_df, RunConfig(task="valence-class", model_id="blend", params={"lightgbm_weight": 0.7})
+    )
     proba = res.model.predict_proba(lab_df.head(40))
     assert np.allclose(proba.sum(axis=1), 1.0)
     assert list(res.model.predict(lab_df.head(40))) == list(proba.idxmax(axis=1))

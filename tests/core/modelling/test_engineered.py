@@ -30,9 +30,20 @@ def _tidy_like() -> bytes:
             "playlist_subgenre": ["dance pop", "big room", "dance pop"],
         }
     )
-    for col in ("danceability", "energy", "key", "loudness", "mode", "speechiness",
-                "acousticness", "instrumentalness", "liveness", "valence", "tempo",
-                "duration_ms"):  # fmt: skip
+    for col in (
+        "danceability",
+        "energy",
+        "key",
+        "loudness",
+        "mode",
+        "speechiness",
+        "acousticness",
+        "instrumentalness",
+        "liveness",
+        "valence",
+        "tempo",
+        "duration_ms",
+    ):
         raw[col] = [base[col][0], base[col][0], base[col][1]]
     return raw.to_csv(index=False).encode()
 
@@ -125,8 +136,10 @@ def lab_df():
 @pytest.mark.parametrize("model_id", ["xgboost", "lightgbm"])
 def test_logit_models_learn_logits_but_report_valence(lab_df, model_id):
     params = {"n_estimators": 80}
-    res = run_experiment(lab_df, RunConfig(model_id=model_id, params=params,
-                                           feature_set="engineered", target="logit"))  # fmt: skip
+    res = run_experiment(
+        lab_df,
+        RunConfig(model_id=model_id, params=params, feature_set="engineered", target="logit"),
+    )
     model = res.model
     assert model.target_transform == "logit"
     raw = model.estimator.predict(model.matrix(lab_df.head(50)))
@@ -139,9 +152,12 @@ def test_logit_models_learn_logits_but_report_valence(lab_df, model_id):
 
 
 def test_engineered_genre_model_stacks_one_text_score_per_class(lab_df):
-    res = run_experiment(lab_df, RunConfig(task="genre", model_id="lightgbm",
-                                           params={"n_estimators": 40},
-                                           feature_set="engineered"))  # fmt: skip
+    res = run_experiment(
+        lab_df,
+        RunConfig(
+            task="genre", model_id="lightgbm", params={"n_estimators": 40}, feature_set="engineered"
+        ),
+    )
     names = res.model.feature_names
     assert [n for n in names if n.startswith("text_score=")] == [
         f"text_score={c}" for c in res.model.classes_

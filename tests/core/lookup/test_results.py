@@ -1,0 +1,63 @@
+"""core.lookup.results: predictions, neighbours, explanation, summary and CSV."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.charts.explain import plot_waterfall
+from core.charts.lookup import plot_mood_map
+from core.lookup.resolve import resolve_tracks
+from core.lookup.results import (
+    add_predictions,
+    enriched_csv,
+    explain_track,
+    fit_neighbours,
+    nearest_tracks,
+    summarise,
+)
+from tests.fakes import fake_apis_fixture, records_from_frame  # noqa: F401
+
+
+def test_predictions_neighbours_and_explanation(catalog_df, valence_model, genre_model) -> None:
+    ids = catalog_df["track_id"].head(6).tolist() + ["B" * 22]
+    table = add_predictions(resolve_tracks(ids, catalog_df).table, valence_model, genre_model)
+    ok = table.iloc[:6]
+    assert ok["predicted_valence"].between(0, 1).all() and pd.isna(
+        table.loc[6, "predicted_valence"]
+    )
+    assert np.allclose(ok["valence_diff"], ok["predicted_valence"] - ok["valence"])
+    probs = ok[["genre_1_p", "genre_2_p", "genre_3_p"]].to_numpy()
+    assert (np.diff(probs, axis=1) <= 1e-7).all() and (probs.sum(axis=1) <= 1 + 1e-6).all()
+    assert set(ok["genre_1"]) <= set(genre_model.classes_)
+
+    index = fit_neighbours(catalog_df)
+    near = nearest_tracks(index, catalog_df, table.iloc[0], k=5)
+    assert len(near) == 5 and table.loc[0, "track_id"] not in set(near["track_id"])
+    assert near["distance"].is_monotonic_increasing
+
+    shap_row = explain_track(valence_model, table.iloc[[2]], catalog_df)
+    total = shap_row.base_value + shap_row.values.iloc[0].sum()
+    assert total == pytest.approx(table.loc[2, "predicted_valence"], abs=1e-4)
+    assert len(shap_row.values) == 1  # only the track; the catalog is the background
+    assert plot_waterfall(shap_row, 0, title="t").data[0].type == "waterfall"
+
+
+def test_summary_csv_and_mood_map(catalog_df, valence_model) -> None:
+    ids = catalog_df["track_id"].head(8).tolist()
+    table = add_predictions(resolve_tracks(ids, catalog_df).table, valence_model)
+    summary = summarise(table, catalog_df)
+    assert summary["n_resolved"] == 8
+    assert summary["mean_valence"] == pytest.approx(catalog_df["valence"].head(8).mean())
+    assert summary["happiest"]["valence"].iloc[0] == pytest.approx(
+        catalog_df["valence"].head(8).max()
+    )
+    user = pd.DataFrame({"track_id": ids, "my note": range(8), "valence": 0.0})
+    back = pd.read_csv(io.BytesIO(enriched_csv(table, user)))
+    assert list(back.columns[:3]) == ["track_id", "my note", "valence"]
+    assert "valence (resolved)" in back and "predicted_valence" in back and len(back) == 8
+    fig = plot_mood_map(catalog_df, table, sample=100)
+    assert len(fig.data) == 2 and len(fig.data[1].x) == 8

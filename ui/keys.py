@@ -1,0 +1,40 @@
+"""Session-state keys: every key that code (not just a widget) reads or writes, in one place.
+
+Keys are prefixed by the page that owns them (``lab_``, ``look_``, ``why_``, ``map_``); keys
+read by more than one page say so. Widget keys that only their own widget uses stay beside the
+widget.
+"""
+
+from __future__ import annotations
+
+# Shared by every page (sidebar)
+DATASET = "dataset"  # the dataset selectbox; also the query parameter name
+UPLOAD_CATALOG = "upload_catalog"  # the user's uploaded Catalog (session only)
+UPLOAD_FILE = "upload_file"  # the sidebar's file uploader
+UPLOAD_FILE_ID = "upload_file_id"  # file_id of the upload already read
+UPLOAD_ERROR = "upload_error"
+DATASET_ERROR = "dataset_error"
+DATASET_URL_CHECKED = "dataset_url_checked"
+DATASET_URL_NOTICE = "dataset_url_notice"
+
+# Model lab; ACTIVE_MODEL and ACTIVE_SOURCE are the hand-off read by the other pages
+ACTIVE_MODEL = "lab_active_model"  # the user's latest trained TrainedModel
+ACTIVE_SOURCE = "lab_active_source"  # source id of the dataset it was trained on
+LAB_JOB = "lab_job"
+LAB_LEADERBOARD = "lab_leaderboard"
+LAB_RESULT = "lab_result"
+LAB_PENDING_PARAMS = "lab_pending_params"
+LAB_TUNE_RESULT = "lab_tune_result"
+
+# Track lookup
+LOOK_RESULT = "look_result"  # {"resolution", "upload", "label", "source_id"}
+LOOK_PROVIDER_STATE = "look_provider_state"
+LOOK_TASTE = "look_taste"
+LOOK_HITS = "look_hits"  # the latest Spotify search results
+LOOK_UPLOAD_PARSED = "look_upload_parsed"  # (file key, parsed IdUpload or None, error or None)
+LOOK_CLIENT_ID = "look_client_id"  # typed credentials (password inputs)
+LOOK_CLIENT_SECRET = "look_client_secret"
+
+# Why valence?
+WHY_RECIPES = "why_recipes"  # fitted recipe reports by dataset
+WHY_ROWS = "why_rows"  # rows explained (a widget the agreement tab also reads)
