@@ -442,7 +442,8 @@ REGISTRY: dict[str, ModelSpec] = {
             "blend",
             note="Averages its members (each at its shipped defaults, each with its own inputs) "
             "on the target's scale; curves per member round; SHAP is the weighted sum of "
-            "each member's exact TreeSHAP.",
+            "each member's exact TreeSHAP (LightGBM + XGBoost), or sampled when a member is an "
+            "MLP or a forest.",
         ),
         ModelSpec(
             "rf",
