@@ -430,6 +430,16 @@ REGISTRY: dict[str, ModelSpec] = {
                     step=0.05,
                 ),
                 Param(
+                    "max_rounds",
+                    "Max boosting rounds per booster member",
+                    "int",
+                    _LGB["n_estimators"],
+                    20,
+                    2000,
+                    step=10,
+                    help="Caps LightGBM's and XGBoost's shipped rounds (600 and 400).",
+                ),
+                Param(
                     "other_features",
                     "Inputs of the other members",
                     "choice",

@@ -402,6 +402,8 @@ def _fit_blend(
         wanted = set(cols)
         positions = [i for i, b in enumerate(base) if b in wanted]
         defaults = models.default_params(member, ctx.regression)
+        if member in ("lightgbm", "xgboost"):
+            defaults["n_estimators"] = min(defaults["n_estimators"], int(params["max_rounds"]))
         spec = models.get_spec(member)
         steps = int(defaults.get("n_estimators", defaults.get("max_epochs", 1)))
         plans.append((member, positions, defaults, spec, steps, w))

@@ -130,6 +130,7 @@ def test_engineered_inputs_and_what_the_dataset_lacks():
 def test_blend_trains_with_logit_target_and_lists_its_members():
     at = _lab({"lab_model": "blend", "lab_target": "logit"})
     at.slider(key="lab_blend_lightgbm_weight").set_value(0.6).run()
+    at.slider(key="lab_blend_max_rounds").set_value(60).run()
     at.button(key="lab_train").click().run()
     assert at.session_state["lab_job"]["job"].wait(600)  # two boosters on 5,849 tracks
     _finish(at)

@@ -28,7 +28,7 @@ def blend_run(lab_df):
             model_id="blend",
             feature_set="engineered",
             target="logit",
-            params={"other_features": "audio"},
+            params={"other_features": "audio", "max_rounds": 60},
         ),
     )
 
@@ -94,7 +94,12 @@ def test_lightgbm_classifier_shap_explains_class_log_odds(lab_df):
 
 def test_blend_classifier_probabilities(lab_df):
     res = run_experiment(
-        lab_df, RunConfig(task="valence-class", model_id="blend", params={"lightgbm_weight": 0.7})
+        lab_df,
+        RunConfig(
+            task="valence-class",
+            model_id="blend",
+            params={"lightgbm_weight": 0.7, "max_rounds": 40},
+        ),
     )
     proba = res.model.predict_proba(lab_df.head(40))
     assert np.allclose(proba.sum(axis=1), 1.0)
