@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import warm
 from core.catalog.data import Catalog
-from core.genremap import clusters, projection
+from core.genremap import projection
 from ui import genre_map as gm
 from ui.catalog import require_catalog
 from ui.genre_map_views import VIEWS, MapView
 
-DEFAULT_SAMPLE = 5_000
+DEFAULT_SAMPLE = warm.UMAP_SAMPLE  # its UMAP is precomputed for public datasets
 SECTIONS = list(VIEWS)
 
 st.title("Genre map")
@@ -70,20 +71,8 @@ if scaled.dropped:
     st.warning(f"Left out because they do not vary in this sample: {', '.join(scaled.dropped)}.")
 n = len(scaled.X)
 
-c1, c2, c3 = st.columns(3)
-k = c1.slider(
-    "KMeans clusters (k)",
-    2,
-    max(2, min(20, n - 1)),
-    min(6, n - 1),
-    key="map_k",
-    bind="query-params",
-)
-n_comp = c2.slider(
-    "GMM components", 2, max(2, min(20, n - 1)), min(6, n - 1), key="map_gmm", bind="query-params"
-)
-cov = c3.selectbox("GMM covariance", clusters.COVARIANCE_TYPES, key="map_cov", bind="query-params")
 section = st.radio("View", SECTIONS, horizontal=True, key="map_section", bind="query-params")
+k, n_comp, cov = gm.cluster_controls(n, section or SECTIONS[0])  # only where clusters are used
 
 view = MapView(catalog, scaled, feats, sample_arg, k, n_comp, cov)
 VIEWS[section or SECTIONS[0]](view)

@@ -49,7 +49,7 @@ split = c4.selectbox(
 folds = c5.select_slider(
     "Cross-validation folds (0 = holdout only)", [0, 3, 5, 10], key="lab_folds", bind="query-params"
 )
-seed = int(c6.number_input("Seed", 0, 10_000, 0, key="lab_seed"))
+seed = int(c6.number_input("Seed", 0, 10_000, 0, key="lab_seed", bind="query-params"))
 target = lab.target_select(c7, regression)
 
 spec = models.get_spec(model_id)
@@ -92,7 +92,10 @@ train = b1.button(
     disabled=busy or problem is not None,
     icon=":material/model_training:",
 )
-n_trials = b3.select_slider("Auto-tune candidates", [3, 6, 9, 18, 27], value=9, key="lab_tune_n")
+n_trials = b3.select_slider(
+    "Auto-tune: settings to try", [3, 6, 9, 18, 27], value=9, key="lab_tune_n"
+)
+b3.caption(lab.tune_estimate(model_id, task, int(n_trials), len(df)))
 tune = b2.button(
     "Auto-tune",
     key="lab_tune",

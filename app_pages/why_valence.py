@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import streamlit as st
 
 from core.catalog.data import Catalog
 from ui import keys
-from ui.catalog import UPLOAD_PREFIX, require_catalog
+from ui.catalog import require_catalog
 from ui.models import active_model, lab_classifier
 from ui.why_valence_views import (
     CRITERIA,
@@ -19,25 +16,6 @@ from ui.why_valence_views import (
     WhyView,
     link_notice,
 )
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _shared(name: str, key: str, _compute: Callable[[], Any]) -> Any:
-    """Results for public data and the default model: the same for everybody (read-only)."""
-    return _compute()
-
-
-def memo(name: str, key: str, compute: Callable[[], Any], *, personal: bool) -> Any:
-    """Cache ``compute()`` under ``key``: per session for personal models/uploads, else shared."""
-    if not personal:
-        return _shared(name, key, compute)
-    store = st.session_state.setdefault("why_cache", {})
-    if (name, key) not in store:
-        if len(store) > 24:
-            store.clear()
-        store[(name, key)] = compute()
-    return store[(name, key)]
-
 
 catalog: Catalog = require_catalog()
 df = catalog.df
@@ -56,12 +34,9 @@ if lab is not None:
     if target == lab.task:
         model, from_lab = lab, True
         class_name = st.selectbox("Class to explain", lab.classes_, key="why_class")
-data_key = f"{catalog.source_id}:{catalog.checksum[:12]}"
-is_upload = catalog.source_id.startswith(UPLOAD_PREFIX)
-personal = from_lab or is_upload
 model_key = (
-    f"{catalog.source_id}:{catalog.checksum[:12]}:{model.model_id}:{model.task}:"
-    f"{model.feature_set}:{sorted(model.params.items())}:{id(model) if from_lab else 'default'}"
+    f"{model.model_id}:{model.task}:{model.feature_set}:{sorted(model.params.items())}:"
+    f"{id(model) if from_lab else 'default'}"
 )
 who = "the model you trained in the Model lab" if from_lab else "the default XGBoost model"
 st.caption(
@@ -82,7 +57,7 @@ tabs = st.tabs(
 )
 
 
-view = WhyView(catalog, model, class_name, memo, data_key, model_key, is_upload, personal)
+view = WhyView(catalog, model, class_name, model_key, personal=from_lab)
 for tab, render in zip(tabs, RENDERERS, strict=True):
     if tab.open is not False:
         with tab:

@@ -4,6 +4,7 @@ Each module returns a dict of measured figures; the report nests them under the 
 together with the machine facts. Usage::
 
     python -m bench                       # everything, to bench/results/latest.json
+    python -m bench load                  # one bench (8 browser sessions on a real server)
     python -m bench --only data models    # a subset
     python -m bench --quick               # smaller synthetic sizes (a smoke run)
 """
@@ -29,6 +30,7 @@ SHARED = ROOT.parent / "shared" / "data"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help="benches to run (e.g. load); default: all")
     parser.add_argument("--only", nargs="*", help="module names without the bench_ prefix")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -38,8 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["VALENCE_LAB_DATA_DIR"] = str(SHARED)
 
     names = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
-    if args.only:
-        names = [n for n in names if n in set(args.only)]
+    wanted = set(args.names or []) | set(args.only or [])
+    if wanted:
+        unknown = wanted - set(names)
+        if unknown:
+            parser.error(f"unknown bench(es) {sorted(unknown)}; choose from {names}")
+        names = [n for n in names if n in wanted]
     report: dict = {
         "machine": {
             "python": platform.python_version(),

@@ -1,4 +1,4 @@
-"""Headless CLI: ``python -m core evaluate|predict|recipe``; each prints one JSON object.
+"""Headless CLI: ``python -m core evaluate|predict|recipe|warm``; each prints one JSON object.
 
 Same code path as the Model lab (``core.modelling.experiment``), so numbers are reproducible
 outside the browser. Unusable input (unknown schema, bad hyperparameters) prints a clear message
@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.catalog import data
+from core import warm
+from core.catalog import data, sources
 from core.modelling import export, features, models, splits, tasks
 from core.modelling.experiment import RunConfig, cross_validate, run_experiment
 from core.modelling.params import ParamError
+from core.safety import write_csv
 
 log = logging.getLogger(__name__)
 EVALUATE_TASKS = ("valence", "genre", "valence-class", "genre-group", "subgenre")
@@ -71,17 +73,32 @@ def build_parser() -> argparse.ArgumentParser:
     add_source(rc)
     rc.add_argument("--features", choices=list(features.FEATURE_SETS), default="audio")
     rc.add_argument("--seed", type=int, default=models.DEFAULT_SEED)
+
+    wm = sub.add_parser(
+        "warm",
+        help="precompute default models, SHAP, OLS, recipe and UMAP of public datasets",
+        description="Build the artefacts every session loads (into VALENCE_LAB_CACHE_DIR).",
+    )
+    wm.add_argument(
+        "--source",
+        action="append",
+        help="a public source id (repeatable; default: every dataset on disk)",
+    )
+    wm.add_argument("--parts", nargs="+", metavar="PART", help=f"only these of {list(warm.PARTS)}")
+    wm.add_argument("--prune", action="store_true", help="delete artefacts of older versions")
     return parser
 
 
-def load_frame(source: str | None, path: Path | None) -> pd.DataFrame:
+def load_frame(
+    source: str | None, path: Path | None, *, require_valence: bool = True
+) -> pd.DataFrame:
     """The cleaned catalog of a source id or a CSV file (``SchemaError`` if unusable)."""
     if source:
         return data.load_catalog(source, allow_download=True).df
     assert path is not None
     if not path.is_file():
         raise UsageError(f"No such file: {path}")
-    return data.load_upload(path.read_bytes(), path.name).df
+    return data.load_upload(path.read_bytes(), path.name, require_valence=require_valence).df
 
 
 def _params(text: str) -> dict[str, Any]:
@@ -173,20 +190,22 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
     if not args.model_file.is_file():
         raise UsageError(f"No such model file: {args.model_file}")
     model = export.load_model_file(args.model_file)
-    df = load_frame(None, args.data)
+    df = load_frame(None, args.data, require_valence=False)  # tracks to predict need no valence
     keep = [c for c in ("track_id", "track_name", "artists", "genre", "valence") if c in df]
     out = df[keep].copy()
     out[f"predicted_{model.task}"] = model.predict(df)
     if model.is_classifier:
         out["confidence"] = model.predict_proba(df).max(axis=1).to_numpy()
     path = args.out or Path(f"{args.data.stem}.predictions.csv")
-    out.to_csv(path, index=False)
+    write_csv(out, path)
+    absent = [c for c in model.input_columns if c not in df and "=" not in c]
     return {
         "command": "predict",
         "model": model.model_id,
         "task": model.task,
         "rows": len(out),
         "out": str(path),
+        "inputs_not_in_file": absent,
     }
 
 
@@ -196,6 +215,34 @@ def recipe(args: argparse.Namespace) -> dict[str, Any]:
 
     df = load_frame(args.source, args.data)
     return cli_recipe(df, feature_set=args.features, seed=args.seed)
+
+
+def warm_sources(args: argparse.Namespace) -> dict[str, Any]:
+    """Run ``warm``: build what is missing for each public source; report per part."""
+    t0 = time.perf_counter()
+    ids = args.source or list(sources.available_sources())
+    for sid in ids:
+        if sid not in sources.SOURCES and not sid.startswith(sources.LOCAL_PREFIX):
+            known = ", ".join([*sources.SOURCES, *sources.local_extra_files()])
+            raise UsageError(f"Unknown public source {sid!r}; known: {known}")
+    parts = args.parts or list(warm.PARTS)
+    unknown = [p for p in parts if p not in warm.PARTS]
+    if unknown:
+        raise UsageError(f"Unknown part(s) {unknown}; choose from {list(warm.PARTS)}")
+    out: dict[str, Any] = {"command": "warm", "version": warm.version_key()[:12], "sources": {}}
+    catalogs = []
+    for sid in ids:
+        catalog = data.load_catalog(sid, allow_download=True)
+        catalogs.append(catalog)
+        done: dict[str, Any] = {}
+        for part in parts:
+            done[part] = warm.build_part(catalog, part)
+            print(f"[warm] {sid}: {part} {done[part]['status']}", file=sys.stderr, flush=True)
+        out["sources"][sid] = {"tracks": len(catalog.df), "parts": done}
+    if args.prune:
+        out["pruned_folders"] = warm.prune(catalogs)
+    out["total_s"] = time.perf_counter() - t0
+    return _jsonable(out)
 
 
 def _jsonable(value: Any) -> Any:
@@ -214,10 +261,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     logging.basicConfig(level=logging.WARNING)
     args = build_parser().parse_args(argv)
-    handlers = {"evaluate": evaluate, "predict": predict, "recipe": recipe}
+    handlers = {"evaluate": evaluate, "predict": predict, "recipe": recipe, "warm": warm_sources}
     try:
         result = handlers[args.command](args)
-    except (data.SchemaError, ParamError, UsageError, export.UnsafeModelError) as exc:
+    except (
+        data.SchemaError,
+        ParamError,
+        UsageError,
+        export.UnsafeModelError,
+        sources.DownloadError,
+        warm.WarmError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:  # e.g. too few rows/artists for a split

@@ -19,6 +19,9 @@ if not os.environ.get("VALENCE_LAB_DATA_DIR") and SHARED_DATA.is_dir():
     os.environ["VALENCE_LAB_DATA_DIR"] = str(SHARED_DATA)
 # Tests never write into the project's data/ cache.
 os.environ.setdefault("VALENCE_LAB_CACHE_DIR", tempfile.mkdtemp(prefix="valence-lab-cache-"))
+# No start-up precomputing of every public dataset inside the test process: pages still get
+# their defaults from core.warm, built on first request (tests/core/test_warm.py covers start-up).
+os.environ.setdefault("VALENCE_LAB_WARM", "off")
 
 TIDY = "tidytuesday-spotify-songs"
 SAMPLE = "local:spotify_tracks_6genres_sample.csv"

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 STATE_KEY = keys.DATASET
 UPLOAD_KEY = keys.UPLOAD_CATALOG
-UPLOAD_PREFIX = "upload:"
+UPLOAD_PREFIX = data.UPLOAD_PREFIX
 DOWNLOAD_RETRY_S = 600
 
 

@@ -53,11 +53,19 @@ def dist_tab(v: ExploreView) -> None:
     """Histogram, box or violin plot of one feature, by genre."""
     c = st.columns([2, 2, 3])
     feature = c[0].selectbox(
-        "Feature", v.numeric, index=v.numeric.index("valence"), key="exp_dist_feature"
+        "Feature",
+        v.numeric,
+        index=v.numeric.index("valence"),
+        key="exp_dist_feature",
+        bind="query-params",
     )
     kind = (
         c[1].segmented_control(
-            "Chart", ["Histogram", "Box", "Violin"], default="Histogram", key="exp_dist_kind"
+            "Chart",
+            ["Histogram", "Box", "Violin"],
+            default="Histogram",
+            key="exp_dist_kind",
+            bind="query-params",
         )
         or "Histogram"
     )
@@ -84,7 +92,11 @@ def dist_tab(v: ExploreView) -> None:
 def corr_tab(v: ExploreView) -> None:
     """Correlation heatmap and the features most correlated with valence."""
     method = st.segmented_control(
-        "Correlation", ["Pearson", "Spearman"], default="Pearson", key="exp_corr"
+        "Correlation",
+        ["Pearson", "Spearman"],
+        default="Pearson",
+        key="exp_corr",
+        bind="query-params",
     )
     method = (method or "Pearson").lower()
     corr = explore.correlation_matrix(v.view, v.numeric, method)
@@ -117,18 +129,27 @@ def means_tab(v: ExploreView) -> None:
 def scatter_tab(v: ExploreView) -> None:
     """Scatter explorer with colour, size and linear/quadratic fits."""
     c = st.columns(5)
-    x = c[0].selectbox("x", v.numeric, index=v.numeric.index("energy"), key="exp_x")
-    y = c[1].selectbox("y", v.numeric, index=v.numeric.index("valence"), key="exp_y")
+    x = c[0].selectbox(
+        "x", v.numeric, index=v.numeric.index("energy"), key="exp_x", bind="query-params"
+    )
+    y = c[1].selectbox(
+        "y", v.numeric, index=v.numeric.index("valence"), key="exp_y", bind="query-params"
+    )
     color_opts = ["(none)"] + (["genre"] if v.has_genre else []) + v.numeric
-    color = c[2].selectbox("Colour", color_opts, index=1 if v.has_genre else 0, key="exp_color")
-    size = c[3].selectbox("Size", ["(none)", *v.numeric], key="exp_size")
-    cap = c[4].number_input("Max points", 500, 100_000, SCATTER_CAP, step=500, key="exp_cap")
+    color = c[2].selectbox(
+        "Colour", color_opts, index=1 if v.has_genre else 0, key="exp_color", bind="query-params"
+    )
+    size = c[3].selectbox("Size", ["(none)", *v.numeric], key="exp_size", bind="query-params")
+    cap = c[4].number_input(
+        "Max points", 500, 100_000, SCATTER_CAP, step=500, key="exp_cap", bind="query-params"
+    )
     fit_kinds = st.pills(
         "Fit lines",
         ["linear", "quadratic"],
         selection_mode="multi",
         default=["linear"],
         key="exp_fits",
+        bind="query-params",
     )
     fits = explore.fit_lines(v.view, x, y, fit_kinds or [])
     sample = sample_rows(v.view, int(cap))
@@ -156,7 +177,9 @@ def time_tab(v: ExploreView) -> None:
         st.info("This dataset has no release dates.")
         return
     period = (
-        st.segmented_control("By", ["year", "decade"], default="decade", key="exp_period")
+        st.segmented_control(
+            "By", ["year", "decade"], default="decade", key="exp_period", bind="query-params"
+        )
         or "decade"
     )
     trend = explore.valence_by_period(v.view, period)

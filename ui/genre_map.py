@@ -1,73 +1,30 @@
-"""Caching for the Genre map page: shared caches for public catalogs, session memos for uploads.
+"""Genre map helpers: the UMAP layout (disk-cached for public data), link checks, selection.
 
-Results are keyed by the small parameters that produced them (source id, catalog checksum,
-features, sample size, model settings), never by hashing a big frame.
+Caching follows :mod:`ui.cache` (public results shared, uploads per session); ``memo`` is that
+module's, re-exported for the page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
 
+from core import warm
 from core.catalog.data import Catalog
 from core.genremap import clusters, projection
-from ui.catalog import UPLOAD_PREFIX
+from core.progress import ProgressFn
+from ui.cache import has, memo
+from ui.warm import precomputed
 
-T = TypeVar("T")
 SEED = 0
-_SESSION_MEMO = "map_memo"
-_SESSION_MEMO_MAX = 48
 
 
-def is_upload(catalog: Catalog) -> bool:
-    """Whether the catalog is this user's upload (kept out of shared caches)."""
-    return catalog.source_id.startswith(UPLOAD_PREFIX)
-
-
-@st.cache_data(max_entries=96, show_spinner=False)
-def _shared(
-    name: str, source_id: str, checksum: str, params: tuple, _compute: Callable[[], Any]
-) -> Any:
-    return _compute()
-
-
-def memo(catalog: Catalog, name: str, params: tuple, compute: Callable[[], T]) -> T:
-    """``compute()`` once per (catalog, name, params): shared for public data, per session else."""
-    if not is_upload(catalog):
-        return _shared(name, catalog.source_id, catalog.checksum, params, compute)
-    store: dict = st.session_state.setdefault(_SESSION_MEMO, {})
-    key = (name, catalog.checksum, params)
-    if key not in store:
-        if len(store) >= _SESSION_MEMO_MAX:
-            store.clear()
-        store[key] = compute()
-    return store[key]
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _public_layout(
-    source_id: str,
-    checksum: str,
-    features: tuple[str, ...],
-    n_neighbors: int,
-    min_dist: float,
-    sample_size: int | None,
-    seed: int,
-    _catalog: Catalog,
-) -> projection.UmapLayout:
-    return projection.umap_layout(
-        _catalog.df,
-        features,
-        n_neighbors=n_neighbors,
-        min_dist=min_dist,
-        sample_size=sample_size,
-        seed=seed,
-        source_id=source_id,
-        checksum=checksum,
-    )
+def _umap_params(
+    features: tuple[str, ...], n_neighbors: int, min_dist: float, sample: int | None
+) -> tuple:
+    return (features, n_neighbors, min_dist, sample, SEED)
 
 
 def layout_is_cached(
@@ -78,12 +35,10 @@ def layout_is_cached(
     sample: int | None,
 ) -> bool:
     """Whether a UMAP layout exists already (on disk for public data, in the session else)."""
-    if is_upload(catalog):
-        params = (features, n_neighbors, min_dist, sample, SEED)
-        return ("umap", catalog.checksum, params) in st.session_state.get(_SESSION_MEMO, {})
-    key = projection.umap_cache_key(
-        catalog.source_id, catalog.checksum, features, n_neighbors, min_dist, sample, SEED
-    )
+    params = _umap_params(features, n_neighbors, min_dist, sample)
+    if catalog.is_upload:
+        return has(catalog, "umap", params)
+    key = projection.umap_cache_key(catalog.source_id, catalog.checksum, *params)
     return projection.umap_cache_path(key).is_file()
 
 
@@ -93,46 +48,41 @@ def umap_layout(
     n_neighbors: int,
     min_dist: float,
     sample: int | None,
-    on_progress: projection.Progress | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> projection.UmapLayout:
-    """The UMAP layout: computed once with progress, then read from disk and memory caches."""
-    if is_upload(catalog):
-        return memo(
-            catalog,
-            "umap",
-            (features, n_neighbors, min_dist, sample, SEED),
-            lambda: projection.umap_layout(
-                catalog.df,
-                features,
-                n_neighbors=n_neighbors,
-                min_dist=min_dist,
-                sample_size=sample,
-                seed=SEED,
-                on_progress=on_progress,
-            ),
-        )
-    if not layout_is_cached(catalog, features, n_neighbors, min_dist, sample):
-        projection.umap_layout(  # writes the disk cache, reporting progress
+    """The UMAP layout: computed once with progress, then read from disk and memory caches.
+
+    Public layouts are written to disk first (reporting progress outside the shared cache, so
+    the cache never records page elements) and then loaded into it; uploads stay in the session.
+    """
+    params = _umap_params(features, n_neighbors, min_dist, sample)
+    public = not catalog.is_upload
+
+    def compute(report: ProgressFn | None) -> projection.UmapLayout:
+        return projection.umap_layout(
             catalog.df,
             features,
             n_neighbors=n_neighbors,
             min_dist=min_dist,
             sample_size=sample,
             seed=SEED,
-            source_id=catalog.source_id,
-            checksum=catalog.checksum,
-            on_progress=on_progress,
+            source_id=catalog.source_id if public else None,
+            checksum=catalog.checksum if public else None,
+            on_progress=report,
         )
-    return _public_layout(
-        catalog.source_id,
-        catalog.checksum,
-        features,
-        n_neighbors,
-        min_dist,
-        sample,
-        SEED,
-        catalog,
-    )
+
+    if public and not layout_is_cached(catalog, features, n_neighbors, min_dist, sample):
+        opening = warm.umap_settings(catalog)
+        if (features, n_neighbors, min_dist, sample) == (
+            opening["features"],
+            opening["n_neighbors"],
+            opening["min_dist"],
+            opening["sample_size"],
+        ):  # the opening layout: the server's warmer makes it once for everybody
+            precomputed(catalog, "umap")
+        if not layout_is_cached(catalog, features, n_neighbors, min_dist, sample):
+            compute(on_progress)  # writes the disk cache
+    return memo(catalog, "umap", params, lambda: compute(None if public else on_progress))
 
 
 def invalid_link_values(checks: dict[str, Callable[[str], bool]]) -> list[str]:
@@ -225,3 +175,35 @@ def render_selection(rows: list[int], shown: pd.DataFrame, features: Sequence[st
         )
     cols = [c for c in ("track_name", "artists", "genre", *features) if c in picked]
     right.dataframe(picked[cols], hide_index=True, height=300)
+
+
+#: Colourings of the projection that need the clustering controls.
+CLUSTER_COLOURS = ("KMeans cluster", "GMM cluster")
+
+
+def cluster_controls(n: int, section: str) -> tuple[int, int, str]:
+    """KMeans k and the GMM settings, drawn only in the views that use them.
+
+    Clusters and Agreement always use them; Projection only when it is coloured by a cluster
+    (the colour chosen on this run, else the link's). Elsewhere the defaults are returned.
+    """
+    k_default = min(6, n - 1)
+    colour = st.session_state.get("map_color") or st.query_params.get("map_color")
+    used = section in ("Clusters", "Agreement") or (
+        section == "Projection" and colour in CLUSTER_COLOURS
+    )
+    if not used:
+        return k_default, k_default, clusters.COVARIANCE_TYPES[0]
+    c1, c2, c3 = st.columns(3)
+    k = c1.slider(
+        "KMeans clusters (k)", 2, max(2, min(20, n - 1)), k_default, key="map_k",
+        bind="query-params",
+    )  # fmt: skip
+    n_comp = c2.slider(
+        "GMM components", 2, max(2, min(20, n - 1)), k_default, key="map_gmm",
+        bind="query-params",
+    )  # fmt: skip
+    cov = c3.selectbox(
+        "GMM covariance", clusters.COVARIANCE_TYPES, key="map_cov", bind="query-params"
+    )
+    return int(k), int(n_comp), str(cov)

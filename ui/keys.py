@@ -25,6 +25,8 @@ LAB_LEADERBOARD = "lab_leaderboard"
 LAB_RESULT = "lab_result"
 LAB_PENDING_PARAMS = "lab_pending_params"
 LAB_TUNE_RESULT = "lab_tune_result"
+LAB_BOARD_TASK = "lab_board_task"  # the leaderboard's task picker
+LAB_BOARD_FOR = "lab_board_for"  # the page task the picker last followed
 
 # Track lookup
 LOOK_RESULT = "look_result"  # {"resolution", "upload", "label", "source_id"}
@@ -34,6 +36,7 @@ LOOK_HITS = "look_hits"  # the latest Spotify search results
 LOOK_UPLOAD_PARSED = "look_upload_parsed"  # (file key, parsed IdUpload or None, error or None)
 LOOK_CLIENT_ID = "look_client_id"  # typed credentials (password inputs)
 LOOK_CLIENT_SECRET = "look_client_secret"
+LOOK_PREFER_CATALOG = "look_prefer_catalog"  # toggle: catalog values win over the file's
 
 # Why valence?
 WHY_RECIPES = "why_recipes"  # fitted recipe reports by dataset

@@ -13,11 +13,19 @@ import pandas as pd
 import streamlit as st
 
 from core.charts import models as charts
+from core.eta import format_seconds, time_left
 from core.jobs import Job
 from core.modelling import export, features, metrics, tasks
 from core.modelling.experiment import RunResult
+from core.modelling.leaderboard import (
+    best_run,
+    board_tasks,
+    describe_plan,
+    leaderboard_frame,
+    tune_plan,
+)
 from core.modelling.params import Param
-from core.safety import escape_markdown
+from core.safety import csv_bytes, escape_markdown
 from ui import keys
 from ui.progress import describe
 
@@ -124,7 +132,9 @@ def live_panel() -> None:
     latest, points = job.snapshot()
     frac = latest.fraction if latest else 0.0
     text = describe(latest)
-    st.progress(frac, text=f"{entry['meta'].get('label', '')} — {text} · {job.elapsed:.1f} s")
+    left = time_left(frac, job.elapsed)
+    clock = f"{job.elapsed:.1f} s" + (f", about {format_seconds(left)} left" if left else "")
+    st.progress(frac, text=f"{entry['meta'].get('label', '')} — {text} · {clock}")
     curve = [p for p in points if p.phase == "fit"]
     if curve and entry["kind"] == "train":
         hist = pd.DataFrame(
@@ -181,7 +191,8 @@ def tune_summary(model_id: str) -> None:
     score = tuned["best_score"]
     st.success(
         f"Auto-tune {'(stopped early) ' if tuned['stopped'] else ''}tried "
-        f"{len(tuned['trials'])} settings; best validation {tuned['metric']} "
+        f"{tuned.get('n_settings', 0)} settings in {tuned.get('n_fits', 0)} of "
+        f"{tuned.get('planned_fits', 0)} planned fits; best validation {tuned['metric']} "
         + (f"{score:.4f}" if score is not None else "n/a")
         + ". The sliders now hold the best values: press Train to evaluate them on the "
         "test split."
@@ -232,22 +243,54 @@ def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, A
 
 
 def leaderboard(task: str) -> None:
-    """The session's runs for a task, best first, with a CSV download."""
-    board = pd.DataFrame(st.session_state.get(BOARD_KEY, []))
-    if board.empty:
+    """Every task's runs are kept; one task at a time, best first and highlighted, sortable."""
+    runs = st.session_state.get(BOARD_KEY, [])
+    if not runs:
         st.caption("No runs yet: train a model and it appears here.")
         return
-    board = board[board["task"] == task].dropna(axis=1, how="all")
-    if board.empty:
-        st.caption("No runs for this task yet.")
+    done = board_tasks(runs)
+    options = list(dict.fromkeys([task, *done]))
+    if st.session_state.get(keys.LAB_BOARD_FOR) != task:  # the view follows the page's task
+        st.session_state[keys.LAB_BOARD_FOR] = task
+        st.session_state[keys.LAB_BOARD_TASK] = task
+    shown = st.segmented_control(
+        "Runs of task",
+        options,
+        default=task,
+        key=keys.LAB_BOARD_TASK,
+        format_func=lambda t: f"{t} ({sum(r['task'] == t for r in runs)})",
+    )
+    frame, metric = leaderboard_frame(runs, shown or task)
+    if frame.empty:
+        st.caption(f"No runs for {shown or task} yet; runs of other tasks are kept above.")
         return
-    metric = "mae" if "mae" in board else "accuracy"
-    board = board.sort_values(metric, ascending=metric in metrics.LOWER_IS_BETTER)
-    st.dataframe(board, hide_index=True, width="stretch")
+    best = best_run(frame, metric)
+    styled = frame.style.apply(
+        lambda row: [
+            "background-color: rgba(29, 185, 84, 0.18)" if row["run"] == best else "" for _ in row
+        ],
+        axis=1,
+    )
+    formats = {c: "{:.4f}" for c in frame if c in metrics.LABELS}
+    st.dataframe(
+        styled.format(formats, na_rep=""),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            metric: st.column_config.NumberColumn(
+                f"{metrics.LABELS.get(metric, metric)} (ranked by)", format="%.4f"
+            )
+        },
+    )
+    st.caption(
+        f"Best run highlighted: #{best}, ranked by {metrics.LABELS.get(metric, metric)} "
+        f"({'lower' if metric in metrics.LOWER_IS_BETTER else 'higher'} is better). "
+        "Click a column header to sort; parameters are the `param:` columns."
+    )
     st.download_button(
         "Download leaderboard (CSV)",
-        board.to_csv(index=False),
-        file_name="valence_lab_leaderboard.csv",
+        csv_bytes(frame),
+        file_name=f"valence_lab_leaderboard_{shown or task}.csv",
         mime="text/csv",
         key="lab_board_csv",
     )
@@ -295,3 +338,18 @@ def show_inputs(df: pd.DataFrame, feature_set: str, task: str, columns: list[str
             "This dataset cannot support some engineered inputs, so they are left out: "
             + escape_markdown(lines, None)
         )
+
+
+def tune_estimate(model_id: str, task: str, n_settings: int, n_rows: int) -> str:
+    """What an auto-tune will do, and how long it should take at this session's last fit speed."""
+    runs = [
+        r
+        for r in st.session_state.get(BOARD_KEY, [])
+        if r["model"] == model_id and r["task"] == task and not r.get("stopped")
+    ]
+    per_fit = float(runs[-1]["fit_s"]) if runs else None
+    plan = tune_plan(n_settings, int(n_rows * 0.64))  # the fit part of the training part
+    text = describe_plan(plan, per_fit)
+    if per_fit is None:
+        text += " · train once for a time estimate"
+    return text

@@ -18,6 +18,7 @@ from core.lookup.resolve import ProviderState, Resolution, resolve_tracks
 from core.lookup.results import NeighbourIndex, fit_neighbours
 from core.lookup.spotify import Credentials, SpotifyClient
 from ui import keys
+from ui.cache import memo
 from ui.progress import ProgressBar
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,10 @@ def provider_state() -> ProviderState:
     return st.session_state.setdefault(STATE_KEY, ProviderState())
 
 
-@st.cache_resource(show_spinner="Indexing the catalog for similar tracks (once)…", max_entries=4)
-def neighbour_index(source_id: str, checksum: str, _df: Any) -> NeighbourIndex:
-    """The catalog's nearest-neighbour index, shared per (source, checksum)."""
-    return fit_neighbours(_df)
+def neighbour_index(catalog: Catalog) -> NeighbourIndex:
+    """The catalog's nearest-neighbour index: shared for public data, per session for uploads."""
+    with st.spinner("Indexing the catalog for similar tracks (once)…"):
+        return memo(catalog, "neighbours", None, lambda: fit_neighbours(catalog.df))
 
 
 def run_lookup(
@@ -69,6 +70,7 @@ def run_lookup(
     *,
     label: str,
     upload: Any = None,
+    prefer_upload: bool = True,
 ) -> Resolution:
     """Resolve ids with every available provider, showing progress; store the result."""
     creds, _ = current_credentials()
@@ -91,6 +93,7 @@ def run_lookup(
             reccobeats=recco,
             state=provider_state(),
             on_progress=progress,
+            prefer_upload=prefer_upload,
         )
     finally:
         progress.done()

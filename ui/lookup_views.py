@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.catalog.data import Catalog
-from core.catalog.explore import track_labels
+from core.catalog.schema import map_columns
 from core.charts.explain import plot_waterfall
 from core.charts.lookup import plot_mood_map, plot_taste_drivers
 from core.lookup.idupload import IdUpload, UploadError, max_bytes, max_rows, read_id_upload
@@ -20,16 +20,20 @@ from core.lookup.ratelimit import ProviderError
 from core.lookup.results import (
     add_predictions,
     enriched_csv,
+    enriched_file_name,
     explain_track,
+    format_duration,
     genre_guess,
-    hit_label,
+    genre_vocabulary_note,
     nearest_tracks,
     summarise,
+    unique_labels,
 )
 from core.lookup.spotify import SpotifyClient
 from core.lookup.taste import TasteError, fit_taste, taste_inputs
 from core.lookup.trackids import parse_id_text
 from core.modelling.models import TrainedModel
+from core.safety import escape_markdown
 from ui import keys
 from ui import lookup as ui
 from ui.models import active_model
@@ -38,9 +42,9 @@ MODES = ["Search Spotify", "Paste links or IDs", "Upload a CSV"]
 SHOWN_INVALID = 20
 # Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 TABLE_COLUMNS = [
-    "image_url", "track_name", "artists", "valence", "predicted_valence", "valence_diff",
-    "genre guess", "genre", "feature_source", "danceability", "energy", "tempo", "acousticness",
-    "filled", "album_name", "release_date", "meta_source", "track_id",
+    "image_url", "track_name", "artists", "album_name", "release_date", "length", "valence",
+    "predicted_valence", "valence_diff", "genre guess", "genre", "feature_source", "danceability",
+    "energy", "tempo", "acousticness", "filled", "meta_source", "track_id",
 ]  # fmt: skip
 COLUMN_CONFIG = {
     "image_url": st.column_config.ImageColumn("cover", width="small"),
@@ -49,6 +53,7 @@ COLUMN_CONFIG = {
     "valence_diff": st.column_config.NumberColumn("pred − measured", format="%+.2f"),
     "feature_source": st.column_config.TextColumn("features from"),
     "genre": st.column_config.TextColumn("catalog genre"),
+    "genre guess": st.column_config.TextColumn("nearest catalog genres"),
     "filled": st.column_config.TextColumn("filled with catalog median"),
 }
 
@@ -90,7 +95,9 @@ def render_search(catalog: Catalog) -> None:
             st.error(f"Search failed: {exc}")
     hits = st.session_state.get(keys.LOOK_HITS) or []
     if hits:
-        labels = {h["track_id"]: hit_label(h) for h in hits}
+        search_hits(hits)
+        found = unique_labels(pd.DataFrame(hits)).values()
+        labels = dict(zip([h["track_id"] for h in hits], found, strict=True))
         picked = st.multiselect(
             "Pick tracks (at most 10 results per search)",
             list(labels),
@@ -162,6 +169,13 @@ def render_upload(catalog: Catalog) -> None:
     if upload is None:
         return
     st.markdown(" · ".join(upload.notes(max_rows())))
+    if upload.features is not None:
+        st.toggle(
+            "Use the catalog's values for tracks it has",
+            key=keys.LOOK_PREFER_CATALOG,
+            help="By default your file's own feature values win; the results say how many "
+            "differ from the catalog's.",
+        )
     if upload.invalid:
         st.warning(
             f"{len(upload.invalid):,} row(s) are not track ids: {_invalid_lines(upload.invalid)}"
@@ -169,7 +183,13 @@ def render_upload(catalog: Catalog) -> None:
     if upload.ids and st.button(
         f"Look up {len(upload.ids):,} tracks", key="look_upload_go", type="primary"
     ):
-        ui.run_lookup(upload.ids, catalog, label=file.name, upload=upload)
+        ui.run_lookup(
+            upload.ids,
+            catalog,
+            label=file.name,
+            upload=upload,
+            prefer_upload=not st.session_state.get(keys.LOOK_PREFER_CATALOG),
+        )
     elif not upload.ids:
         st.error("The file has no valid track ids to look up.")
 
@@ -187,8 +207,7 @@ def render_results(result: dict[str, Any], catalog: Catalog) -> tuple[pd.DataFra
             "These results were resolved against another dataset; catalog matches may differ."
         )
     res = result["resolution"]
-    for msg in res.messages:
-        st.warning(msg)
+    show_notes(res.messages)
     ranked = sorted(res.counts.items(), key=lambda kv: -kv[1])
     st.markdown(
         f"**{len(res.table):,} tracks** ({result['label']}). Audio features from: "
@@ -210,6 +229,9 @@ def render_results(result: dict[str, Any], catalog: Catalog) -> tuple[pd.DataFra
     st.caption(f"Predictions by {who} ({valence_model.model_id}).")
     summary = summarise(table, catalog.df)
     _render_kpis(summary)
+    if genre_model is not None:
+        note, _ = genre_vocabulary_note(list(genre_model.classes_), user_genres(result["upload"]))
+        st.caption(note)
     _render_table(table, result)
     h1, h2 = st.columns(2)
     h1.markdown("**Happiest**")
@@ -233,7 +255,7 @@ def _render_kpis(summary: dict[str, Any]) -> None:
 
 
 def _render_table(table: pd.DataFrame, result: dict[str, Any]) -> None:
-    shown = table.assign(**{"genre guess": genre_guess(table)})
+    shown = readable(table).assign(**{"genre guess": genre_guess(table)})
     has_covers = "image_url" in shown and shown["image_url"].notna().any()
     cols = TABLE_COLUMNS if has_covers else TABLE_COLUMNS[1:]  # no empty cover column
     st.dataframe(
@@ -245,7 +267,7 @@ def _render_table(table: pd.DataFrame, result: dict[str, Any]) -> None:
     st.download_button(
         "Download the enriched CSV",
         enriched_csv(table, getattr(result["upload"], "frame", None)),
-        file_name="valence_lab_lookup.csv",
+        file_name=enriched_file_name(result["label"] if result["upload"] is not None else None),
         mime="text/csv",
         key="look_download",
         icon=":material/download:",
@@ -259,7 +281,7 @@ def render_track_detail(table: pd.DataFrame, model: TrainedModel, catalog: Catal
     if ok.empty:
         st.info("No track has audio features, so there is nothing to explain.")
         return
-    labels = track_labels(ok).to_dict()
+    labels = unique_labels(ok)
     pick = st.selectbox("Track", list(labels), format_func=labels.get, key="look_track")
     row = ok.loc[[pick]]
     left, right = st.columns(2)
@@ -277,7 +299,7 @@ def render_track_detail(table: pd.DataFrame, model: TrainedModel, catalog: Catal
             st.caption(f"SHAP: {shap_row.method}.")
     with right:
         st.markdown("**Sounds like** (5 nearest catalog tracks)")
-        index = ui.neighbour_index(catalog.source_id, catalog.checksum, catalog.df)
+        index = ui.neighbour_index(catalog)
         st.dataframe(
             nearest_tracks(index, catalog.df, row.iloc[0]), hide_index=True, width="stretch"
         )
@@ -316,3 +338,68 @@ def render_taste(upload: IdUpload | None, table: pd.DataFrame) -> None:
     t2.metric("Guessing your mean rating", f"{fit.baseline_mae:.2f}")
     t3.metric("R²", f"{fit.r2_mean:.2f} ± {fit.r2_std:.2f}")
     st.plotly_chart(plot_taste_drivers(fit.importance), width="stretch", key="look_taste_chart")
+
+
+#: Text columns of the results table that read as blank (never "None") when unknown.
+TEXT_COLUMNS = ("track_name", "artists", "album_name", "release_date", "genre", "meta_source")
+
+
+def show_notes(messages: list[str]) -> None:
+    """One warning that says how many notes there are, with the notes on demand."""
+    if not messages:
+        return
+    first = escape_markdown(messages[0], max_chars=160)
+    if len(messages) == 1:
+        st.warning(first, icon=":material/info:")
+        return
+    st.warning(f"{len(messages)} notes about this lookup: {first} …", icon=":material/info:")
+    with st.expander(f"All {len(messages)} notes"):
+        for msg in messages:
+            st.markdown(f"- {escape_markdown(msg, max_chars=600)}")
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy for display: unknown text is blank, a track without features says so."""
+    out = table.copy()
+    for col in TEXT_COLUMNS:
+        if col in out:
+            out[col] = out[col].astype(object).where(out[col].notna(), "")
+    if "track_name" in out and "feature_source" in out:
+        lost = out["feature_source"].eq("missing") & out["track_name"].eq("")
+        out.loc[lost, "track_name"] = "(not found: no provider knows this id)"
+    if "feature_source" in out:
+        out["feature_source"] = out["feature_source"].replace({"missing": "not found"})
+    if "duration_ms" in out:
+        out["length"] = out["duration_ms"].map(format_duration)
+    return out
+
+
+def search_hits(hits: list[dict[str, Any]]) -> None:
+    """The search results as a table: cover, title, artists, album, year, length."""
+    frame = pd.DataFrame(hits)
+    frame["length"] = frame.get("duration_ms", pd.Series(dtype=float)).map(format_duration)
+    if "artists" in frame:
+        frame["artists"] = frame["artists"].fillna("").str.replace(";", ", ")
+    cols = ["image_url", "track_name", "artists", "album_name", "release_year", "length"]
+    has_cover = "image_url" in frame and frame["image_url"].notna().any()
+    cols = cols if has_cover else cols[1:]
+    st.dataframe(
+        frame[[c for c in cols if c in frame]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "image_url": st.column_config.ImageColumn("cover", width="small"),
+            "track_name": "title",
+            "album_name": "album",
+            "release_year": st.column_config.NumberColumn("year", format="%d"),
+        },
+    )
+
+
+def user_genres(upload: Any) -> pd.Series | None:
+    """The user's own genre column (Exportify's ``Genres``…), if the uploaded file has one."""
+    frame = getattr(upload, "frame", None)
+    if frame is None:
+        return None
+    column = map_columns([str(c) for c in frame.columns]).get("genre")
+    return None if column is None else frame[column]

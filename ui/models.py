@@ -14,34 +14,27 @@ import streamlit as st
 from core.catalog.data import Catalog
 from core.modelling import models
 from ui import keys
-from ui.catalog import UPLOAD_PREFIX, load_public_catalog
+from ui.cache import memo
+from ui.warm import precomputed
 
 ACTIVE_MODEL_KEY = keys.ACTIVE_MODEL
 ACTIVE_SOURCE_KEY = keys.ACTIVE_SOURCE
 
 
-@st.cache_resource(show_spinner="Training the default XGBoost valence model (once)…", max_entries=4)
-def _public_default(source_id: str, task: str) -> models.TrainedModel:
-    df = load_public_catalog(source_id).df
+def _fit_default(catalog: Catalog, task: str) -> models.TrainedModel:
     if task == "valence":
-        return models.fit_default_valence_model(df)
-    return models.fit_default_genre_model(df)
+        return models.fit_default_valence_model(catalog.df)
+    return models.fit_default_genre_model(catalog.df)
 
 
 def default_model(catalog: Catalog, task: str = "valence") -> models.TrainedModel:
-    """The default XGBoost model of a catalog: shared cache for public data, session for uploads."""
-    if not catalog.source_id.startswith(UPLOAD_PREFIX):
-        return _public_default(catalog.source_id, task)
-    key = f"default_model::{catalog.checksum}::{task}"
-    if key not in st.session_state:
-        with st.spinner("Training a default model on your upload…"):
-            fit = (
-                models.fit_default_valence_model
-                if task == "valence"
-                else models.fit_default_genre_model
-            )
-            st.session_state[key] = fit(catalog.df)
-    return st.session_state[key]
+    """The default XGBoost model for a catalog: precomputed for public data, session for uploads."""
+    stored = precomputed(catalog, f"{task}_model")
+    if stored is not None:
+        return stored
+    what = "the default XGBoost model" + (" on your upload" if catalog.is_upload else " (once)")
+    with st.spinner(f"Training {what}…"):
+        return memo(catalog, "default_model", task, lambda: _fit_default(catalog, task))
 
 
 def active_model(catalog: Catalog, task: str = "valence") -> tuple[models.TrainedModel, bool]:

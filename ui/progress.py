@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from core.eta import Eta
 from core.progress import Progress
 
 MB = 2**20
@@ -52,10 +53,14 @@ class ProgressBar:
         self.note = where.empty()
         self.title = title
         self.waits: list[tuple[float, str]] = []
+        self.etas: dict[str, Eta] = {}
 
     def __call__(self, progress: Progress) -> None:
-        """Show an update."""
-        self.bar.progress(progress.fraction, text=describe(progress, self.title))
+        """Show an update, with the time its phase has left once that can be told."""
+        text = describe(progress, self.title)
+        if progress.total:
+            text += self.etas.setdefault(progress.phase, Eta()).text(progress.fraction)
+        self.bar.progress(progress.fraction, text=text)
 
     def wait(self, seconds: float, message: str) -> None:
         """``on_wait`` callback of the provider clients: say why we are waiting."""

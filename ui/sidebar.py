@@ -7,6 +7,9 @@ import logging
 import streamlit as st
 
 from core.catalog import data, sources
+from core.catalog.data import Catalog
+from core.catalog.schema import PREDICTOR_COLUMNS as AUDIO_FEATURES
+from core.safety import escape_markdown
 from ui import keys
 from ui.catalog import (
     STATE_KEY,
@@ -62,6 +65,28 @@ def _sync_to_url(source_id: str, default: str) -> None:
         st.query_params[STATE_KEY] = source_id
 
 
+def describe_dataset(catalog: Catalog) -> str:
+    """One line naming the dataset in use: what it is, where it lives, and its counts."""
+    counts = f"{len(catalog.df):,} tracks · {catalog.n_artists:,} artists · " + (
+        f"{len(catalog.genres)} genres" if catalog.genres else "no genre labels"
+    )
+    if catalog.source_id.startswith(UPLOAD_PREFIX):
+        name = escape_markdown(catalog.source_id.removeprefix(UPLOAD_PREFIX))
+        return f"Your upload **{name}** (this session only): {counts}"
+    return f"**{escape_markdown(catalog.title)}**: {counts}"
+
+
+def absent_features_note(catalog: Catalog) -> str | None:
+    """Which audio features the dataset lacks (pages and models use the ones present)."""
+    absent = list(getattr(catalog.report, "absent_features", []) or [])
+    if not absent:
+        return None
+    return (
+        f"Not in this file: {', '.join(absent)}. Pages and models use the "
+        f"{sum(c in catalog.df for c in AUDIO_FEATURES)} audio features it has."
+    )
+
+
 def render_sidebar() -> None:
     """Draw the dataset picker, its counts, the cleaning report and the upload box."""
     _handle_upload()
@@ -90,17 +115,18 @@ def render_sidebar() -> None:
         _sync_to_url(st.session_state[STATE_KEY], default)
         if st.session_state.get(keys.DATASET_URL_NOTICE):
             side.warning(st.session_state[keys.DATASET_URL_NOTICE])
-        if download_error and sources.DEFAULT_SOURCE not in options:
+        in_use = st.session_state[STATE_KEY]
+        if download_error and sources.DEFAULT_SOURCE not in options and in_use == default:
             side.caption(
                 f"The default {sources.SOURCES[sources.DEFAULT_SOURCE].title} could not be "
-                f"fetched, so **{options[default]}** is used instead."
+                f"fetched, so **{escape_markdown(options[default])}** is used instead."
             )
     catalog = current_catalog()
     if catalog is not None:
-        side.caption(
-            f"{len(catalog.df):,} tracks · {catalog.n_artists:,} artists · "
-            f"{len(catalog.genres)} genres"
-        )
+        side.caption(describe_dataset(catalog))
+        absent = absent_features_note(catalog)
+        if absent:
+            side.caption(absent)
         with side.popover("Cleaning report", width="stretch"):
             st.dataframe(catalog.report.as_frame(), hide_index=True, width="stretch")
             if catalog.report.rescaled:

@@ -1,13 +1,14 @@
 """The "Why valence?" page's tabs: drivers, one track, statistics, agreement and the recipe.
 
-The page picks the model and builds a :class:`WhyView`; each tab reads its widgets, asks
-``core.explain`` through the page's cache (``WhyView.memo``) and draws the result.
+The page picks the model and builds a :class:`WhyView`; each tab reads its widgets, takes the
+precomputed defaults of a public dataset (:mod:`ui.warm`) or asks ``core.explain`` through the
+one UI cache (:mod:`ui.cache`: shared for public data, per session for uploads and lab models),
+and draws the result.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +20,12 @@ from core.catalog.explore import track_labels
 from core.charts import explain as charts
 from core.explain import agreement, inference, recipe, shapley
 from core.modelling.models import TrainedModel
+from core.safety import escape_markdown
+from core.warm import SHAP_ROWS as STORED_ROWS
 from ui import keys
+from ui.cache import memo
 from ui.progress import ProgressBar
+from ui.warm import expected, precomputed
 
 SHAP_ROWS = (500, 1000, 2000, 5000)
 CRITERIA = {"adj_r2": "adjusted R²", "aic": "AIC", "bic": "BIC"}
@@ -29,16 +34,13 @@ TABS = ["Drivers", "One track", "Statistics", "Agreement", "Recipe"]
 
 @dataclass
 class WhyView:
-    """The model explained, the data, the cache keys and the cache the tabs compute through."""
+    """The model explained, the data, and the cache key of the model."""
 
     catalog: Catalog
     model: TrainedModel
     class_name: str | None
-    memo: Callable[..., Any]  # memo(name, key, compute, *, personal) -> cached result
-    data_key: str  # cache key of the dataset
-    model_key: str  # cache key of the model on this dataset
-    is_upload: bool  # the dataset is this user's upload
-    personal: bool  # results belong to this user only (a Model lab model or an upload)
+    model_key: str  # cache key of the model (the catalog is part of every key)
+    personal: bool  # results of a Model lab model belong to this user only (uploads always do)
 
     @property
     def df(self) -> pd.DataFrame:
@@ -54,11 +56,16 @@ def link_notice(name: str, allowed: list[Any]) -> None:
 
 
 def global_shap(v: WhyView, rows: int) -> shapley.ShapResult:
-    """SHAP of ``rows`` sampled tracks for the current model (cached)."""
+    """SHAP of ``rows`` sampled tracks for the current model (precomputed or cached)."""
+    if not v.personal and v.class_name is None and rows == STORED_ROWS:
+        stored = precomputed(v.catalog, "shap")
+        if stored is not None:
+            return stored
     with st.spinner(f"Computing SHAP values for {rows:,} tracks…"):
-        return v.memo(
+        return memo(
+            v.catalog,
             "shap",
-            f"{v.model_key}:{v.class_name}:{rows}",
+            (v.model_key, v.class_name, rows),
             lambda: shapley.shap_values(
                 v.model, v.df, class_name=v.class_name, max_rows=rows, seed=0
             ),
@@ -106,7 +113,7 @@ def drivers_tab(v: WhyView) -> None:
     level = "genre"
     if "subgenre" in v.df and v.df["subgenre"].notna().any():
         level = st.segmented_control(
-            "Group by", ["genre", "subgenre"], default="genre", key="why_group"
+            "Group by", ["genre", "subgenre"], default="genre", key="why_group", bind="query-params"
         )
     drivers = shapley.genre_drivers(result, v.df[level or "genre"])
     st.plotly_chart(
@@ -124,10 +131,13 @@ def drivers_tab(v: WhyView) -> None:
 def track_tab(v: WhyView) -> None:
     """One searched track's prediction and its SHAP waterfall."""
     labels = track_labels(v.df)
-    query = st.text_input("Search a track by name or artist", key="why_search")
+    query = st.text_input("Search a track by name or artist", key="why_search", bind="query-params")
     hits = labels[labels.str.contains(query, case=False, regex=False)] if query else labels
     if hits.empty:
-        st.info(f"No track matches {query!r}. Try part of the title or an artist's name.")
+        st.info(
+            f"No track matches “{escape_markdown(query)}”. Try part of the title or an "
+            "artist's name."
+        )
         return
     options = hits.index[:200].tolist()
     picked = st.selectbox(
@@ -135,6 +145,7 @@ def track_tab(v: WhyView) -> None:
         options,
         format_func=lambda i: str(labels[i]),
         key="why_track",
+        bind="query-params",
     )
     if picked is None:
         return
@@ -156,20 +167,27 @@ def track_tab(v: WhyView) -> None:
     st.caption(f"Method: {one.method}. Red bars push valence up, blue down.")
 
 
+def ols_table(v: WhyView, X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, dict]:
+    """OLS of valence on the audio features: precomputed for public data, else cached."""
+    return precomputed(v.catalog, "ols") or memo(
+        v.catalog, "ols", "audio", lambda: inference.ols_table(X, y)
+    )
+
+
 def stats_tab(v: WhyView) -> None:
     """OLS inference on the audio features and subset selection."""
     X, y, notes = inference.design(v.df, "audio")
     if len(X) <= X.shape[1] + 1:
         st.warning("Too few complete rows for OLS on these features.")
         return
-    table, fit = v.memo("ols", v.data_key, lambda: inference.ols_table(X, y), personal=v.is_upload)
+    table, fit = ols_table(v, X, y)
     m = st.columns(4)
     m[0].metric("Tracks", f"{fit['n']:,}", border=True)
     m[1].metric("R²", f"{fit['r2']:.3f}", border=True)
     m[2].metric("Adjusted R²", f"{fit['adj_r2']:.3f}", border=True)
-    m[3].metric("F-test p", f"{fit['f_pvalue']:.2g}", border=True)
+    m[3].metric("F-test p", inference.format_p(fit["f_pvalue"]), border=True)
     st.caption("OLS of valence on the audio features (statsmodels). " + "; ".join(notes))
-    st.dataframe(table.round(5), hide_index=True, width="stretch")
+    st.dataframe(inference.readable_table(table), hide_index=True, width="stretch")
     st.plotly_chart(
         charts.plot_coefficients(table, title="Standardised effects with 95 % intervals"),
         width="stretch",
@@ -183,8 +201,8 @@ def stats_tab(v: WhyView) -> None:
         bind="query-params",
     )
     crit = crit or "adj_r2"
-    sel = v.memo(
-        "select", f"{v.data_key}:{crit}", lambda: inference.select(X, y, crit), personal=v.is_upload
+    sel = (precomputed(v.catalog, "selection") or {}).get(crit) or memo(
+        v.catalog, "select", ("audio", crit), lambda: inference.select(X, y, crit)
     )
     st.markdown(
         f"**Best subset** by {CRITERIA[crit]}: searched all **{sel.n_fits:,} models** "
@@ -206,13 +224,19 @@ def agreement_tab(v: WhyView) -> None:
     result = global_shap(v, int(st.session_state.get(keys.WHY_ROWS) or 1000))
     importance = shapley.mean_abs_shap(result)
     X, y, _ = inference.design(v.df, "audio")
-    ols = v.memo("ols", v.data_key, lambda: inference.ols_table(X, y), personal=v.is_upload)[0]
+    ols = ols_table(v, X, y)[0]
+    perm = None if v.personal else precomputed(v.catalog, "permutation")
     with st.spinner("Permutation importance…"):
-        perm = v.memo(
-            "perm",
-            v.model_key,
-            lambda: agreement.permutation_importance(v.model, v.df),
-            personal=v.personal,
+        perm = (
+            perm
+            if perm is not None
+            else memo(
+                v.catalog,
+                "perm",
+                v.model_key,
+                lambda: agreement.permutation_importance(v.model, v.df),
+                personal=v.personal,
+            )
         )
     table = agreement.agreement_table(importance, ols, perm, agreement.impurity_importance(v.model))
     st.markdown(agreement.summarise(table, importance))
@@ -231,19 +255,23 @@ def recipe_tab(v: WhyView) -> None:
         "feature (cubic splines + ridge), scored on 5 folds grouped by artist against OLS and "
         "XGBoost on the same folds."
     )
-    key = f"{v.data_key}:audio"
+    key = f"{v.catalog.source_id}:{v.catalog.checksum[:12]}:audio"
     store = st.session_state.setdefault(keys.WHY_RECIPES, {})
     report = store.get(key)
+    if report is None and expected(v.catalog, "recipe"):
+        report = precomputed(v.catalog, "recipe")
     if report is None:
         if not st.button("Fit the recipe (about a minute)", key="why_fit_recipe", type="primary"):
             return
+        report = precomputed(v.catalog, "recipe")  # public data: built once for everybody
+    if report is None:
         with st.status("Fitting the valence recipe…", expanded=True) as status:
             bar = ProgressBar(text="Starting…")
-            report = v.memo(  # shared for public data: the next visitor gets it at once
+            report = memo(  # shared for public data: the next visitor gets it at once
+                v.catalog,
                 "recipe",
-                key,
+                "audio",
                 lambda: recipe.evaluate(v.df, "audio", on_progress=bar),
-                personal=v.is_upload,
             )
             status.update(label="Recipe fitted", state="complete", expanded=False)
         store[key] = report

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Bump when cleaning rules change: it is part of the Parquet cache key.
 CLEANING_VERSION = 5
+#: Source ids of user uploads start with this (kept out of shared caches and off disk).
+UPLOAD_PREFIX = "upload:"
 MIN_DURATION_MS = 30_000
 _VALID_RANGES: dict[str, tuple[float, float]] = {
     **{c: (0.0, 1.0) for c in UNIT_FEATURES},
@@ -46,6 +48,7 @@ _VALID_RANGES: dict[str, tuple[float, float]] = {
 
 __all__ = [
     "CLEANING_VERSION",
+    "UPLOAD_PREFIX",
     "Catalog",
     "CleaningReport",
     "SchemaError",
@@ -74,6 +77,7 @@ class CleaningReport:
     schema: str = "generic"
     rescaled: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    absent_features: list[str] = field(default_factory=list)  # audio features the file lacks
 
     def as_frame(self) -> pd.DataFrame:
         """Rule-by-rule table for display."""
@@ -102,6 +106,11 @@ class Catalog:
     df: pd.DataFrame
     report: CleaningReport
     checksum: str
+
+    @property
+    def is_upload(self) -> bool:
+        """Whether this is a user's upload: personal data, kept per session, never shared."""
+        return self.source_id.startswith(UPLOAD_PREFIX)
 
     @property
     def genres(self) -> list[str]:
@@ -248,16 +257,28 @@ def _collapse_same_song(df: pd.DataFrame, report: CleaningReport) -> pd.DataFram
     if "track_name" not in df or df["track_name"].isna().all():
         return df
     name = df["track_name"].fillna("").astype("string").str.lower().str.strip()
+    features = [c for c in ("danceability", "energy", "valence", "tempo") if c in df]
     key = pd.DataFrame(
-        {
-            "name": name,
-            "artist": df["primary_artist"],
-            **{c: df[c].round(4) for c in ("danceability", "energy", "valence", "tempo")},
-        }
+        {"name": name, "artist": df["primary_artist"], **{c: df[c].round(4) for c in features}}
     )
     same = key.duplicated(keep="first") & (name != "")
     report.same_song_collapsed = int(same.sum())
     return df[~same]
+
+
+def _drop_unplayable(df: pd.DataFrame, report: CleaningReport) -> pd.DataFrame:
+    """Drop tracks under 30 s, tempo 0 and time signature 0, where the file has those columns."""
+    rules = (
+        ("duration_ms", lambda v: v < MIN_DURATION_MS, "too_short"),
+        ("tempo", lambda v: v == 0, "zero_tempo"),
+        ("time_signature", lambda v: v == 0, "zero_time_signature"),
+    )
+    for col, is_bad, counter in rules:
+        if col in df:
+            bad = is_bad(df[col])
+            setattr(report, counter, int(bad.sum()))
+            df = df[~bad]
+    return df
 
 
 def clean_tracks(
@@ -269,6 +290,7 @@ def clean_tracks(
         report.schema = match.schema
         report.rescaled = list(match.rescaled)
         report.notes = list(match.notes)
+        report.absent_features = [c for c in match.absent if c != "time_signature"]
     df = mapped
     required = [c for c in REQUIRED_COLUMNS if c in df]
     missing = df[required].isna().any(axis=1)
@@ -282,20 +304,11 @@ def clean_tracks(
     report.impossible_values = int(bad.sum())
     df = df[~bad]
 
-    short = df["duration_ms"] < MIN_DURATION_MS
-    report.too_short = int(short.sum())
-    df = df[~short]
-    zero_tempo = df["tempo"] == 0
-    report.zero_tempo = int(zero_tempo.sum())
-    df = df[~zero_tempo]
-    if "time_signature" in df:
-        zero_ts = df["time_signature"] == 0
-        report.zero_time_signature = int(zero_ts.sum())
-        df = df[~zero_ts]
-
+    df = _drop_unplayable(df, report)
     df = df.copy()
     for col in ("key", "mode", "duration_ms"):
-        df[col] = df[col].round().astype("int64")
+        if col in df:
+            df[col] = df[col].round().astype("int64")
     if "time_signature" in df:
         df["time_signature"] = df["time_signature"].fillna(4).round().astype("int64")
     if "popularity" in df:
@@ -346,9 +359,11 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     return df[first + audio + rest]
 
 
-def build_catalog(raw: pd.DataFrame, source_id: str, title: str, checksum: str) -> Catalog:
-    """Map, clean and order a raw table."""
-    mapped, match = map_schema(raw)
+def build_catalog(
+    raw: pd.DataFrame, source_id: str, title: str, checksum: str, *, require_valence: bool = True
+) -> Catalog:
+    """Map, clean and order a raw table (files to predict need no valence)."""
+    mapped, match = map_schema(raw, require_valence=require_valence)
     df, report = clean_tracks(mapped, match)
     if df.empty:
         raise SchemaError(
@@ -403,7 +418,13 @@ def load_catalog(
     return catalog
 
 
-def load_upload(data: bytes, name: str) -> Catalog:
-    """Build a catalog from an uploaded file's bytes (never written to disk)."""
+def load_upload(data: bytes, name: str, *, require_valence: bool = True) -> Catalog:
+    """Build a catalog from an uploaded file's bytes (never written to disk).
+
+    ``require_valence=False`` reads a file of tracks to predict (no valence column needed).
+    """
     checksum = hashlib.sha256(data).hexdigest()
-    return build_catalog(read_table(data), f"upload:{name}", f"Upload: {name}", checksum)
+    return build_catalog(
+        read_table(data), f"{UPLOAD_PREFIX}{name}", f"Upload: {name}", checksum,
+        require_valence=require_valence,
+    )  # fmt: skip

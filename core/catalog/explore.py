@@ -163,23 +163,43 @@ def histogram_counts(
 
 
 def track_labels(df: pd.DataFrame, sep: str = " — ") -> pd.Series:
-    """A readable label per track: "title — artist, artist".
+    """A readable label per track, unique within ``df``: "title — artist, artist".
 
     A missing title falls back to the track id, missing artists to "?"; without any titles the
-    label is the track id, else the row number.
+    label is the track id, else the row number. Same-titled tracks are told apart by album and
+    year, then genre, then the id or row number.
     """
-    if "track_name" in df and df["track_name"].notna().any():
-        label = df["track_name"].astype("string")
-        if "track_id" in df:
-            label = label.fillna(df["track_id"].astype("string"))
-        label = label.fillna("?")
-        if "artists" in df:
-            artists = df["artists"].astype("string").fillna("?").str.replace(";", ", ")
-            label = label + sep + artists
-        return label
-    if "track_id" in df and df["track_id"].notna().any():
-        return df["track_id"].astype("string").fillna("?")
-    return pd.Series([f"row {i}" for i in range(len(df))], index=df.index, dtype="string")
+    if "track_name" not in df or df["track_name"].isna().all():
+        if "track_id" in df and df["track_id"].notna().any():
+            return df["track_id"].astype("string").fillna("?")
+        return pd.Series([f"row {i}" for i in range(len(df))], index=df.index, dtype="string")
+    label = df["track_name"].astype("string")
+    if "track_id" in df:
+        label = label.fillna(df["track_id"].astype("string"))
+    label = label.fillna("?")
+    if "artists" in df:
+        label = label + sep + df["artists"].astype("string").fillna("?").str.replace(";", ", ")
+    extras = []
+    if "album_name" in df:
+        album = df["album_name"].astype("string").fillna("")
+        if "release_year" in df:
+            year = df["release_year"].astype("Int64").astype("string").fillna("")
+            album = (album + " (" + year + ")").str.replace(" ()", "", regex=False)
+        extras.append(album.str.replace(r"^ ?\((\d{4})\)$", r"\1", regex=True))
+    elif "release_year" in df:
+        extras.append(df["release_year"].astype("Int64").astype("string").fillna(""))
+    if "genre" in df:
+        extras.append(df["genre"].astype("string").fillna(""))
+    rows = pd.Series([f"row {i}" for i in df.index], index=df.index, dtype="string")
+    extras.append(
+        ("id " + df["track_id"].astype("string")).fillna(rows) if "track_id" in df else rows
+    )
+    for extra in extras:
+        dup = label.duplicated(keep=False) & extra.ne("")
+        if not dup.any():
+            break
+        label = label.where(~dup, label + " · " + extra)
+    return label
 
 
 def genre_order(df: pd.DataFrame, feature: str) -> list[str]:

@@ -45,10 +45,14 @@ AUDIO_COLUMNS: tuple[str, ...] = (
 CODE_COLUMNS: tuple[str, ...] = ("key", "mode", "time_signature")
 #: Continuous audio features (distances between tracks mean something on these).
 CONTINUOUS_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c not in CODE_COLUMNS)
-#: Columns without which a file cannot become a catalog.
+#: The full set of audio columns a complete source has (``time_signature`` may be absent).
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c != "time_signature")
 #: Audio predictors of valence (valence itself excluded).
 PREDICTOR_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c != "valence")
+#: A file becomes a catalog with valence and at least this many other audio features; pages and
+#: models use the features present and say which are missing (Kaggle's "Most Streamed Spotify
+#: Songs 2023" has no loudness, duration or time signature).
+MIN_AUDIO_FEATURES = 4
 TEXT_COLUMNS: tuple[str, ...] = (
     "track_id",
     "track_name",
@@ -69,6 +73,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "artist_name",
         "artist_names",
         "artist_name_s",
+        "artist_s_name",
         "track_artist",
     ),
     "album_name": ("album_name", "album", "track_album_name", "album_title"),
@@ -83,7 +88,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "released",
         "date",
     ),
-    "release_year": ("release_year", "year"),
+    "release_year": ("release_year", "year", "released_year"),
     "danceability": ("danceability",),
     "energy": ("energy",),
     "key": ("key", "musical_key"),
@@ -123,6 +128,7 @@ class SchemaMatch:
     mapping: dict[str, str] = field(default_factory=dict)  # canonical -> source header
     rescaled: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)  # audio features the file does not have
 
 
 def normalise_header(name: object) -> str:
@@ -142,6 +148,8 @@ def detect_schema(columns: list[str]) -> str:
         return "kaggle-232k"
     if "track_uri" in norm and "artist_name_s" in norm:
         return "exportify"
+    if {"artist_s_name", "danceability"} <= norm and "in_spotify_playlists" in norm:
+        return "kaggle-most-streamed-2023"
     return "generic"
 
 
@@ -204,34 +212,36 @@ def _release_month(series: pd.Series) -> pd.Series:
     return month.where((month >= 1) & (month <= 12)).astype("Int8")
 
 
-def map_schema(raw: pd.DataFrame) -> tuple[pd.DataFrame, SchemaMatch]:
+def map_schema(
+    raw: pd.DataFrame, *, require_valence: bool = True
+) -> tuple[pd.DataFrame, SchemaMatch]:
     """Turn a raw table of any supported schema into canonical columns (not yet cleaned).
+
+    A file needs valence and at least ``MIN_AUDIO_FEATURES`` other audio features; the audio
+    features it lacks are listed in ``SchemaMatch.absent``. Files to predict need no valence
+    (``require_valence=False``).
 
     Raises
     ------
     SchemaError
-        When required audio columns are missing; the message lists the missing and the
-        recognised columns.
+        When valence or too many audio features are missing (the message lists the missing and
+        the recognised columns), or when the rows are aggregates rather than tracks.
     """
     columns = [str(c) for c in raw.columns]
     schema = detect_schema(columns)
     mapping = map_columns(columns)
-    missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
-    if missing:
-        recognised = sorted(mapping)
-        raise SchemaError(
-            "This file does not look like a table of Spotify audio features. "
-            f"Missing required columns: {', '.join(missing)}. "
-            f"Recognised: {', '.join(recognised) or 'none'}.",
-            missing=missing,
-            recognised=recognised,
-        )
-    match = SchemaMatch(schema=schema, mapping=mapping)
+    check_columns(mapping, require_valence=require_valence)
+    aggregate = describe_aggregates(raw, mapping)
+    if aggregate is not None:
+        raise SchemaError(aggregate, missing=[], recognised=sorted(mapping))
+    match = SchemaMatch(
+        schema=schema, mapping=mapping, absent=[c for c in AUDIO_COLUMNS if c not in mapping]
+    )
     out = pd.DataFrame(index=raw.index)
     for canon, src in mapping.items():
         out[canon] = raw[src]
     _normalise_text(out, match)
-    _normalise_codes(out)
+    _normalise_codes(out, match)
     _normalise_scales(out, match)
     for col in ("track_name", "artists", "album_name", "genre", "subgenre"):
         if col in out:
@@ -243,22 +253,34 @@ def _normalise_text(out: pd.DataFrame, match: SchemaMatch) -> None:
     """Track ids parsed, Exportify artists split, listed genres cut to the first (in place)."""
     if "track_id" in out:
         out["track_id"] = out["track_id"].map(parse_track_id).astype("string")
-    if match.schema == "exportify" and "artists" in out:
+    comma_artists = normalise_header(match.mapping.get("artists", "")) in {
+        "artist_name_s",
+        "artist_s_name",
+    }
+    if "artists" in out and (match.schema == "exportify" or comma_artists):
         out["artists"] = out["artists"].astype("string").str.replace(r"\s*,\s*", ";", regex=True)
-        match.notes.append("Exportify artists split on commas.")
+        match.notes.append("Artists split on commas.")
     genre_src = match.mapping.get("genre")
     if genre_src is not None and normalise_header(genre_src) in {"genres", "artist_genres"}:
         out["genre"] = out["genre"].astype("string").str.split(",").str[0].str.strip()
         match.notes.append("Genre taken as the first of each row's listed genres.")
 
 
-def _normalise_codes(out: pd.DataFrame) -> None:
+def _normalise_codes(out: pd.DataFrame, match: SchemaMatch) -> None:
     """Key, mode, time signature, explicit and release year as numbers (in place).
 
+    Named keys ("C#") become pitch classes and a blank named key -1 (no key detected);
     ``release_date`` is dropped once the year is taken from it.
     """
-    out["key"] = _key_to_int(out["key"])
-    out["mode"] = _mode_to_int(out["mode"])
+    if "key" in out:
+        named_keys = not pd.api.types.is_numeric_dtype(out["key"])
+        blank = out["key"].astype("string").str.strip().fillna("").eq("")
+        out["key"] = _key_to_int(out["key"])
+        if named_keys and blank.any():
+            out.loc[blank, "key"] = -1
+            match.notes.append(f"{int(blank.sum()):,} blank keys read as -1 (no key detected).")
+    if "mode" in out:
+        out["mode"] = _mode_to_int(out["mode"])
     if "time_signature" in out:
         out["time_signature"] = _time_signature_to_int(out["time_signature"])
     if "explicit" in out:
@@ -282,14 +304,81 @@ def _normalise_scales(out: pd.DataFrame, match: SchemaMatch) -> None:
     # when most of its values exceed 1, or when the file is percent-scaled and the column has a
     # value above 1 (sparse columns such as instrumentalness are mostly near 0 on both scales).
     # A few values above 1 in a 0-1 file stay as they are and are dropped as impossible.
-    percent_file = bool((out[["danceability", "energy", "valence"]] > 1).mean().mean() > 0.5)
+    probes = [c for c in ("danceability", "energy", "valence") if c in out]
+    percent_file = bool(probes) and bool((out[probes] > 1).mean().mean() > 0.5)
     for col in UNIT_FEATURES:
+        if col not in out:
+            continue
         values = out[col]
         mostly_above = (values > 1).mean() > 0.5
         if values.max() <= 100 and (mostly_above or (percent_file and values.max() > 1)):
             out[col] = values / 100.0
             match.rescaled.append(col)
-    duration = out["duration_ms"]
-    if duration.notna().any() and duration.median() < 2000:  # given in seconds
+    duration = out.get("duration_ms")
+    if duration is not None and duration.notna().any() and duration.median() < 2000:  # seconds
         out["duration_ms"] = duration * 1000.0
         match.notes.append("duration read as seconds and converted to ms.")
+
+
+def check_columns(mapping: dict[str, str], *, require_valence: bool = True) -> None:
+    """Refuse a mapping without valence or with fewer than ``MIN_AUDIO_FEATURES`` features.
+
+    Raises
+    ------
+    SchemaError
+        Naming what is missing and what was recognised.
+    """
+    features = [c for c in PREDICTOR_COLUMNS if c in mapping]
+    missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
+    has_valence = "valence" in mapping or not require_valence
+    if has_valence and len(features) >= MIN_AUDIO_FEATURES:
+        return
+    recognised = sorted(mapping)
+    need = []
+    if not has_valence:
+        need.append("valence")
+    if len(features) < MIN_AUDIO_FEATURES:
+        need.append(
+            f"at least {MIN_AUDIO_FEATURES} audio features besides valence "
+            f"(found {len(features)}: {', '.join(features) or 'none'})"
+        )
+    raise SchemaError(
+        "This file does not look like a table of Spotify audio features. "
+        f"Missing required columns: {'; '.join(need)}. "
+        f"Recognised: {', '.join(recognised) or 'none'}. "
+        f"Audio features are {', '.join(PREDICTOR_COLUMNS)}.",
+        missing=missing,
+        recognised=recognised,
+    )
+
+
+#: Columns that hold whole numbers for a single track: averages show up as fractions.
+_INTEGER_PER_TRACK = ("popularity", "key", "mode", "duration_ms", "time_signature")
+
+
+def describe_aggregates(raw: pd.DataFrame, mapping: dict[str, str]) -> str | None:
+    """Say what a file is when its rows are aggregates (per genre, year or artist), else None.
+
+    Signs: no track id or title, one row per genre/year/artist, and columns that are whole
+    numbers for a track (popularity, key, mode, duration) holding fractions (means).
+    """
+    if "track_id" in mapping or "track_name" in mapping or len(raw) < 3:
+        return None
+    fractional = []
+    for col in _INTEGER_PER_TRACK:
+        if col in mapping:
+            values = pd.to_numeric(raw[mapping[col]], errors="coerce").dropna()
+            if len(values) and ((values - values.round()).abs() > 1e-9).mean() > 0.5:
+                fractional.append(col)
+    if not fractional:
+        return None
+    for canon, what in (("genre", "genre"), ("release_year", "year"), ("artists", "artist")):
+        if canon in mapping and raw[mapping[canon]].nunique(dropna=False) == len(raw):
+            return (
+                f"This file holds one row per {what} ({len(raw):,} {what}s), with averaged "
+                f"values ({', '.join(fractional)} are fractions), not one row per track. "
+                "Valence Lab needs one row per track to explore, model and map genres; a file "
+                "of per-genre or per-year means would be read as if each row were a song. "
+                "Upload the track-level file it was made from instead."
+            )
+    return None

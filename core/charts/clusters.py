@@ -233,22 +233,39 @@ def plot_heatmap(table: pd.DataFrame, title: str, *, percent: bool = True) -> go
     return style(fig, height=max(260, 60 + 24 * len(table)), title=title)
 
 
+#: Short axis names for the radar, so long feature names are not clipped in a half-width column.
+SHORT_NAMES = {
+    "danceability": "dance", "instrumentalness": "instrumental", "acousticness": "acoustic",
+    "speechiness": "speech", "duration_ms": "duration", "time_signature": "time sig.",
+    "popularity": "popular", "release_year": "year",
+}  # fmt: skip
+
+
 def plot_profiles(profiles: pd.DataFrame) -> go.Figure:
     """Radar of each cluster's mean standardised features (0 = catalog average)."""
     fig = go.Figure()
-    theta = list(profiles.columns) + [profiles.columns[0]]
+    names = list(profiles.columns) + [profiles.columns[0]]
+    theta = [SHORT_NAMES.get(c, c) for c in names]
     for i, (cluster, row) in enumerate(profiles.iterrows()):
         values = list(row.to_numpy()) + [row.iloc[0]]
         fig.add_scatterpolar(
             r=values,
             theta=theta,
+            customdata=names,
             name=str(cluster),
             line={"color": PALETTE[i % len(PALETTE)]},
-            hovertemplate="%{theta}: %{r:.2f} SD<extra>" + str(cluster) + "</extra>",
+            hovertemplate="%{customdata}: %{r:.2f} SD<extra>" + str(cluster) + "</extra>",
         )
-    fig.update_layout(polar={"radialaxis": {"angle": 90, "tickfont": {"size": 10}}})
-    style(fig, height=460, title="Cluster profiles (mean z-score per feature, 0 = average)")
-    fig.update_layout(margin={"l": 70, "r": 70, "t": 60, "b": 40})
+    fig.update_layout(
+        polar={
+            "radialaxis": {"angle": 90, "tickfont": {"size": 10}},
+            "angularaxis": {"tickfont": {"size": 11}},
+            "domain": {"x": [0.1, 0.9], "y": [0.12, 0.95]},
+        },
+        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"},
+    )
+    style(fig, height=500, title="Cluster profiles (mean z-score per feature, 0 = average)")
+    fig.update_layout(margin={"l": 40, "r": 40, "t": 60, "b": 60})
     return fig
 
 

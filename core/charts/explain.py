@@ -203,18 +203,48 @@ def plot_shape_functions(shapes: dict, *, cols: int = 3, title: str | None = Non
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, vertical_spacing=0.08)
     for i, name in enumerate(names):
         curve = shapes[name]
-        fig.add_trace(
-            go.Scatter(
+        discrete = curve.get("kind") == "categorical" or (
+            curve.get("kind") == "linear" and len(curve["x"]) <= 12
+        )
+        if discrete:  # key, mode, explicit: one value per level, drawn as bars, not a curve
+            labels = _level_labels(name, curve["x"])
+            trace: go.BaseTraceType = go.Bar(
+                x=labels,
+                y=curve["f"],
+                marker={"color": [ACCENT if v >= 0 else "#4c78a8" for v in curve["f"]]},
+                name=name,
+                showlegend=False,
+                hovertemplate=f"{name} %{{x}}: %{{y:+.3f}}<extra></extra>",
+            )
+        else:
+            trace = go.Scatter(
                 x=curve["x"],
                 y=curve["f"],
-                mode="lines+markers" if len(curve["x"]) <= 12 else "lines",
+                mode="lines",
                 line={"color": ACCENT},
                 name=name,
                 showlegend=False,
                 hovertemplate=f"{name} %{{x:.3g}}: %{{y:+.3f}}<extra></extra>",
-            ),
-            row=i // cols + 1,
-            col=i % cols + 1,
-        )
+            )
+        fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+        if discrete:
+            fig.update_xaxes(type="category", row=i // cols + 1, col=i % cols + 1)
     fig.update_yaxes(zeroline=True, zerolinecolor="#cccccc")
     return style(fig, height=220 * rows + 60, title=title)
+
+
+_KEYS = ("C", "C♯/D♭", "D", "D♯/E♭", "E", "F", "F♯/G♭", "G", "G♯/A♭", "A", "A♯/B♭", "B")
+
+
+def _level_labels(name: str, values: list[float]) -> list[str]:
+    """Readable levels of a categorical feature: key names, minor/major, else the number."""
+    out = []
+    for v in values:
+        n = int(round(v))
+        if name == "key":
+            out.append(_KEYS[n] if 0 <= n < 12 else "none")
+        elif name == "mode":
+            out.append({0: "minor", 1: "major"}.get(n, str(n)))
+        else:
+            out.append(f"{v:g}")
+    return out

@@ -6,13 +6,29 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from core.catalog.explore import Fit
 from core.charts import ACCENT, DIVERGING, style
 
+#: Above this many groups the histogram becomes small multiples (one panel per group).
+OVERLAY_MAX_GROUPS = 6
+
+
+def percent_tickformat(max_share: float) -> str:
+    """A percent tick format with enough decimals that neighbouring ticks never read the same."""
+    if max_share >= 0.1:
+        return ".0%"
+    if max_share >= 0.01:
+        return ".1%"
+    return ".2%"
+
 
 def plot_histogram(counts: pd.DataFrame, feature: str, colors: dict[str, str]) -> go.Figure:
-    """Overlaid density outlines of pre-binned counts (one line per group)."""
+    """Density outlines of pre-binned counts: overlaid for a few groups, small multiples beyond."""
+    groups = list(dict.fromkeys(counts["group"]))
+    if len(groups) > OVERLAY_MAX_GROUPS:
+        return _histogram_panels(counts, feature, colors, groups)
     fig = go.Figure()
     for name, part in counts.groupby("group", sort=False):
         fig.add_trace(
@@ -28,8 +44,41 @@ def plot_histogram(counts: pd.DataFrame, feature: str, colors: dict[str, str]) -
             )
         )
     fig.update_layout(xaxis_title=feature, yaxis_title="share of the genre's tracks")
-    fig.update_yaxes(tickformat=".0%")
+    fig.update_yaxes(tickformat=percent_tickformat(float(counts["share"].max() or 0)))
     return style(fig, height=420)
+
+
+def _histogram_panels(
+    counts: pd.DataFrame, feature: str, colors: dict[str, str], groups: list[str]
+) -> go.Figure:
+    cols = 3
+    rows = -(-len(groups) // cols)
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=[str(g) for g in groups], shared_xaxes=True,
+        shared_yaxes=True, vertical_spacing=min(0.08, 0.6 / rows), horizontal_spacing=0.04,
+    )  # fmt: skip
+    for i, name in enumerate(groups):
+        part = counts[counts["group"] == name]
+        fig.add_trace(
+            go.Scatter(
+                x=part["center"],
+                y=part["share"],
+                mode="lines",
+                line={"shape": "hvh", "width": 1.5, "color": colors.get(str(name), ACCENT)},
+                fill="tozeroy",
+                name=str(name),
+                showlegend=False,
+                customdata=part["count"],
+                hovertemplate=f"{name}<br>{feature} %{{x:.3g}}<br>share %{{y:.1%}}"
+                "<br>tracks %{customdata}<extra></extra>",
+            ),
+            row=i // cols + 1,
+            col=i % cols + 1,
+        )
+    fig.update_yaxes(tickformat=percent_tickformat(float(counts["share"].max() or 0)), nticks=3)
+    fig.update_xaxes(title_text=feature, row=rows)
+    fig.update_annotations(font_size=12)
+    return style(fig, height=120 * rows + 80)
 
 
 def plot_box(
@@ -121,8 +170,8 @@ def plot_scatter(
     if size is None:
         fig.update_traces(marker={"size": 4})
     for fit, dash in zip(fits, ("solid", "dash"), strict=False):
-        fig.add_trace(
-            go.Scatter(
+        fig.add_trace(  # WebGL too: WebGL markers would otherwise paint over an SVG line
+            go.Scattergl(
                 x=fit.x,
                 y=fit.y,
                 mode="lines",
@@ -144,6 +193,7 @@ def plot_period_trend(stats: pd.DataFrame, period: str) -> go.Figure:
                 y=np.concatenate([hi, lo[::-1]]),
                 fill="toself",
                 fillcolor="rgba(29,185,84,0.18)",
+                mode="lines",  # no markers on the band's outline
                 line={"width": 0},
                 hoverinfo="skip",
                 name="95% CI",

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.catalog.sampling import sample_rows
 from core.charts import ACCENT, style
 
 QUADRANTS: tuple[tuple[float, float, str], ...] = (
@@ -33,7 +34,7 @@ def plot_mood_map(
     seed
         Seed of the catalog sample.
     """
-    cat = catalog_df.sample(min(sample, len(catalog_df)), random_state=seed)
+    cat = sample_rows(catalog_df, sample, seed)
     fig = go.Figure()
     fig.add_trace(
         go.Scattergl(

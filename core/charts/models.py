@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.catalog.sampling import sample_rows
 from core.charts import ACCENT, SEQUENTIAL, style
 
 METRIC_LABELS = {"mae": "MAE", "accuracy": "Accuracy"}
@@ -31,7 +32,7 @@ def plot_learning_curve(history: pd.DataFrame, metric: str, unit: str = "round")
 
 def plot_predicted_vs_actual(pred: pd.DataFrame, seed: int = 0) -> go.Figure:
     """Predicted against actual valence (a sample of points) with the identity line."""
-    sample = pred.sample(min(len(pred), MAX_POINTS), random_state=seed) if len(pred) else pred
+    sample = sample_rows(pred, MAX_POINTS, seed)
     fig = go.Figure()
     fig.add_scatter(
         x=sample["actual"],
@@ -51,7 +52,7 @@ def plot_predicted_vs_actual(pred: pd.DataFrame, seed: int = 0) -> go.Figure:
 
 def plot_residuals(pred: pd.DataFrame, seed: int = 0) -> go.Figure:
     """Residual (predicted - actual) against predicted valence."""
-    sample = pred.sample(min(len(pred), MAX_POINTS), random_state=seed) if len(pred) else pred
+    sample = sample_rows(pred, MAX_POINTS, seed)
     fig = go.Figure()
     fig.add_scatter(
         x=sample["predicted"],

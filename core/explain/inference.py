@@ -294,3 +294,41 @@ def kept_table(columns: Sequence[str], ols: pd.DataFrame, selection: Selection) 
             "backward stepwise": [c in selection.backward for c in columns],
         }
     )
+
+
+def format_p(p: float) -> str:
+    """A p-value as people read it: ``< 1e-300`` below double precision, never a bare 0."""
+    if p is None or not np.isfinite(p):
+        return ""
+    if p < 1e-300:
+        return "< 1e-300"
+    if p < 1e-4:
+        return f"{p:.1e}"
+    return f"{p:.4f}"
+
+
+def readable_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The OLS table for display.
+
+    Plain column names, p-values as text, blanks where a value does not apply (the intercept has
+    no per-SD effect), and one interval column, so the table fits its container.
+    """
+
+    def num(value: float, digits: int = 4) -> str:
+        return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+    rows = []
+    for r in table.itertuples(index=False):
+        rows.append(
+            {
+                "feature": "(intercept)" if r.feature == "const" else r.feature,
+                "coefficient": num(r.coef),
+                "std. error": num(r.std_err),
+                "t": num(r.t, 2),
+                "p-value": format_p(float(r.p_value)),
+                "95 % interval": f"{num(r.ci_low)} to {num(r.ci_high)}",
+                "effect of +1 SD": num(r.std_coef),
+                "β (standardised)": num(r.beta, 3),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -120,10 +120,7 @@ class IdUpload:
             if n:
                 out.append(f"{n:,} {what}")
         if self.features is not None:
-            out.append(
-                f"audio features already in the file for {len(self.features):,} tracks "
-                "(used as they are)"
-            )
+            out.append(f"audio features in the file for {len(self.features):,} tracks")
         return out
 
 
@@ -198,6 +195,8 @@ def _upload_features(frame: pd.DataFrame) -> pd.DataFrame | None:
     try:
         mapped, _ = map_schema(raw)
     except SchemaError:
+        return None
+    if any(c not in mapped for c in REQUIRED_COLUMNS):  # partial feature sets are looked up
         return None
     complete = mapped[list(REQUIRED_COLUMNS)].notna().all(axis=1)
     if not complete.any():

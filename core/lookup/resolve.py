@@ -1,6 +1,7 @@
 """Resolve a user's track ids to audio features and metadata, each tagged with its source.
 
-Feature order: the loaded catalog → the user's uploaded columns → Spotify ``audio-features``
+Feature order: the user's uploaded columns (they win over the catalog unless the user prefers
+the catalog) → the loaded catalog → Spotify ``audio-features``
 (tried once per session; after a 403 we stop asking and say why) → ReccoBeats (40 ids a call).
 Metadata: the catalog / upload first, then Spotify ``GET /tracks/{id}`` when credentials exist
 (also for covers when the lookup is small), else ReccoBeats. Anything a provider lacks is
@@ -122,8 +123,17 @@ def _from_catalog(table: pd.DataFrame, catalog_df: pd.DataFrame) -> None:
 
 
 def _from_upload(
-    table: pd.DataFrame, features: pd.DataFrame | None, meta: pd.DataFrame | None
-) -> None:
+    table: pd.DataFrame,
+    features: pd.DataFrame | None,
+    meta: pd.DataFrame | None,
+    *,
+    prefer_upload: bool = True,
+) -> tuple[int, int]:
+    """Take the file's metadata and features; returns (tracks also in the catalog, of which differ).
+
+    With ``prefer_upload`` the file's feature values win over the catalog's; otherwise they only
+    fill tracks the catalog lacks.
+    """
     if meta is not None and len(meta):
         meta = meta[~meta.index.duplicated()]
         cols = [c for c in meta.columns if c in META_COLUMNS]
@@ -131,12 +141,24 @@ def _from_upload(
         has_name = table["meta_source"].eq("") & table["track_name"].notna()
         table.loc[has_name, "meta_source"] = "upload"
     if features is None or features.empty:
-        return
-    need = table.index[table["feature_source"].eq("missing")].intersection(features.index)
-    for col in FEATURES:
-        if col in features:
-            table.loc[need, col] = features.loc[need, col].to_numpy(dtype=float)
+        return 0, 0
+    features = features[~features.index.duplicated()]
+    ours = table.index.intersection(features.index)
+    both = ours[table.loc[ours, "feature_source"].eq("catalog").to_numpy()]
+    shared = [c for c in FEATURES if c in features]
+    n_differ = 0
+    if len(both) and shared:
+        cat_vals = table.loc[both, shared].to_numpy(dtype=float)
+        file_vals = features.loc[both, shared].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            differs = np.abs(cat_vals - file_vals) > 0.005 * np.maximum(1.0, np.abs(cat_vals))
+        n_differ = int(differs.any(axis=1).sum())
+    source = table.loc[ours, "feature_source"]
+    need = ours if prefer_upload else ours[source.eq("missing").to_numpy()]
+    for col in shared:
+        table.loc[need, col] = features.loc[need, col].to_numpy(dtype=float)
     table.loc[need, "feature_source"] = "upload"
+    return len(both), n_differ
 
 
 def _apply_features(table: pd.DataFrame, found: dict[str, dict], source: str) -> None:
@@ -275,6 +297,7 @@ def resolve_tracks(
     state: ProviderState | None = None,
     on_progress: ProgressFn | None = None,
     cover_limit: int = COVER_LIMIT,
+    prefer_upload: bool = True,
 ) -> Resolution:
     """Resolve unique track ids to features and metadata from every available source.
 
@@ -298,6 +321,9 @@ def resolve_tracks(
     cover_limit
         With Spotify credentials, lookups of at most this many ids fetch metadata for every
         track (covers, release dates); larger ones only for tracks the catalog/upload lacks.
+    prefer_upload
+        The file's own feature values win over the catalog's (default); False keeps the
+        catalog's values for tracks it has. Either way a message says how many differ.
 
     Returns
     -------
@@ -310,7 +336,15 @@ def resolve_tracks(
     if not ids:
         return Resolution(table.reset_index(drop=True), messages, [])
     _from_catalog(table, catalog_df)
-    _from_upload(table, upload_features, upload_meta)
+    n_both, n_differ = _from_upload(
+        table, upload_features, upload_meta, prefer_upload=prefer_upload
+    )
+    if n_both:
+        used = "your file's values are used" if prefer_upload else "the catalog's values are used"
+        messages.append(
+            f"{n_both:,} track(s) with features in your file are also in the catalog; "
+            f"{n_differ:,} of them have different values there; {used}."
+        )
     if spotify is not None:
         _spotify_features(table, spotify, state, messages)
 

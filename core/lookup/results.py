@@ -6,6 +6,7 @@ What the Track lookup page shows about resolved tracks, as pure functions of the
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from core.explain.shapley import ShapResult, shap_values
 from core.modelling.models import TrainedModel
+from core.safety import csv_bytes
 
 log = logging.getLogger(__name__)
 
@@ -181,26 +183,133 @@ def summarise(table: pd.DataFrame, catalog_df: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+#: Prefix of every column the app adds to a user's file in the enriched CSV.
+ENRICHED_PREFIX = "vl_"
+
+
 def enriched_frame(table: pd.DataFrame, user_frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The user's own columns (if any) followed by the resolved columns, one row per track."""
-    resolved = table.copy()
+    """The user's columns once, as they came, then ours, each prefixed ``vl_``; one row per track.
+
+    Without a user file the resolved columns keep their own names.
+    """
+    resolved = table.drop(columns=["image_url"], errors="ignore")
     if user_frame is None or user_frame.empty:
-        return resolved
+        return resolved.reset_index(drop=True)
     user = user_frame.drop_duplicates("track_id")
-    clash = [c for c in resolved.columns if c in user.columns and c != "track_id"]
-    resolved = resolved.rename(columns={c: f"{c} (resolved)" for c in clash})
-    return user.merge(resolved, on="track_id", how="left")
+    ours = resolved.rename(
+        columns={c: f"{ENRICHED_PREFIX}{c}" for c in resolved.columns if c != "track_id"}
+    )
+    return user.merge(ours, on="track_id", how="left")
 
 
 def enriched_csv(table: pd.DataFrame, user_frame: pd.DataFrame | None = None) -> bytes:
-    """``enriched_frame`` as UTF-8 CSV bytes."""
-    return enriched_frame(table, user_frame).to_csv(index=False).encode("utf-8")
+    """``enriched_frame`` as spreadsheet-safe UTF-8 CSV bytes."""
+    return csv_bytes(enriched_frame(table, user_frame))
+
+
+def enriched_file_name(upload_name: str | None) -> str:
+    """``<upload stem>_valence_lab.csv`` (safe characters only), or a generic name."""
+    stem = re.sub(r"\.(csv|tsv|txt)$", "", str(upload_name or ""), flags=re.I)
+    stem = re.sub(r"[^0-9A-Za-z._ -]+", "_", stem).strip(" ._-")[:80]
+    return f"{stem}_valence_lab.csv" if stem else "valence_lab_lookup.csv"
+
+
+def format_duration(ms: object) -> str:
+    """``3:42`` from milliseconds ('' when unknown)."""
+    try:
+        value = float(ms)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if not np.isfinite(value) or value <= 0:
+        return ""
+    seconds = int(round(value / 1000))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def track_label(row: Any) -> str:
+    """``Title — Artist · Album (2004) · 3:42``: enough to tell releases of a song apart."""
+    get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
+    name = _text(get("track_name")) or _text(get("track_id")) or "(unknown track)"
+    artists = _text(get("artists")).replace(";", ", ")
+    label = f"{name} — {artists}" if artists else name
+    album = _text(get("album_name"))
+    year = get("release_year")
+    if year is None or (isinstance(year, float) and np.isnan(year)) or year is pd.NA:
+        year = _text(get("release_date"))[:4]
+    year = str(int(year)) if isinstance(year, int | float | np.integer) else str(year or "")
+    extra = [f"{album} ({year})" if album and year else album or year]
+    extra.append(format_duration(get("duration_ms")))
+    extra = [e for e in extra if e]
+    return " · ".join([label, *extra])
+
+
+def unique_labels(rows: pd.DataFrame) -> dict[Any, str]:
+    """``track_label`` of each row by index; rows that would read the same get their id added."""
+    labels = {i: track_label(r) for i, r in rows.iterrows()}
+    seen = pd.Series(list(labels.values())).value_counts()
+    for i, label in labels.items():
+        if seen[label] > 1:
+            tid = _text(rows.loc[i].get("track_id")) or str(i)
+            labels[i] = f"{label} · id {tid}"
+    return labels
+
+
+def genre_vocabulary_note(
+    classes: list[str], user_genres: pd.Series | None = None
+) -> tuple[str, int]:
+    """Say that genre guesses can only be the model's catalog genres, and who that misleads.
+
+    Parameters
+    ----------
+    classes
+        The genre model's labels.
+    user_genres
+        The user's own genre text per track (e.g. Exportify's comma-separated artist genres),
+        or None.
+
+    Returns
+    -------
+    (str, int)
+        The note, and how many of the user's tracks carry a genre outside the vocabulary.
+    """
+    vocab = sorted(str(c) for c in classes)
+    shown = ", ".join(vocab[:12]) + (f" and {len(vocab) - 12} more" if len(vocab) > 12 else "")
+    base = (
+        f"Genre guesses are the nearest of the catalog's {len(vocab)} genres ({shown}); "
+        "a track of another genre still gets one of these."
+    )
+    if user_genres is None:
+        return base, 0
+    lowered = [v.lower() for v in vocab]
+    outside: dict[str, int] = {}
+    n_out = 0
+    for text in user_genres.dropna().astype(str):
+        tokens = [t.strip().lower() for t in re.split(r"[,;|]", text) if t.strip()]
+        if not tokens:
+            continue
+        if not any(v == t or v in t.split() or v in t for t in tokens for v in lowered):
+            n_out += 1
+            for t in tokens[:2]:
+                outside[t] = outside.get(t, 0) + 1
+    if not n_out:
+        return base, 0
+    top = ", ".join(g for g, _ in sorted(outside.items(), key=lambda kv: -kv[1])[:5])
+    n_all = int(user_genres.notna().sum())
+    return (
+        f"{n_out:,} of your {n_all:,} tracks have genres the catalog does not have ({top}). "
+        f"Their guesses can only be one of the catalog's {len(vocab)} genres ({shown}): they "
+        "are the nearest catalog genres, not your tracks' genre.",
+        n_out,
+    )
 
 
 def hit_label(hit: dict[str, Any]) -> str:
-    """A search hit as "title — artist, artist"."""
-    artists = (hit.get("artists") or "").replace(";", ", ")
-    return f"{hit.get('track_name')} — {artists}"
+    """A search hit as "title — artist, artist · album (year) · 3:42"."""
+    return track_label(hit)
 
 
 def genre_guess(table: pd.DataFrame) -> list[str]:

@@ -78,6 +78,29 @@ def _predictions(model: models.TrainedModel, rows: pd.DataFrame, y: np.ndarray) 
     return out.reset_index(drop=True)
 
 
+def _fit(
+    config: RunConfig,
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    positions: np.ndarray,
+    on_progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> FitResult:
+    """Fit the configured model on the rows at ``positions``."""
+    return fit_model(
+        rows.iloc[positions],
+        y[positions],
+        config.model_id,
+        config.task,
+        config.params,
+        config.feature_set,
+        config.seed,
+        on_progress,
+        should_stop,
+        target_transform=config.target,
+    )
+
+
 def run_experiment(
     df: pd.DataFrame,
     config: RunConfig,
@@ -95,18 +118,7 @@ def run_experiment(
     target = tasks.make_target(df, config.task)
     rows = target.rows
     train, test = splits.make_split(rows, config.split, config.test_size, config.seed)
-    fit = fit_model(
-        rows.iloc[train],
-        target.y[train],
-        config.model_id,
-        config.task,
-        config.params,
-        config.feature_set,
-        config.seed,
-        on_progress,
-        should_stop,
-        target_transform=config.target,
-    )
+    fit = _fit(config, rows, target.y, train, on_progress, should_stop)
     model, test_rows, y_test = fit.model, rows.iloc[test], target.y[test]
     result = RunResult(
         config,
@@ -125,20 +137,9 @@ def run_experiment(
     result.importances = importance.importance_table(model, test_rows, y_test, config.seed)
     stop = should_stop or (lambda: False)
     if config.split == "random" and not fit.stopped and not stop():
-        honest = RunConfig(**{**config.as_dict(), "split": "grouped", "folds": 0})
         g_train, g_test = splits.make_split(rows, "grouped", config.test_size, config.seed)
-        other = fit_model(
-            rows.iloc[g_train],
-            target.y[g_train],
-            honest.model_id,
-            honest.task,
-            honest.params,
-            honest.feature_set,
-            honest.seed,
-            relabelled(on_progress, "compare"),
-            should_stop,
-            target_transform=honest.target,
-        )
+        compare = relabelled(on_progress, "compare")
+        other = _fit(config, rows, target.y, g_train, compare, should_stop)
         result.comparison = score_model(other.model, rows.iloc[g_test], target.y[g_test])
     if config.folds >= 2 and not fit.stopped and not stop():
         cv = cross_validate(df, config, relabelled(on_progress, "cv"), should_stop)
@@ -170,16 +171,7 @@ def cross_validate(
     for i, (train, test) in enumerate(folds, start=1):
         if should_stop is not None and should_stop():
             break
-        fit = fit_model(
-            rows.iloc[train],
-            target.y[train],
-            config.model_id,
-            config.task,
-            config.params,
-            config.feature_set,
-            config.seed,
-            target_transform=config.target,
-        )
+        fit = _fit(config, rows, target.y, train)
         scores.append(score_model(fit.model, rows.iloc[test], target.y[test]))
         fit_times.append(fit.fit_seconds)
         if on_progress is not None:

@@ -151,8 +151,23 @@ def fit_model(
     levels = features.categorical_levels(rows, cols)
     t0 = time.perf_counter()
     X, text_model = _training_matrix(rows, y_all, cols, levels, classes, seed)
-    metric = "mae" if regression else "accuracy"
-    ctx = _Ctx(X, y_all, fit_pos, val_pos, regression, classes, metric, seed, target_transform)
+    metric = metrics.primary_metric(regression)
+    ctx = _Ctx(
+        X,
+        y_all,
+        fit_pos,
+        val_pos,
+        regression,
+        classes,
+        metric,
+        seed,
+        model_id,
+        params,
+        phase,
+        on_progress,
+        should_stop,
+        target_transform,
+    )
     trainer = {
         "boosting": _fit_boosting,
         "lightgbm": _fit_lightgbm,
@@ -160,13 +175,9 @@ def fit_model(
         "epochs": _fit_epochs,
     }.get(spec.training, _fit_single)
     if spec.training == "blend":
-        estimator, live, stopped, planned, best = _fit_blend(
-            ctx, members, params, on_progress, should_stop, phase
-        )
+        estimator, live, stopped, planned, best = _fit_blend(ctx, members)
     else:
-        estimator, live, stopped, planned, best = trainer(
-            ctx, model_id, params, on_progress, should_stop, phase
-        )
+        estimator, live, stopped, planned, best = trainer(ctx)
     seconds = time.perf_counter() - t0
     model = models.TrainedModel(
         model_id,
@@ -235,14 +246,30 @@ def _training_matrix(
 @dataclass
 class _Ctx:
     X: pd.DataFrame
-    y: np.ndarray  # class codes, or the (transformed) regression target
+    y: np.ndarray
     fit: np.ndarray
     val: np.ndarray
     regression: bool
     classes: list[str] | None
     metric: str
     seed: int
-    transform: str = "none"
+    model_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    phase: str = "fit"
+    on_progress: ProgressFn | None = None
+    should_stop: StopFn | None = None
+    transform: str = "none"  # target transform of a regression target
+
+    def live(self, unit: str, total: int, stoppable: bool = True) -> _Live:
+        """The curve collector of this fit, forwarding ``Progress`` under its phase."""
+        stop = self.should_stop if stoppable else None
+        return _Live(self.phase, unit, total, self.metric, self.on_progress, stop)
+
+    def estimator(self, params: dict[str, Any] | None = None) -> Any:
+        """An unfitted registry estimator for this fit (``params`` override the fit's)."""
+        return models.make_estimator(
+            self.model_id, self.regression, params or self.params, self.seed
+        )
 
     @property
     def curve_rows(self) -> np.ndarray:
@@ -275,18 +302,12 @@ class _Ctx:
         return mae
 
 
-def _fit_boosting(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
+def _fit_boosting(ctx: _Ctx) -> tuple:
     from xgboost.callback import TrainingCallback
 
+    params = ctx.params
     total = int(params["n_estimators"])
-    live = _Live(phase, "round", total, ctx.metric, on_progress, should_stop)
+    live = ctx.live("round", total)
     key = "mae" if ctx.regression else "merror"
 
     class _Report(TrainingCallback):
@@ -301,17 +322,17 @@ def _fit_boosting(
             _Report.stopped = _Report.stopped or stop
             return stop
 
-    est = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
+    est = ctx.estimator()
     rounds = int(params.get("early_stopping_rounds", 0))
     tr = ctx.curve_rows
     eval_set = [(ctx.X.iloc[tr], ctx.y[tr])]
     if len(ctx.val):
         eval_set.append((ctx.X.iloc[ctx.val], ctx.y[ctx.val]))
-    names: Any = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    eval_metrics: Any = ["mae"] if ctx.regression else ["merror", "mlogloss"]
     if ctx.regression and ctx.transform != "none":
-        names = ctx.mae_metric()  # named "mae": curves stay on the valence scale
+        eval_metrics = ctx.mae_metric()  # named "mae": curves stay on the valence scale
     # plain attribute assignment: set_params on a fitted XGBoost model would touch the booster
-    est.eval_metric, est.callbacks = names, [_Report()]
+    est.eval_metric, est.callbacks = eval_metrics, [_Report()]
     est.early_stopping_rounds = rounds if rounds and len(ctx.val) else None
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_set=eval_set, verbose=False)
     # keep the fitted model free of closures (serialisable)
@@ -320,18 +341,12 @@ def _fit_boosting(
     return est, live, _Report.stopped, total, None if best is None else int(best) + 1
 
 
-def _fit_lightgbm(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
+def _fit_lightgbm(ctx: _Ctx) -> tuple:
     import lightgbm as lgb
 
+    params = ctx.params
     total = int(params["n_estimators"])
-    live = _Live(phase, "round", total, ctx.metric, on_progress, should_stop)
+    live = ctx.live("round", total)
     rounds = int(params.get("early_stopping_rounds", 0))
     state = {"stopped": False}
 
@@ -355,7 +370,7 @@ def _fit_lightgbm(
             pred = np.argmax(y_pred, axis=1) if np.ndim(y_pred) == 2 else (y_pred > 0.5)
             return "accuracy", float(np.mean(np.asarray(pred, int) == y_true)), True
 
-    est = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
+    est = ctx.estimator()
     if ctx.regression:
         est.set_params(metric="None")  # only the valence-scale MAE: it drives early stopping
     tr = ctx.curve_rows
@@ -380,15 +395,9 @@ def _fit_lightgbm(
     return est, live, state["stopped"], total, int(best) if best else None
 
 
-def _fit_blend(
-    ctx: _Ctx,
-    members: list[tuple[str, list[str]]],
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
+def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]]) -> tuple:
     """Fit each member on its own columns in turn (curves per member round), then average."""
+    params, should_stop = ctx.params, ctx.should_stop
     names = list(ctx.X.columns)
     base = [n.split("=")[0] for n in names]
     ids = [m for m, _ in members]
@@ -408,9 +417,13 @@ def _fit_blend(
         steps = int(defaults.get("n_estimators", defaults.get("max_epochs", 1)))
         plans.append((member, positions, defaults, spec, steps, w))
     total = sum(p[4] for p in plans)
-    live = _Live(phase, "round", total, ctx.metric, on_progress, should_stop)
+    live = ctx.live("round", total)
     fitted, stopped, offset = [], False, 0
     for member, positions, defaults, spec, steps, w in plans:
+
+        def forward(p: Progress, offset: int = offset) -> None:
+            live.report(offset + p.step, p.train, p.validation)
+
         sub = _Ctx(
             ctx.X.iloc[:, positions],
             ctx.y,
@@ -420,11 +433,13 @@ def _fit_blend(
             ctx.classes,
             ctx.metric,
             ctx.seed,
+            member,
+            defaults,
+            ctx.phase,
+            forward,
+            should_stop,
             ctx.transform,
         )
-
-        def forward(p: Progress, offset: int = offset, member: str = member) -> None:
-            live.report(offset + p.step, p.train, p.validation)
 
         trainer = {
             "boosting": _fit_boosting,
@@ -432,7 +447,7 @@ def _fit_blend(
             "forest": _fit_forest,
             "epochs": _fit_epochs,
         }.get(spec.training, _fit_single)
-        est, _, member_stopped, _, _ = trainer(sub, member, defaults, forward, should_stop, phase)
+        est, _, member_stopped, _, _ = trainer(sub)
         fitted.append((member, est, positions, w))
         offset += steps
         if member_stopped or (should_stop is not None and should_stop()):
@@ -451,17 +466,10 @@ def _fit_blend(
     return blend, live, stopped, total, None
 
 
-def _fit_forest(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
-    total = int(params["n_estimators"])
-    live = _Live(phase, "trees", total, ctx.metric, on_progress, should_stop)
-    est = models.make_estimator(model_id, ctx.regression, {**params, "n_estimators": 1}, ctx.seed)
+def _fit_forest(ctx: _Ctx) -> tuple:
+    total = int(ctx.params["n_estimators"])
+    live = ctx.live("trees", total)
+    est = ctx.estimator({**ctx.params, "n_estimators": 1})
     est.set_params(warm_start=True)
     batch = max(1, math.ceil(total / N_FOREST_BATCHES))
     stopped, n = False, 0
@@ -474,22 +482,15 @@ def _fit_forest(
     return est, live, stopped, total, None
 
 
-def _fit_epochs(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
+def _fit_epochs(ctx: _Ctx) -> tuple:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
 
-    total = int(params["max_epochs"])
-    patience = int(params.get("patience", 0))
-    live = _Live(phase, "epoch", total, ctx.metric, on_progress, should_stop)
-    pipe = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
+    total = int(ctx.params["max_epochs"])
+    patience = int(ctx.params.get("patience", 0))
+    live = ctx.live("epoch", total)
+    pipe = ctx.estimator()
     X_fit = ctx.X.iloc[ctx.fit]
     prep = pipe[:-1].fit(X_fit)
     net = pipe[-1]
@@ -513,16 +514,9 @@ def _fit_epochs(
     return pipe, live, stopped, total, best_epoch or None
 
 
-def _fit_single(
-    ctx: _Ctx,
-    model_id: str,
-    params: dict[str, Any],
-    on_progress: ProgressFn | None,
-    should_stop: StopFn | None,
-    phase: str,
-) -> tuple:
-    live = _Live(phase, "fit", 1, ctx.metric, on_progress, None)
-    est = models.make_estimator(model_id, ctx.regression, params, ctx.seed)
+def _fit_single(ctx: _Ctx) -> tuple:
+    live = ctx.live("fit", 1, stoppable=False)
+    est = ctx.estimator()
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit])
     live.report(1, *ctx.scores(est))
     return est, live, False, 1, None

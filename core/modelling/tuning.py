@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.modelling import metrics, models, splits, tasks
+from core.modelling.leaderboard import tune_plan
 from core.modelling.training import fit_model
 from core.progress import Progress, ProgressFn, StopFn
 
@@ -70,13 +71,14 @@ def auto_tune(
     fit_pos, val_pos = splits.grouped_split(rows, 0.2, seed + 2)
     metric = metrics.primary_metric(target.regression)
     pool = candidate_params(model_id, target.regression, n_candidates, seed)
-    fractions = [f for f in (1 / 9, 1 / 3, 1.0) if f * len(fit_pos) >= 30] or [1.0]
-    total = sum(max(1, int(np.ceil(len(pool) / 3**i))) for i in range(len(fractions)))
+    n_settings = len(pool)
+    plan = tune_plan(n_settings, len(fit_pos))  # (settings, rows) per rung: one source of counts
+    total = sum(n for n, _ in plan)
     rng = np.random.default_rng(seed)
     order = rng.permutation(fit_pos)
     trials, done, t0 = [], 0, time.perf_counter()
-    for rung, frac in enumerate(fractions):
-        use = np.sort(order[: max(30, int(frac * len(order)))])
+    for rung, (_, n_rows) in enumerate(plan):
+        use = np.sort(order[:n_rows])
         scored = []
         for cand in pool:
             out_of_time = time.perf_counter() - t0 > max_seconds
@@ -100,7 +102,7 @@ def auto_tune(
             trials.append({"rung": rung, "rows": len(use), metric: score, **cand})
             done += 1
             if on_progress is not None:
-                on_progress(Progress("tune", done, total, "trial", metric, None, score))
+                on_progress(Progress("tune", done, total, "fit", metric, None, score))
         if not scored:
             break
         scored.sort(key=lambda t: t[0], reverse=metric not in metrics.LOWER_IS_BETTER)
@@ -112,6 +114,9 @@ def auto_tune(
             "best_score": None,
             "metric": metric,
             "trials": table,
+            "n_settings": 0,
+            "n_fits": 0,
+            "planned_fits": total,
         }
     last = table[table["rung"] == table["rung"].max()]
     best = last.sort_values(metric, ascending=metric in metrics.LOWER_IS_BETTER).iloc[0]
@@ -119,12 +124,16 @@ def auto_tune(
     params = models.check_params(
         model_id, target.regression, {n: _plain(best[n]) for n in names if n in best}
     )  # validation casts back to each param's kind (the trials table may hold 34.0 for 34)
+    settings = table[[n for n in names if n in table]].astype(str).drop_duplicates()
     return {
         "best_params": params,
         "best_score": float(best[metric]),
         "metric": metric,
         "trials": table,
         "seconds": round(time.perf_counter() - t0, 2),
+        "n_settings": len(settings),
+        "n_fits": len(table),
+        "planned_fits": total,
     }
 
 

@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = int(os.environ.get("VALENCE_LAB_BROWSER_PORT") or 0) or _free_port()
     log = (ROOT / "artifacts").joinpath("streamlit-server.log")
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as fh:
@@ -110,7 +110,7 @@ def _settle(page, timeout_s: float = 120) -> None:
         elif time.time() - quiet_since > 1.5:
             return
         time.sleep(0.25)
-    raise AssertionError("the page kept running")
+    raise AssertionError(f"the page kept running: {page.url}")
 
 
 # Deep links first: the server's very first session is where routing by URL path can break.
@@ -134,5 +134,58 @@ def test_page_renders_in_browser(server, browser, spec):
             nav = page.locator("[data-testid='stSidebarNav']").inner_text()
             for other in registered_pages():
                 assert other.title in nav
+    finally:
+        page.close()
+
+
+def test_first_page_has_its_own_path_too(server, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        first = registered_pages()[0]
+        page.goto(f"{server}/{first.url_path}", wait_until="domcontentloaded")
+        _settle(page)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.get_by_role("heading", level=1).first.inner_text().strip() == first.title
+    finally:
+        page.close()
+
+
+def test_share_button_copies_the_link_with_every_control(server, browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/explore?exp_tab=Scatter&exp_x=tempo", wait_until="domcontentloaded")
+        _settle(page)
+        x_box = page.locator("[data-testid='stSelectbox'] input[aria-label='x']")
+        assert x_box.get_attribute("value") == "tempo"  # the link's scatter axis was applied
+        page.locator("#vl-share-btn").click()
+        page.wait_for_function("document.getElementById('vl-share-msg').textContent !== ''")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith(server) and "exp_x=tempo" in copied and "exp_tab=Scatter" in copied
+        note = page.locator("[data-testid='stSidebarUserContent']").inner_text()
+        assert "does not carry uploaded files" in note
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [800, 390])
+def test_narrow_screens_stay_usable(server, browser, width):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        for spec in registered_pages():
+            page.goto(f"{server}/{spec.url_path}", wait_until="domcontentloaded")
+            _settle(page)
+            page.screenshot(path=str(SHOTS / f"{spec.url_path}-{width}.png"), full_page=True)
+            assert page.locator("[data-testid='stException']").count() == 0
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 1, f"{spec.url_path} scrolls sideways by {overflow}px at {width}px"
+            if spec.url_path == "model-lab":  # "Valence (regress" was cut off at 800 px
+                task = page.locator("[data-testid='stSelectbox'] input[aria-label='Task']")
+                cut = task.evaluate("el => el.scrollWidth - el.clientWidth")
+                assert cut <= 1, f"the Task value is cut off by {cut}px at {width}px"
     finally:
         page.close()

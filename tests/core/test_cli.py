@@ -58,6 +58,18 @@ def test_evaluate_prints_one_json_object(capsys, csv_path, tmp_path):
     assert code == 0 and json.loads(out)["rows"] == 300
     assert "predicted_valence" in pred_out.read_text().splitlines()[0]
 
+    # tracks to predict need no valence, and may lack a feature the model used
+    new = make_synthetic_tracks(40, 3, seed=6).drop(columns=["valence", "loudness"])
+    new_path = tmp_path / "new.csv"
+    new.to_csv(new_path, index=False)
+    code, out, err = _run(
+        capsys, "predict", "--data", str(new_path), "--model-file", str(model_file),
+        "--out", str(tmp_path / "new_pred.csv"),
+    )  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["rows"] == 40 and summary["inputs_not_in_file"] == ["loudness"]
+
 
 def test_evaluate_folds_report_spread(capsys, csv_path):
     code, out, _ = _run(
@@ -137,3 +149,20 @@ def test_evaluate_refuses_a_logit_genre_target(capsys, csv_path):
     )
     assert code == 2 and out == ""
     assert "valence regression only" in err
+
+
+def test_warm_builds_then_reports_ready_and_refuses_bad_input(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("VALENCE_LAB_CACHE_DIR", str(tmp_path / "cache"))
+    source = "local:spotify_tracks_6genres_sample.csv"
+    code, out, err = _run(capsys, "warm", "--source", source, "--parts", "ols", "selection")
+    assert code == 0, err
+    result = json.loads(out)
+    parts = result["sources"][source]["parts"]
+    assert {p["status"] for p in parts.values()} == {"built"}
+    assert result["sources"][source]["tracks"] > 4000 and str(tmp_path) not in out
+    code, out, _ = _run(capsys, "warm", "--source", source, "--parts", "ols")
+    assert json.loads(out)["sources"][source]["parts"]["ols"]["status"] == "ready"
+    for argv in (["--source", "upload:x.csv"], ["--source", "nope"], ["--parts", "shap", "pie"]):
+        code, out, err = _run(capsys, "warm", *argv)
+        assert code == 2 and out == "" and err.startswith("error: ")
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

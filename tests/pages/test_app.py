@@ -145,3 +145,39 @@ def test_dataset_from_a_shared_link_is_used():
     assert not at.exception
     assert at.selectbox(key="dataset").value == "local:spotify_tracks_6genres_sample.csv"
     assert "4,669 tracks" in texts(at)
+
+
+def test_kaggle_2023_upload_is_described_and_genre_tasks_hide():
+    from tests.realworld import kaggle_2023_csv
+
+    at = app_test()
+    assert "could not be fetched" in texts(at)  # the fallback is in use and named
+    at.file_uploader(key="upload_file").set_value(
+        ("spotify-2023.csv", kaggle_2023_csv(), "text/csv")
+    ).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="dataset").value == "upload:spotify-2023.csv"
+    shown = texts(at)
+    assert "could not be fetched" not in shown  # the message describes the dataset in use
+    assert "Your upload" in shown and "240 tracks" in shown and "no genre labels" in shown
+    assert "Not in this file: loudness, duration" in shown
+    at.switch_page("app_pages/model_lab.py").run()
+    assert not at.exception
+    assert at.selectbox(key="lab_task").options == [
+        "Valence (regression)",
+        "Valence class: sad / neutral / happy (tertiles)",
+    ]
+    inputs = " ".join(c.value for c in at.caption if "Inputs" in c.value)
+    assert "tempo" in inputs and "loudness" not in inputs
+
+
+def test_aggregates_upload_is_refused_and_the_dataset_kept():
+    from tests.realworld import genre_aggregates_csv
+
+    at = app_test()
+    at.file_uploader(key="upload_file").set_value(
+        ("data_by_genres.csv", genre_aggregates_csv(), "text/csv")
+    ).run()
+    assert not at.exception
+    assert "one row per genre" in " ".join(e.value for e in at.error)
+    assert at.selectbox(key="dataset").value == TIDY

@@ -72,3 +72,25 @@ def test_empty_filter_result_gives_message(at):
     assert not at.exception
     if "No track matches" not in texts(at):  # some edm track may have popularity 100
         assert int(_metric(at, "Tracks").replace(",", "")) < 50
+
+
+def test_a_link_restores_every_chart_control():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    link = {
+        "exp_tab": "Scatter", "exp_x": "tempo", "exp_y": "energy", "exp_color": "danceability",
+        "exp_size": "popularity", "exp_fits": "quadratic", "exp_dist_feature": "energy",
+    }  # fmt: skip
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update(link)
+    at.run()
+    assert not at.exception
+    for key in ("exp_x", "exp_y", "exp_color", "exp_size"):
+        assert at.selectbox(key=key).value == link[key], key
+    assert at.pills(key="exp_fits").value == ["quadratic"]
+    bad = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    bad.query_params.update({"exp_tab": "Scatter", "exp_x": "no-such-feature"})
+    bad.run()
+    assert not bad.exception and bad.selectbox(key="exp_x").value == "energy"  # default kept

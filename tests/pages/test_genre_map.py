@@ -50,13 +50,15 @@ def test_every_section_renders_on_a_small_sample():
         assert not at.exception, color
     assert "lasso" in _texts(at)
     at.checkbox(key="map_biplot").check().run()
-    at.slider(key="map_k").set_value(4).run()
+    assert "map_k" not in [s.key for s in at.slider]  # colour by genre: no cluster controls
     at.radio(key="map_section").set_value("Clusters").run()
+    at.slider(key="map_k").set_value(4).run()
     assert not at.exception
     assert "silhouette on a random 400" in _texts(at)
     at.radio(key="map_inspect").set_value("GMM").run()
     at.radio(key="map_section").set_value("Genre tree").run()
     assert not at.exception
+    assert "map_k" not in [s.key for s in at.slider]  # the tree does not use clusters
     tree = at.dataframe[0].value
     assert sorted(tree["genre"]) == ["edm", "latin", "pop", "r&b", "rap", "rock"]
     at.radio(key="map_section").set_value("Agreement").run()
@@ -134,15 +136,15 @@ def test_constant_features_give_a_message_not_a_traceback():
 def test_tiny_upload_bounds_k_by_the_number_of_tracks(section):
     df = make_synthetic_tracks(12, n_genres=2, seed=4)
     at = _open(_upload(df, "tiny.csv"))
+    at.radio(key="map_section").set_value(section).run()
     assert at.slider(key="map_k").max <= 11
     at.slider(key="map_k").set_value(11).run()
-    at.radio(key="map_section").set_value(section).run()
     assert not at.exception
 
 
 def test_link_values_are_validated_with_a_notice():
-    at = _open(query={"map_section": "Genre tree", "map_k": "999", "map_cov": "banana"})
-    assert at.radio(key="map_section").value == "Genre tree"
+    at = _open(query={"map_section": "Clusters", "map_k": "999", "map_cov": "banana"})
+    assert at.radio(key="map_section").value == "Clusters"
     assert at.slider(key="map_k").value == 6
     assert at.selectbox(key="map_cov").value == "full"
     notice = _texts(at)

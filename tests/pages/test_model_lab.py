@@ -53,6 +53,16 @@ def test_train_small_models_grows_the_leaderboard():
     _finish(at)
     assert len(_board(at)) == 2
     assert "Accuracy" in {m.label for m in at.metric}
+    # the valence run is kept and one click away; the genre view ranks by accuracy
+    picker = at.segmented_control(key="lab_board_task")
+    assert picker.value == "genre" and set(picker.options) == {"genre (1)", "valence (1)"}
+    board = next(d.value for d in at.dataframe if "run" in d.value)
+    assert list(board.columns[:3]) == ["run", "model", "accuracy"]
+    assert any(c.startswith("param: ") for c in board.columns) and "params" not in board
+    at.segmented_control(key="lab_board_task").set_value("valence").run()
+    board = next(d.value for d in at.dataframe if "run" in d.value)
+    assert board["run"].tolist() == [1] and list(board.columns[2:5]) == ["mae", "rmse", "r2"]
+    assert "Best run highlighted: #1" in " ".join(c.value for c in at.caption)
     assert any(d.label == "Download leaderboard (CSV)" for d in at.get("download_button"))
 
 
@@ -102,9 +112,13 @@ def test_auto_tune_puts_the_best_params_into_the_sliders():
     at = _lab()
     at.selectbox(key="lab_model").set_value("tree").run()
     at.select_slider(key="lab_tune_n").set_value(3).run()
+    plan = " ".join(c.value for c in at.caption if "settings," in c.value)
+    assert plan.startswith("3 settings, 5 fits (3 on"), plan  # said before it starts
     at.button(key="lab_tune").click().run()
     _finish(at)
     tuned = at.session_state["lab_tune_result"]
+    done = " ".join(s.value for s in at.success)
+    assert "tried 3 settings in 5 of 5 planned fits" in done, done  # the same numbers
     best = tuned["best_params"]
     assert at.slider(key="lab_tree_max_depth").value == best["max_depth"]
     assert at.select_slider(key="lab_tree_min_samples_leaf").value == best["min_samples_leaf"]

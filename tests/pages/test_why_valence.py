@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import warm
 from core.catalog import data
 from core.explain import recipe
 from tests.conftest import ROOT, make_synthetic_tracks
@@ -15,7 +16,10 @@ PAGE = "app_pages/why_valence.py"
 
 
 @pytest.fixture(scope="module")
-def at():
+def at(tidy_catalog):
+    # The deploy step (python -m core warm) for what the page opens with, outside the AppTest
+    # time limit: on a busy 2-core machine the default model alone can take a minute to train.
+    warm.build(tidy_catalog, ["valence_model", "shap", "ols", "selection", "permutation"])
     return app_test(PAGE)
 
 
@@ -23,8 +27,11 @@ def _metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_drivers_tab_explains_the_default_model(at):
+def test_drivers_tab_explains_the_default_model(at, tidy_catalog):
     assert not at.exception
+    stored = warm.load(tidy_catalog, "shap")  # the page shows the precomputed SHAP
+    top = stored.values.abs().mean().idxmax()
+    assert at.selectbox(key="why_feature").value == top
     shown = texts(at)
     assert "default XGBoost model" in shown
     assert "exact TreeSHAP (XGBoost native) on 1,000 rows" in shown
@@ -54,6 +61,17 @@ def test_local_explanation_for_a_searched_track(at, tidy_catalog):
     assert not at.exception and "No track matches" in texts(at)
 
 
+def test_same_titles_are_told_apart_in_the_picker(at, tidy_catalog):
+    df = tidy_catalog.df
+    dup = df["track_name"].value_counts()
+    title = next(t for t in dup.index if dup[t] > 1 and len(t) > 6 and t.isascii())
+    at.session_state["why_tab"] = "One track"
+    at.run()
+    at.text_input(key="why_search").set_value(title).run()
+    labels = at.selectbox(key="why_track").options
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+
+
 def test_statistics_tab(at):
     at.session_state["why_tab"] = "Statistics"
     at.run()
@@ -61,6 +79,12 @@ def test_statistics_tab(at):
     shown = texts(at)
     assert "2,047 models" in shown  # 11 audio features in TidyTuesday
     assert float(_metric(at, "R²")) > 0.1
+    assert _metric(at, "F-test p") == "< 1e-300"  # not a bare 0
+    table = next(d.value for d in at.dataframe if "p-value" in d.value)
+    assert list(table.columns)[:5] == ["feature", "coefficient", "std. error", "t", "p-value"]
+    intercept = table[table["feature"] == "(intercept)"].iloc[0]
+    assert intercept["effect of +1 SD"] == "" and "None" not in intercept.astype(str).tolist()
+    assert "0.0" not in set(table["p-value"]) and "0" not in set(table["p-value"])
     at.segmented_control(key="why_criterion").set_value("bic").run()
     assert not at.exception and "by BIC" in texts(at)
 
@@ -185,3 +209,19 @@ def test_lab_models_mlp_sampled_and_classifier_class_choice(tidy_catalog):
     at.session_state["why_tab"] = "Agreement"
     at.run()
     assert not at.exception and "switch to the valence model" in texts(at)
+
+
+def test_the_explained_track_comes_back_from_a_link(tidy_catalog):
+    from core.catalog.explore import track_labels
+
+    labels = track_labels(tidy_catalog.df)
+    hits = labels[labels.str.contains("Someone You Loved", regex=False)]
+    target = hits.iloc[-1]  # not the first match, which the picker shows by default
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params.update(
+        {"why_tab": "One track", "why_search": "Someone You Loved", "why_track": target}
+    )
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert labels[at.selectbox(key="why_track").value] == target

@@ -183,3 +183,51 @@ def test_exportify_track_duration_header():
     base = make_synthetic_tracks(10, seed=9).rename(columns={"duration_ms": "Track Duration (ms)"})
     catalog = data.load_upload(_csv_bytes(base), "export.csv")
     assert catalog.df["duration_ms"].between(120_000, 300_000).all()
+
+
+def test_kaggle_most_streamed_2023_is_accepted_with_the_features_it_has():
+    from tests.realworld import kaggle_2023_csv, kaggle_2023_frame
+
+    payload = kaggle_2023_csv(200)
+    with pytest.raises(UnicodeDecodeError):
+        payload.decode("utf-8")  # Latin-1 like the real file
+    catalog = data.load_upload(payload, "spotify-2023.csv")
+    raw = kaggle_2023_frame(200)
+    assert catalog.report.schema == "kaggle-most-streamed-2023"
+    assert len(catalog.df) == 200
+    assert sorted(catalog.report.absent_features) == ["duration_ms", "loudness"]
+    assert "loudness" not in catalog.df and "genre" not in catalog.df
+    assert catalog.df["valence"].between(0, 1).all()
+    assert catalog.df["valence"].round(2).tolist() == (raw["valence_%"] / 100).round(2).tolist()
+    assert catalog.df["tempo"].tolist() == raw["bpm"].astype(float).tolist()
+    assert catalog.df["release_year"].tolist() == raw["released_year"].tolist()
+    blank = raw["key"].eq("")
+    assert (catalog.df.loc[blank.to_numpy(), "key"] == -1).all()
+    assert set(catalog.df["mode"]) == {0, 1}
+    assert "Beyoncé 0" in catalog.df["artists"].tolist()
+    assert "Rauw Alejandro;ROSALÍA 0" in catalog.df["artists"].tolist()
+
+
+def test_too_few_features_are_refused_with_what_was_found():
+    frame = pd.DataFrame(
+        {"valence": [0.2, 0.5], "energy": [0.1, 0.2], "danceability": [0.3, 0.4], "x": [1, 2]}
+    )
+    with pytest.raises(SchemaError) as err:
+        data.load_upload(_csv_bytes(frame), "few.csv")
+    assert "at least 4 audio features" in str(err.value)
+    assert "found 2: danceability, energy" in str(err.value)
+
+
+def test_per_genre_aggregates_are_refused_as_what_they_are():
+    from tests.realworld import genre_aggregates_csv
+
+    with pytest.raises(SchemaError) as err:
+        data.load_upload(genre_aggregates_csv(60), "data_by_genres.csv")
+    assert "one row per genre (60 genres)" in str(err.value)
+    assert "not one row per track" in str(err.value)
+
+
+def test_track_level_file_without_ids_is_not_taken_for_aggregates():
+    base = make_synthetic_tracks(30, seed=11).drop(columns=["track_id", "track_name"])
+    catalog = data.load_upload(_csv_bytes(base), "tracks.csv")
+    assert len(catalog.df) == 30

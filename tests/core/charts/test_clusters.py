@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from core.charts import clusters as charts
 from core.genremap import clusters
@@ -28,3 +29,16 @@ def test_dendrogram_figure_labels_follow_the_tree():
     fig = charts.plot_dendrogram(link, list(cent.index))
     assert list(fig.layout.yaxis.ticktext) == clusters.dendrogram_order(link, list(cent.index))
     assert len(fig.data) == len(cent) - 1  # one bracket per merge
+
+
+def test_radar_labels_are_short_and_the_legend_below():
+    from core.charts.clusters import plot_profiles
+
+    profiles = pd.DataFrame(
+        [[0.1, -0.2, 0.3, 0.0], [0.5, 0.1, -0.4, 0.2]],
+        columns=["instrumentalness", "acousticness", "danceability", "energy"],
+    )
+    fig = plot_profiles(profiles)
+    assert max(len(t) for t in fig.data[0].theta) <= 12
+    assert list(fig.data[0].customdata)[0] == "instrumentalness"  # full name on hover
+    assert fig.layout.legend.orientation == "h"

@@ -98,3 +98,21 @@ def test_design_drops_constant_columns_and_missing_rows(synthetic_tracks):
         inference.select(X, y, "r2")
     with pytest.raises(ValueError, match="no numeric"):
         inference.select(X.iloc[:, :0], y)
+
+
+def test_p_values_and_readable_table():
+    import numpy as np
+    import pandas as pd
+
+    from core.explain.inference import format_p, ols_table, readable_table
+
+    assert format_p(0.0) == "< 1e-300" and format_p(1e-320) == "< 1e-300"
+    assert format_p(0.0421) == "0.0421" and format_p(3.2e-12) == "3.2e-12"
+    assert format_p(float("nan")) == ""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = pd.Series(3 * X["a"] + rng.normal(size=300) * 0.01)
+    table = readable_table(ols_table(X, y)[0])
+    assert table["feature"].tolist() == ["(intercept)", "a", "b"]
+    assert table.loc[0, "effect of +1 SD"] == "" and table.loc[1, "p-value"] == "< 1e-300"
+    assert table.loc[1, "95 % interval"].count(" to ") == 1

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.catalog.schema import AUDIO_COLUMNS
 from core.modelling import features, models
 from tests.conftest import make_synthetic_tracks
 from tests.fakes import records_from_frame
@@ -66,20 +67,7 @@ def exportify_csv(df: pd.DataFrame, *, with_features: bool) -> bytes:
         "rating": np.arange(len(df)) % 10 + 1,
     }
     if with_features:
-        for col in (
-            "danceability",
-            "energy",
-            "key",
-            "loudness",
-            "mode",
-            "speechiness",
-            "acousticness",
-            "instrumentalness",
-            "liveness",
-            "valence",
-            "tempo",
-            "time_signature",
-        ):
+        for col in (c for c in AUDIO_COLUMNS if c != "duration_ms"):
             rows[col.replace("_", " ").title()] = df[col]
     frame = pd.DataFrame(rows)
     extra = pd.DataFrame(

@@ -80,3 +80,19 @@ def test_resolve_without_any_provider_uses_catalog_only(catalog_df) -> None:
     res = resolve_tracks(ids, catalog_df)
     assert res.counts == {"catalog": 4, "missing": 1} and res.missing == ["A" * 22]
     assert resolve_tracks([], catalog_df).table.empty
+
+
+def test_the_files_own_features_win_and_differences_are_counted(catalog_df) -> None:
+    from core.lookup.resolve import resolve_tracks as resolve
+
+    ids = catalog_df["track_id"].head(6).tolist()
+    mine = catalog_df.head(6).set_index("track_id")[["danceability", "energy", "valence"]].copy()
+    mine.iloc[:2, mine.columns.get_loc("valence")] = [0.01, 0.02]  # two differ from the catalog
+    res = resolve(ids, catalog_df, upload_features=mine)
+    assert res.counts == {"upload": 6}
+    assert res.table["valence"].head(2).tolist() == [0.01, 0.02]
+    assert any("6 track(s)" in m and "2 of them" in m and "your file's" in m for m in res.messages)
+    kept = resolve(ids, catalog_df, upload_features=mine, prefer_upload=False)
+    assert kept.counts == {"catalog": 6}
+    assert kept.table["valence"].head(2).tolist() == catalog_df["valence"].head(2).tolist()
+    assert any("the catalog's values are used" in m for m in kept.messages)

@@ -58,6 +58,49 @@ def test_summary_csv_and_mood_map(catalog_df, valence_model) -> None:
     user = pd.DataFrame({"track_id": ids, "my note": range(8), "valence": 0.0})
     back = pd.read_csv(io.BytesIO(enriched_csv(table, user)))
     assert list(back.columns[:3]) == ["track_id", "my note", "valence"]
-    assert "valence (resolved)" in back and "predicted_valence" in back and len(back) == 8
+    assert "vl_valence" in back and "vl_predicted_valence" in back and len(back) == 8
+    ours = [c for c in back.columns if c not in user.columns]
+    assert ours and all(c.startswith("vl_") for c in ours)  # the file's columns once, ours prefixed
+    assert list(back.columns).count("valence") == 1
     fig = plot_mood_map(catalog_df, table, sample=100)
     assert len(fig.data) == 2 and len(fig.data[1].x) == 8
+
+
+def test_track_labels_tell_releases_apart() -> None:
+    from core.lookup.results import track_label, unique_labels
+
+    rows = pd.DataFrame(
+        {
+            "track_id": ["a" * 22, "b" * 22, "c" * 22],
+            "track_name": ["Mr. Brightside", "Mr. Brightside", "Mr. Brightside"],
+            "artists": ["The Killers"] * 3,
+            "album_name": ["Hot Fuss", "Hot Fuss", "Direct Hits"],
+            "release_year": [2004, 2004, 2013],
+            "duration_ms": [222_973, 222_973, 223_000],
+        }
+    )
+    assert track_label(rows.iloc[2]) == "Mr. Brightside — The Killers · Direct Hits (2013) · 3:43"
+    labels = unique_labels(rows)
+    assert len(set(labels.values())) == 3
+    assert labels[0].endswith("id " + "a" * 22) and "id " not in labels[2]
+    assert track_label(pd.Series({"track_id": "x" * 22})) == "x" * 22
+
+
+def test_genre_vocabulary_note_names_out_of_vocabulary_genres() -> None:
+    from core.lookup.results import genre_vocabulary_note
+
+    classes = ["edm", "latin", "pop", "r&b", "rap", "rock"]
+    note, n = genre_vocabulary_note(classes)
+    assert n == 0 and "nearest of the catalog's 6 genres" in note
+    mine = pd.Series(["contemporary country, country road", "modern rock", "country", None])
+    note, n = genre_vocabulary_note(classes, mine)
+    assert n == 2 and "2 of your 3 tracks" in note and "contemporary country" in note
+    assert "not your tracks' genre" in note
+
+
+def test_enriched_file_is_named_after_the_upload() -> None:
+    from core.lookup.results import enriched_file_name
+
+    assert enriched_file_name("My playlist.csv") == "My playlist_valence_lab.csv"
+    assert enriched_file_name("../../etc/pa$$wd.CSV") == "etc_pa_wd_valence_lab.csv"
+    assert enriched_file_name(None) == "valence_lab_lookup.csv"

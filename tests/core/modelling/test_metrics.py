@@ -70,3 +70,16 @@ def test_per_group_tables():
     assert row["mae"] == pytest.approx(0.3) and row["bias"] == pytest.approx(0.3)
     cls = metrics.per_class_table(["a", "b"], ["a", "a"]).set_index("class")
     assert cls.loc["a", "precision"] == pytest.approx(0.5) and cls.loc["b", "recall"] == 0.0
+
+
+def test_primary_score_clips_valence_and_compares_codes_or_labels():
+    assert metrics.score("mae", np.array([0.0, 1.0]), np.array([-0.5, 1.4])) == 0.0  # clipped
+    assert metrics.score("mae", np.array([0.2, 0.4]), np.array([0.3, 0.1])) == pytest.approx(0.2)
+    assert metrics.score(
+        "accuracy", np.array([0, 1, 2]), np.array([0.0, 1.0, 1.0])
+    ) == pytest.approx(2 / 3)
+    assert (
+        metrics.score("accuracy", ["pop", "rock"], np.array(["pop", "jazz"], dtype=object)) == 0.5
+    )
+    with pytest.raises(ValueError, match="Unknown primary metric"):
+        metrics.score("r2", [1], [1])

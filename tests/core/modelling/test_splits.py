@@ -50,3 +50,21 @@ def test_random_split_mixes_artists_and_bad_inputs_raise():
         splits.make_split(df, "sideways")
     with pytest.raises(ValueError, match="two artists"):
         splits.grouped_split(pd.DataFrame({"primary_artist": ["a"] * 10}), 0.2)
+
+
+def test_group_folds_shuffled_or_not_and_stratified_fallback():
+    df = _frame(300, 30)
+    groups = df["primary_artist"].to_numpy()
+    for seed in (0, None):
+        folds = splits.group_folds(groups, 5, seed=seed)
+        assert len(folds) == 5
+        assert sorted(np.concatenate([t for _, t in folds]).tolist()) == list(range(len(df)))
+        for train, test in folds:
+            assert not set(groups[train]) & set(groups[test])
+    assert splits.count_groups(df) == df["primary_artist"].nunique()
+    with pytest.raises(ValueError, match="at least 40 artists"):
+        splits.group_folds(groups, 40)
+    labels = np.array(["a"] * 20 + ["b"] * 3)
+    strat = splits.stratified_folds(labels, 5)
+    assert len(strat) == 3  # the rarest class has 3 rows
+    assert all(set(labels[test]) == {"a", "b"} for _, test in strat)

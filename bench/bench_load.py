@@ -1,0 +1,397 @@
+"""Shared use: a real ``streamlit run`` server and N concurrent headless Chromium sessions.
+
+``python -m bench load``. Steps, all bounded in time:
+
+1. ``python -m core warm`` for the default dataset (the deploy step; a no-op when the artefacts
+   are already in ``bench/results/load-cache``, which later runs reuse).
+2. Start the server (``BENCH_LOAD_PORT``, default 8640) with the fake ReccoBeats API (50 ms
+   latency) and no Spotify credentials.
+3. Alone: first open of every page in a new session, and one training (Model lab, XGBoost at
+   the defaults) -> ``page_first_open_solo_s``, ``train_solo_s``.
+4. Under load: N sessions at once (default 8) doing a mixed workload: Explore tabs, Genre map
+   (PCA and UMAP), Why valence? tabs, one training, one lookup of 7 ids, one private upload.
+   Every page open is a new session; its settle time runs from navigation to the app having
+   drawn its title and stopped running -> ``page_settle_p50_s``/``p95``.
+5. Close every tab; 15 s later the server's resident memory and CPU use (percent of one core,
+   over 3 s) -> ``rss_after_close_mb``, ``cpu_after_close_pct``. ``rss_peak_mb`` is sampled
+   every 0.25 s throughout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+LATENCY_S = 0.05
+SETTLE_TIMEOUT_S = 150.0
+QUIET_S = 1.0
+DEADLINE_S = 420.0  # the whole load phase
+PAGES = ["explore", "model-lab", "why-valence", "genre-map", "track-lookup"]
+
+
+def _port() -> int:
+    wanted = int(os.environ.get("BENCH_LOAD_PORT", "8640"))
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", wanted))
+            return wanted
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+
+class Sampler:
+    """Samples a process's resident memory (peak) in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def rss(self) -> int:
+        return self.proc.memory_info().rss
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, self.rss())
+            except Exception:  # the process ended
+                return
+            time.sleep(0.25)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+async def settle(page: Any, timeout_s: float = SETTLE_TIMEOUT_S) -> float:
+    """Seconds until the page shows its title and the app has stopped running (-quiet time)."""
+    t0 = time.perf_counter()
+    deadline = t0 + timeout_s
+    await page.wait_for_selector("h1", timeout=timeout_s * 1000)
+    quiet_since = None
+    while time.perf_counter() < deadline:
+        running = await page.locator("[data-testid='stStatusWidget']").count() > 0
+        now = time.perf_counter()
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= QUIET_S:
+            errors = await page.locator("[data-testid='stException']").count()
+            if errors:
+                raise RuntimeError("the page showed an exception")
+            return quiet_since - t0
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"not settled within {timeout_s:.0f} s")
+
+
+async def open_page(browser: Any, url: str, settles: list[float], errors: list[str]) -> Any:
+    """A new tab (new session) at ``url``; its settle time goes into ``settles``."""
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    t0 = time.perf_counter()
+    try:
+        await page.goto(url, wait_until="domcontentloaded", timeout=SETTLE_TIMEOUT_S * 1000)
+        loaded = time.perf_counter() - t0
+        settles.append(loaded + await settle(page, SETTLE_TIMEOUT_S - loaded))
+    except Exception as exc:
+        errors.append(f"{url.split('/', 3)[-1]}: {type(exc).__name__}: {exc}"[:300])
+    return page
+
+
+async def wait_text(page: Any, text: str, timeout_s: float = SETTLE_TIMEOUT_S) -> float:
+    t0 = time.perf_counter()
+    await page.get_by_text(text).first.wait_for(timeout=timeout_s * 1000)
+    return time.perf_counter() - t0
+
+
+async def train(browser: Any, base: str, settles: list[float], errors: list[str]) -> float | None:
+    """Open the Model lab, press Train (XGBoost defaults); seconds from click to the result."""
+    page = await open_page(browser, f"{base}/model-lab", settles, errors)
+    try:
+        t0 = time.perf_counter()
+        await page.locator(".st-key-lab_train button").click(timeout=SETTLE_TIMEOUT_S * 1000)
+        await wait_text(page, "This model is now used by the other pages")
+        return time.perf_counter() - t0
+    except Exception as exc:
+        errors.append(f"train: {type(exc).__name__}: {exc}"[:300])
+        return None
+    finally:
+        await page.close()
+
+
+async def lookup(
+    browser: Any, base: str, ids: list[str], settles: list[float], errors: list[str]
+) -> float | None:
+    """Paste ids on Track lookup and press Look up; seconds from click to the result table."""
+    page = await open_page(browser, f"{base}/track-lookup", settles, errors)
+    try:
+        box = page.locator(".st-key-look_ids textarea")
+        await box.fill("\n".join(ids))
+        await box.press("Control+Enter")
+        await settle(page)
+        t0 = time.perf_counter()
+        await page.locator(".st-key-look_paste_go button").click()
+        await wait_text(page, "Audio features from")
+        await settle(page)
+        return time.perf_counter() - t0
+    except Exception as exc:
+        errors.append(f"lookup: {type(exc).__name__}: {exc}"[:300])
+        return None
+    finally:
+        await page.close()
+
+
+async def upload(browser: Any, base: str, csv: Path, settles: list[float], errors: list) -> None:
+    """Upload a private CSV in the sidebar; its settle time counts as a page settle."""
+    page = await open_page(browser, f"{base}/", settles, errors)
+    try:
+        t0 = time.perf_counter()
+        await page.locator(".st-key-upload_file input[type='file']").set_input_files(str(csv))
+        await wait_text(page, "Upload:")
+        waited = time.perf_counter() - t0
+        settles.append(waited + await settle(page))
+    except Exception as exc:
+        errors.append(f"upload: {type(exc).__name__}: {exc}"[:300])
+    finally:
+        await page.close()
+
+
+async def browse(browser: Any, base: str, paths: list[str], settles: list, errors: list) -> None:
+    for path in paths:
+        page = await open_page(browser, f"{base}/{path}", settles, errors)
+        await page.close()
+
+
+def _workloads(base: str, ids: list[str], csv: Path, n: int) -> list:
+    tours = [
+        [
+            "?exp_tab=Distributions",
+            "?exp_tab=Correlations",
+            "?exp_tab=Genre+means",
+            "?exp_tab=Scatter",
+            "?exp_tab=Over+time",
+        ],
+        ["genre-map", "genre-map?map_projection=UMAP", "genre-map?map_section=Genre+tree"],
+        ["why-valence", "why-valence?why_tab=Statistics", "why-valence?why_tab=Recipe"],
+        ["why-valence", "genre-map", ""],
+        ["", "why-valence?why_tab=Agreement", "track-lookup"],
+    ]
+    jobs: list = [
+        lambda b, s, e: train(b, base, s, e),
+        lambda b, s, e: lookup(b, base, ids, s, e),
+        lambda b, s, e: upload(b, base, csv, s, e),
+    ]
+    i = 0
+    while len(jobs) < n:
+        tour = tours[i % len(tours)]
+        jobs.append(lambda b, s, e, tour=tour: browse(b, base, tour, s, e))
+        i += 1
+    return jobs[:n]
+
+
+async def _drive(base: str, n: int, ids: list[str], csv: Path, sampler: Sampler) -> dict:
+    from playwright.async_api import async_playwright
+
+    out: dict[str, Any] = {}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        warmup: list[float] = []
+        errors: list[str] = []
+        await (await open_page(browser, f"{base}/", warmup, errors)).close()
+        out["server_first_session_s"] = round(warmup[0], 2) if warmup else None
+        solo: dict[str, float | None] = {}
+        for path in PAGES:
+            got: list[float] = []
+            await (await open_page(browser, f"{base}/{path}", got, errors)).close()
+            solo[path] = round(got[0], 2) if got else None
+        out["page_first_open_solo_s"] = solo
+        t = await train(browser, base, [], errors)
+        out["train_solo_s"] = round(t, 2) if t is not None else None
+
+        settles: list[float] = []
+        t0 = time.perf_counter()
+        jobs = _workloads(base, ids, csv, n)
+        results = await asyncio.wait_for(
+            asyncio.gather(*(job(browser, settles, errors) for job in jobs)), DEADLINE_S
+        )
+        out["load_phase_s"] = round(time.perf_counter() - t0, 1)
+        out["train_loaded_s"] = round(results[0], 2) if results[0] is not None else None
+        if n > 1:
+            out["lookup_loaded_s"] = round(results[1], 2) if results[1] is not None else None
+        out["page_opens"] = len(settles)
+        if settles:
+            qs = (
+                statistics.quantiles(settles, n=20, method="inclusive")
+                if len(settles) > 1
+                else settles * 19
+            )
+            out["page_settle_p50_s"] = round(statistics.median(settles), 2)
+            out["page_settle_p95_s"] = round(qs[18], 2)
+            out["page_settle_max_s"] = round(max(settles), 2)
+        out["errors"] = errors
+        await browser.close()
+    return out
+
+
+def run(ctx: dict) -> dict:
+    import psutil
+
+    from tests.fakes.servers import FakeReccoBeats, records_from_frame
+
+    n = int(os.environ.get("BENCH_LOAD_SESSIONS", "3" if ctx.get("quick") else "8"))
+    data_dir = os.environ.get("VALENCE_LAB_DATA_DIR") or str(ROOT.parent / "shared" / "data")
+    cache = Path(
+        os.environ.get("BENCH_LOAD_CACHE_DIR") or ROOT / "bench" / "results" / "load-cache"
+    )
+    cache.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "VALENCE_LAB_DATA_DIR": data_dir,
+        "VALENCE_LAB_CACHE_DIR": str(cache),
+        "PYTHONUNBUFFERED": "1",
+    }
+    for key in ("SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET", "SPOTIFY_API_BASE"):
+        env.pop(key, None)
+    out: dict[str, Any] = {"sessions": n, "cpus": os.cpu_count(), "latency_s": LATENCY_S}
+
+    t0 = time.perf_counter()
+    warm = subprocess.run(
+        [sys.executable, "-m", "core", "warm", "--source", _default_source(env)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    out["warm_cli_s"] = round(time.perf_counter() - t0, 1)
+    if warm.returncode != 0:
+        out["warm_cli_error"] = warm.stderr.strip().splitlines()[-1:]
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    sys.path.insert(0, str(ROOT))
+    os.environ["VALENCE_LAB_CACHE_DIR"] = str(cache)
+    from core.catalog import data
+
+    base_df = data.load_catalog(_default_source(env), allow_download=False).df
+    fresh = base_df.sample(7, random_state=3).copy()
+    fresh["track_id"] = [f"{i:02d}benchLoadTrack{i:07d}"[:22] for i in range(7)]
+    recco = FakeReccoBeats(records_from_frame(fresh), latency_s=LATENCY_S)
+    env["RECCOBEATS_API_BASE"] = recco.api_base
+    csv = tmp / "my_tracks.csv"
+    base_df.sample(2000, random_state=4).drop(columns=["primary_artist", "genres"]).to_csv(
+        csv, index=False
+    )
+
+    port = _port()
+    log = (tmp / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_health(base, 60)
+        sampler = Sampler(server.pid)
+        out |= asyncio.run(_drive(base, n, list(fresh["track_id"]), csv, sampler))
+        closed = time.perf_counter()
+        time.sleep(max(0.0, 15.0 - (time.perf_counter() - closed)))
+        proc = psutil.Process(server.pid)
+        out["rss_after_close_mb"] = round(proc.memory_info().rss / 2**20, 1)
+        proc.cpu_percent(None)
+        time.sleep(3.0)
+        out["cpu_after_close_pct"] = round(proc.cpu_percent(None), 1)
+        sampler.stop()
+        out["rss_peak_mb"] = round(sampler.peak / 2**20, 1)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        recco.close()
+        log.close()
+    text = (tmp / "server.log").read_text()
+    out["server_tracebacks"] = text.count("Traceback")
+    out["warm_built_by_server"] = text.count("core.warm INFO precomputed")
+    out["targets"] = (
+        "page_settle_p95_s <= 5; train_loaded_s / train_solo_s <= 3; rss_after_close_mb <= 1000;"
+        " cpu_after_close_pct <= 5; Why valence? first open (warm server, alone) <= 2 s"
+    )
+    if out.get("train_solo_s") and out.get("train_loaded_s"):
+        out["train_loaded_over_solo"] = round(out["train_loaded_s"] / out["train_solo_s"], 2)
+    return out
+
+
+def _default_source(env: dict[str, str]) -> str:
+    """The dataset a visitor gets first: the 114k set when on disk, else the first available."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        sys.path.insert(0, str(ROOT))
+        from core.catalog import sources
+
+        found = sources.available_sources()
+        return sources.DEFAULT_SOURCE if sources.DEFAULT_SOURCE in found else next(iter(found))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _wait_health(base: str, timeout_s: float) -> None:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("the streamlit server did not start")
+
+
+if __name__ == "__main__":
+    print(json.dumps(run({}), indent=2))
