@@ -31,12 +31,18 @@ pages = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path) for p 
 # The first page is served at "/" and, through a hidden alias, at its own path ("/explore").
 first = specs[0]
 pages = [
-    st.Page(first.file, title=first.title, icon=first.icon, url_path=f"{first.url_path}-home",
-            default=True),
+    st.Page(
+        first.file,
+        title=first.title,
+        icon=first.icon,
+        url_path=f"{first.url_path}-home",
+        default=True,
+    ),
     *pages,
-    st.Page(first.file, title=first.title, icon=first.icon, url_path=first.url_path,
-            visibility="hidden"),
-]  # fmt: skip
+    st.Page(
+        first.file, title=first.title, icon=first.icon, url_path=first.url_path, visibility="hidden"
+    ),
+]
 page = st.navigation(pages)
 apply_responsive_layout()
 render_sidebar()

@@ -8,6 +8,7 @@ from core.modelling.params import ParamError
 from core.modelling.tuning import auto_tune
 from ui import lab
 from ui.catalog import require_catalog
+from ui.lab_compare import render as compare_runs
 from ui.lab_results import show_result
 
 st.title("Model lab")
@@ -143,3 +144,5 @@ if result_entry is not None:
 
 st.subheader("Leaderboard (this session)")
 lab.leaderboard(task)
+st.subheader("Compare runs")
+compare_runs(task)

@@ -7,6 +7,8 @@ import streamlit as st
 from ui import keys
 from ui import lookup_views as views
 from ui.catalog import require_catalog
+from ui.moodarc import render as render_mood_arc
+from ui.profiles import render_playlist as render_playlist_profile
 
 st.title("Track lookup")
 st.caption(
@@ -25,5 +27,8 @@ if not result:
     st.info("Look some tracks up to see their features, predicted valence and similar tracks.")
     st.stop()
 table, valence_model = views.render_results(result, catalog)
+render_mood_arc(table, result["upload"])
+st.subheader("Genre profile")
+render_playlist_profile(catalog, table)
 views.render_track_detail(table, valence_model, catalog)
 views.render_taste(result["upload"], table)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from core.compute import WaitCancelledError
 from core.progress import Progress, ProgressFn, StopFn
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class Job:
     def _run(self) -> None:
         try:
             self.result = self._work(self._progress, self._stop.is_set)
+        except WaitCancelledError:
+            self.error = "Stopped before it started (it was waiting for a free core)."
         except Exception as exc:  # reported to the page as a message, logged with traceback
             log.exception("job %s failed", self.label)
             self.error = f"{type(exc).__name__}: {exc}"

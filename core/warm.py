@@ -590,7 +590,8 @@ class PartState:
     message: str = ""
     fraction: float = 0.0
     elapsed_s: float = 0.0
-    remaining_s: float | None = None  # rough estimate, None when unknown
+    remaining_s: float | None = None  # rough estimate, None when unknown or overdue
+    usual_s: float | None = None  # the estimate of the whole step on an idle machine
     ahead: int = 0  # parts that will be built before this one
 
 
@@ -664,12 +665,14 @@ class Warmer:
             alive = self._thread is not None and self._thread.is_alive()
         remaining_now = 0.0
         if current is not None:
-            expected = self._estimates.get((current.source_id, current.part), 1.0)
+            usual = self._estimates.get((current.source_id, current.part), 1.0)
+            expected = usual
             if fraction >= 0.2 and elapsed > 1.0:
                 expected = max(expected, elapsed / fraction)
             remaining_now = max(expected - elapsed, 1.0)
             if current.source_id == catalog.source_id and current.part == part:
-                return PartState("building", message, fraction, elapsed, remaining_now)
+                left = expected - elapsed if expected > elapsed else None  # None: overdue
+                return PartState("building", message, fraction, elapsed, left, usual)
         ahead_s = remaining_now
         for position, task in enumerate(queue):
             if task.source_id == catalog.source_id and task.part == part:
@@ -677,7 +680,7 @@ class Warmer:
                 if not alive:
                     return PartState("absent")
                 ahead = position + (current is not None)
-                return PartState("queued", "", 0.0, 0.0, ahead_s + own, ahead)
+                return PartState("queued", remaining_s=ahead_s + own, ahead=ahead)
             ahead_s += self._estimates.get((task.source_id, task.part), 0.0) or (
                 estimate_seconds(catalog, task.part) if task.source_id == catalog.source_id else 0
             )

@@ -17,11 +17,20 @@ from core.catalog.data import Catalog
 from core.catalog.sampling import sample_rows
 from core.charts import explore as charts
 from ui.explore_cache import genre_means_tables
+from ui.profiles import render_genres
 
 SCATTER_CAP = 20_000
 BOX_CAP = 30_000
 TABLE_EAGER_ROWS = 5_000
-TABS = ["Distributions", "Correlations", "Genre means", "Scatter", "Over time", "Table"]
+TABS = [
+    "Distributions",
+    "Correlations",
+    "Genre means",
+    "Genre profiles",
+    "Scatter",
+    "Over time",
+    "Table",
+]
 
 
 @dataclass
@@ -207,4 +216,9 @@ def table_tab(v: ExploreView) -> None:
     )
 
 
-RENDERERS = (dist_tab, corr_tab, means_tab, scatter_tab, time_tab, table_tab)
+def profiles_tab(v: ExploreView) -> None:
+    """Two genres of the whole catalog, feature by feature (``ui.profiles``)."""
+    render_genres(v.catalog)
+
+
+RENDERERS = (dist_tab, corr_tab, means_tab, profiles_tab, scatter_tab, time_tab, table_tab)

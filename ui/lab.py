@@ -27,6 +27,7 @@ from core.modelling.leaderboard import (
 from core.modelling.params import Param
 from core.safety import csv_bytes, escape_markdown
 from ui import keys
+from ui.lab_compare import remember
 from ui.progress import describe
 
 JOB_KEY = keys.LAB_JOB
@@ -228,6 +229,7 @@ def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, A
         metric = metrics.primary_metric(not result.model.is_classifier)
         row[f"grouped_{metric}"] = round(result.comparison[metric], 4)
     board.append(row)
+    remember(row["run"], result)  # a summary for "Compare runs"
     card = export.model_card(
         result.model, {"source": source_id, "split": cfg.split, "seed": cfg.seed, "run": row["run"]}
     )

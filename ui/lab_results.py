@@ -11,6 +11,7 @@ import streamlit as st
 from core.charts import models as charts
 from core.modelling import export, metrics
 from core.modelling.experiment import RunResult
+from ui import lab_diagnostics
 
 
 def _metric_row(
@@ -133,6 +134,7 @@ def _predictions(result: RunResult, regression: bool) -> None:
         "Rows are normalised (each actual class sums to 1); classes the model confuses "
         "are placed next to each other."
     )
+    lab_diagnostics.render(result)
 
 
 def _downloads(entry: dict[str, Any]) -> None:

@@ -92,8 +92,10 @@ def _load(catalog: Catalog, part: str) -> Any:
 
 def describe(state: warm.PartState, title: str) -> str:
     """One line for a waiting visitor: what is being prepared, where it stands, time left."""
-    left = f"about {state.remaining_s:.0f} s left" if state.remaining_s else "almost done"
+    left = f"about {max(state.remaining_s, 1):.0f} s left" if state.remaining_s else "almost done"
     if state.state == "building":
+        if state.remaining_s is None and state.usual_s:
+            left = f"longer than the usual {state.usual_s:.0f} s: the server is busy"
         step = escape_markdown(state.message) if state.message else "working"
         return (
             f"Precomputing {title} for everyone using this dataset (once per server): {step} "

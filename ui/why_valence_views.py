@@ -24,12 +24,14 @@ from core.safety import escape_markdown
 from core.warm import SHAP_ROWS as STORED_ROWS
 from ui import keys
 from ui.cache import memo
+from ui.interactions import render as render_interactions
 from ui.progress import ProgressBar
 from ui.warm import expected, precomputed
+from ui.whatif import render as render_whatif
 
 SHAP_ROWS = (500, 1000, 2000, 5000)
 CRITERIA = {"adj_r2": "adjusted R²", "aic": "AIC", "bic": "BIC"}
-TABS = ["Drivers", "One track", "Statistics", "Agreement", "Recipe"]
+TABS = ["Drivers", "One track", "What-if", "Interactions", "Statistics", "Agreement", "Recipe"]
 
 
 @dataclass
@@ -315,4 +317,22 @@ def recipe_tab(v: WhyView) -> None:
     )
 
 
-RENDERERS = (drivers_tab, track_tab, stats_tab, agreement_tab, recipe_tab)
+def whatif_tab(v: WhyView) -> None:
+    """Sliders per input, live prediction, SHAP and neighbours (``ui.whatif``)."""
+    render_whatif(v.catalog, v.model, v.model_key)
+
+
+def interactions_tab(v: WhyView) -> None:
+    """The SHAP interaction matrix and one pair's plot (``ui.interactions``)."""
+    render_interactions(v.model, v.catalog, v.model_key, v.personal)
+
+
+RENDERERS = (
+    drivers_tab,
+    track_tab,
+    whatif_tab,
+    interactions_tab,
+    stats_tab,
+    agreement_tab,
+    recipe_tab,
+)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import leaves_list, linkage
 
 from core.catalog.schema import AUDIO_COLUMNS
 
@@ -79,6 +78,8 @@ def zscore_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def order_by_similarity(frame: pd.DataFrame) -> list[str]:
     """Row labels ordered so similar rows sit together (average-linkage leaf order)."""
+    from scipy.cluster.hierarchy import leaves_list, linkage  # 0.6 s: only this tab needs it
+
     if len(frame) < 3:
         return list(frame.index)
     order = leaves_list(

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.lookup.trackids import parse_track_id
 
@@ -200,9 +202,31 @@ def _to_bool(series: pd.Series) -> pd.Series:
     return text.map({"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False})
 
 
+def _arrow_text(series: pd.Series) -> pa.Array:
+    """A column as an Arrow string array (no copy when it already is one)."""
+    return pa.array(series.astype("string[pyarrow]").array)
+
+
 def _release_year(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.extract(r"((?:19|20)\d\d)", expand=False)
-    return pd.to_numeric(text, errors="coerce").astype("Int16")
+    """The first 19xx/20xx in each value (Arrow regex kernel, not a Python loop)."""
+    encoded = pc.dictionary_encode(_arrow_text(series))  # dates repeat: match each one once
+    found = pc.extract_regex(encoded.dictionary, r"(?P<year>(?:19|20)[0-9][0-9])")
+    years = pc.take(pc.cast(pc.struct_field(found, [0]), pa.int16()), encoded.indices)
+    return pd.Series(pd.arrays.ArrowExtensionArray(years), index=series.index).astype("Int16")
+
+
+def _track_ids(series: pd.Series) -> pd.Series:
+    """``parse_track_id`` on every value; bare 22-character ids take a vectorised fast path."""
+    if not (pd.api.types.is_string_dtype(series) or series.isna().all()):
+        return series.map(parse_track_id).astype("string")
+    text = _arrow_text(series)
+    bare = pc.fill_null(pc.match_substring_regex(text, r"^[0-9A-Za-z]{22}$"), False)
+    out = series.astype("string").where(bare.to_numpy(zero_copy_only=False), pd.NA)
+    other = ~bare.to_numpy(zero_copy_only=False) & series.notna().to_numpy()
+    if other.any():  # URIs, links, quoted ids, junk: the strict parser, row by row
+        parsed = series[other].map(parse_track_id).astype("string")
+        out.iloc[other.nonzero()[0]] = parsed.to_numpy()
+    return out
 
 
 def _release_month(series: pd.Series) -> pd.Series:
@@ -252,7 +276,7 @@ def map_schema(
 def _normalise_text(out: pd.DataFrame, match: SchemaMatch) -> None:
     """Track ids parsed, Exportify artists split, listed genres cut to the first (in place)."""
     if "track_id" in out:
-        out["track_id"] = out["track_id"].map(parse_track_id).astype("string")
+        out["track_id"] = _track_ids(out["track_id"])
     comma_artists = normalise_header(match.mapping.get("artists", "")) in {
         "artist_name_s",
         "artist_s_name",
@@ -298,7 +322,8 @@ def _normalise_scales(out: pd.DataFrame, match: SchemaMatch) -> None:
     """Numeric features coerced; percent-scaled features and durations in seconds converted."""
     numeric = [c for c in (*AUDIO_COLUMNS, "popularity") if c in out]
     for col in numeric:
-        out[col] = pd.to_numeric(out[col], errors="coerce")
+        if not pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
+            out[col] = pd.to_numeric(out[col], errors="coerce")
     # A 0-100 scale (Exportify variants, hand-made sheets) is rescaled to 0-1. The file is on
     # that scale when most danceability/energy/valence values exceed 1; a column is rescaled
     # when most of its values exceed 1, or when the file is percent-scaled and the column has a

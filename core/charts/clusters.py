@@ -234,6 +234,7 @@ def plot_heatmap(table: pd.DataFrame, title: str, *, percent: bool = True) -> go
 
 
 #: Short axis names for the radar, so long feature names are not clipped in a half-width column.
+# Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 SHORT_NAMES = {
     "danceability": "dance", "instrumentalness": "instrumental", "acousticness": "acoustic",
     "speechiness": "speech", "duration_ms": "duration", "time_signature": "time sig.",

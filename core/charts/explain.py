@@ -6,6 +6,7 @@ coefficients; the recipe's shape functions.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -231,6 +232,65 @@ def plot_shape_functions(shapes: dict, *, cols: int = 3, title: str | None = Non
             fig.update_xaxes(type="category", row=i // cols + 1, col=i % cols + 1)
     fig.update_yaxes(zeroline=True, zerolinecolor="#cccccc")
     return style(fig, height=220 * rows + 60, title=title)
+
+
+def plot_interaction_matrix(matrix: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Heatmap of mean |SHAP interaction| per feature pair (diagonal: main effects)."""
+    z = matrix.to_numpy(float)
+    names = [html.escape(str(c)) for c in matrix.columns]  # one-hot names carry user labels
+    off = z.copy()
+    np.fill_diagonal(off, np.nan)
+    fig = go.Figure(
+        go.Heatmap(
+            z=off,
+            x=names,
+            y=names,
+            colorscale="Reds",
+            zmin=0,
+            zmax=float(np.nanmax(off)) if np.isfinite(off).any() else 1,
+            hovertemplate="%{y} × %{x}: %{z:.4f}<extra></extra>",
+            colorbar={"title": "mean |interaction|"},
+        )
+    )
+    diag = [f"{v:.3f}" for v in np.diag(z)]
+    fig.add_scatter(
+        x=names,
+        y=names,
+        mode="text",
+        text=diag,
+        textfont={"size": 10, "color": "#555"},
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, height=160 + 34 * len(matrix), title=title)
+
+
+def plot_pair_dependence(
+    frame: pd.DataFrame, a: str, b: str, *, title: str | None = None
+) -> go.Figure:
+    """The interaction of ``a`` and ``b`` against ``a``'s value, coloured by ``b``'s value."""
+    a, b = html.escape(str(a)), html.escape(str(b))
+    fig = go.Figure(
+        go.Scattergl(
+            x=frame["value"],
+            y=frame["interaction"],
+            mode="markers",
+            marker={
+                "size": 5,
+                "color": frame["other_value"],
+                "colorscale": DIVERGING,
+                "showscale": a != b,
+                "colorbar": {"title": b},
+                "opacity": 0.7,
+            },
+            hovertemplate=f"{a} %{{x:.3g}}<br>effect %{{y:+.4f}}<extra></extra>",
+        )
+    )
+    fig.add_hline(y=0, line={"color": "#999", "dash": "dot"})
+    fig.update_xaxes(title=a)
+    fig.update_yaxes(title="main effect" if a == b else f"{a} × {b} interaction (valence)")
+    return style(fig, height=400, title=title)
 
 
 _KEYS = ("C", "C♯/D♭", "D", "D♯/E♭", "E", "F", "F♯/G♭", "G", "G♯/A♭", "A", "A♯/B♭", "B")

@@ -54,9 +54,14 @@ def _histogram_panels(
     cols = 3
     rows = -(-len(groups) // cols)
     fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=[str(g) for g in groups], shared_xaxes=True,
-        shared_yaxes=True, vertical_spacing=min(0.08, 0.6 / rows), horizontal_spacing=0.04,
-    )  # fmt: skip
+        rows=rows,
+        cols=cols,
+        subplot_titles=[str(g) for g in groups],
+        shared_xaxes=True,
+        shared_yaxes=True,
+        vertical_spacing=min(0.08, 0.6 / rows),
+        horizontal_spacing=0.04,
+    )
     for i, name in enumerate(groups):
         part = counts[counts["group"] == name]
         fig.add_trace(

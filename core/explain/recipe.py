@@ -23,6 +23,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer
 
+from core import compute
 from core.modelling import features, metrics, models, splits
 from core.progress import Progress, ProgressFn, reporter
 
@@ -99,10 +100,12 @@ def _scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     return {"mae": round(scores["mae"], 5), "r2": round(scores["r2"], 5)}
 
 
-def black_box_model(seed: int, overrides: dict[str, Any] | None = None) -> Any:
+def black_box_model(
+    seed: int, overrides: dict[str, Any] | None = None, n_jobs: int | None = None
+) -> Any:
     """The registry's XGBoost regressor at its shipped defaults (plus validated overrides)."""
     params = models.check_params("xgboost", True, overrides)
-    return models.make_estimator("xgboost", True, params, seed)
+    return models.make_estimator("xgboost", True, params, seed, n_jobs=n_jobs)
 
 
 def shape_functions(model: Pipeline, X: pd.DataFrame, kinds: dict[str, str]) -> dict[str, Any]:
@@ -240,6 +243,34 @@ def evaluate(
     def report(fraction: float, message: str) -> None:
         progress(Progress.share(PHASE, fraction, message))
 
+    def waiting(ahead: int) -> None:
+        report(0.0, f"waiting behind {ahead} {'job' if ahead == 1 else 'jobs'} for a free core")
+
+    with compute.slot("valence recipe", waiting) as threads:
+        return _evaluate(
+            df,
+            feature_set,
+            seed,
+            n_splits,
+            interaction,
+            black_box,
+            black_box_params,
+            report,
+            threads,
+        )
+
+
+def _evaluate(
+    df: pd.DataFrame,
+    feature_set: str,
+    seed: int,
+    n_splits: int,
+    interaction: bool,
+    black_box: bool,
+    black_box_params: dict[str, Any] | None,
+    report: Callable[[float, str], None],
+    threads: int,
+) -> dict[str, Any]:
     rows = df[pd.to_numeric(df["valence"], errors="coerce").notna()]
     kinds = recipe_columns(rows, feature_set)
     if not kinds:
@@ -261,7 +292,7 @@ def evaluate(
         pred = np.empty(len(y))
         for i, (train, test) in enumerate(folds):
             report(0.2 + 0.6 * i / len(folds), f"fitting XGBoost on fold {i + 1}/{len(folds)}")
-            model = black_box_model(seed, black_box_params).fit(M.iloc[train], y[train])
+            model = black_box_model(seed, black_box_params, threads).fit(M.iloc[train], y[train])
             pred[test] = model.predict(M.iloc[test])
         label = "xgboost (shipped defaults)" if not black_box_params else "xgboost (modified)"
         out["black_box"] = {"model": label, **_scores(y, pred)}

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core import compute
 from core.catalog.sampling import sample_rows
 from core.modelling.blend import BlendEstimator, member_kind
 from core.modelling.models import TrainedModel
@@ -89,11 +90,16 @@ def _is_sklearn_forest(est: object) -> bool:
     return mod.startswith("sklearn.ensemble") and hasattr(est, "estimators_")
 
 
-def _xgb_contribs(est: object, X: pd.DataFrame, k: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _xgb_contribs(
+    est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Native TreeSHAP contributions (last column: bias) and the raw margin of each row."""
     import xgboost as xgb
 
     booster = est.get_booster()
+    if threads is not None:  # a copy: the model may be shared by other sessions
+        booster = booster.copy()
+        booster.set_param({"nthread": int(threads)})
     kwargs = {}
     if hasattr(est, "best_score"):  # early stopping: explain the trees predict() uses
         kwargs["iteration_range"] = (0, int(est.best_iteration) + 1)
@@ -113,10 +119,13 @@ def _xgb_contribs(est: object, X: pd.DataFrame, k: int | None) -> tuple[np.ndarr
     return contribs, margin
 
 
-def _lgb_contribs(est: object, X: pd.DataFrame, k: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _lgb_contribs(
+    est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """LightGBM's native TreeSHAP (last column: bias) and raw margin, like ``_xgb_contribs``."""
-    contribs = np.asarray(est.predict(X, pred_contrib=True), dtype=float)
-    margin = np.asarray(est.predict(X, raw_score=True), dtype=float)
+    kwargs = {} if threads is None else {"num_threads": int(threads)}  # per call: no mutation
+    contribs = np.asarray(est.predict(X, pred_contrib=True, **kwargs), dtype=float)
+    margin = np.asarray(est.predict(X, raw_score=True, **kwargs), dtype=float)
     width = X.shape[1] + 1
     if contribs.shape[1] > width:  # multi-class: classes x (features + 1) per row
         contribs = contribs.reshape(len(X), -1, width)
@@ -127,20 +136,22 @@ def _lgb_contribs(est: object, X: pd.DataFrame, k: int | None) -> tuple[np.ndarr
     return contribs, margin
 
 
-def _native_contribs(est: object, X: pd.DataFrame, k: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _native_contribs(
+    est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     if member_kind(est) == "lightgbm":
-        return _lgb_contribs(est, X, k)
-    return _xgb_contribs(est, X, k)
+        return _lgb_contribs(est, X, k, threads)
+    return _xgb_contribs(est, X, k, threads)
 
 
 def _blend_contribs(
-    blend: BlendEstimator, X: pd.DataFrame, k: int | None
+    blend: BlendEstimator, X: pd.DataFrame, k: int | None, threads: int | None = None
 ) -> tuple[np.ndarray, float, np.ndarray]:
     """Weighted sum of each member's native TreeSHAP, on the blend's columns."""
     vals = np.zeros((len(X), X.shape[1]))
     base, margin = 0.0, np.zeros(len(X))
     for est, cols, w in zip(blend.estimators, blend.columns, blend.weights, strict=True):
-        contribs, m = _native_contribs(est, X.iloc[:, cols], k)
+        contribs, m = _native_contribs(est, X.iloc[:, cols], k, threads)
         vals[:, cols] += w * contribs[:, :-1]
         base += w * float(contribs[0, -1])
         margin += w * m
@@ -238,6 +249,7 @@ def shap_values(
     max_rows: int = 2000,
     seed: int = 0,
     background: pd.DataFrame | None = None,
+    on_wait: compute.WaitFn | None = None,
 ) -> ShapResult:
     """SHAP values of ``model`` for (a seeded sample of) the catalog rows ``df``.
 
@@ -258,6 +270,8 @@ def shap_values(
         Catalog rows the model-agnostic path samples its background from (default ``df``).
         Pass the catalog when explaining a few tracks: a background made of the explained
         rows themselves gives every feature a SHAP value of 0.
+    on_wait
+        Called with the number of jobs ahead while the CPU gate (``core.compute``) queues it.
 
     Returns
     -------
@@ -271,7 +285,8 @@ def shap_values(
     if _is_xgboost(est) or member_kind(est) == "lightgbm":
         rows = sample_rows(df, max_rows, seed)
         X = model.matrix(rows)
-        contribs, prediction = _native_contribs(est, X, k)
+        with compute.slot("SHAP", on_wait) as threads:
+            contribs, prediction = _native_contribs(est, X, k, threads)
         vals, base = contribs[:, :-1], float(contribs[0, -1])
         what = _regression_output(model) if k is None else f"log-odds of {cls!r}"
         engine = "XGBoost" if _is_xgboost(est) else "LightGBM"
@@ -280,7 +295,8 @@ def shap_values(
     if _is_tree_blend(est):
         rows = sample_rows(df, max_rows, seed)
         X = model.matrix(rows)
-        vals, base, prediction = _blend_contribs(est, X, k)
+        with compute.slot("SHAP", on_wait) as threads:
+            vals, base, prediction = _blend_contribs(est, X, k, threads)
         what = _regression_output(model) if k is None else f"log-odds of {cls!r}"
         parts = ", ".join(f"{m} x {w:.2f}" for m, w in zip(est.members, est.weights, strict=True))
         method = (
@@ -294,7 +310,8 @@ def shap_values(
         rows = sample_rows(df, cap, seed)
         X = model.matrix(rows)
         try:
-            vals, base = _tree_explainer(est, X, k)
+            with compute.slot("SHAP", on_wait, max_threads=1):
+                vals, base = _tree_explainer(est, X, k)
         except Exception as exc:  # an ensemble shap cannot walk: use the sampled path
             log.info("TreeExplainer failed (%s); using the permutation explainer", exc)
         else:
@@ -306,7 +323,8 @@ def shap_values(
     X = model.matrix(rows)
     pool = df if background is None else background
     bg = model.matrix(sample_rows(pool, AGNOSTIC_BACKGROUND, seed + 1))
-    vals, base = _agnostic(est, X, bg, k, seed)
+    with compute.slot("SHAP", on_wait, max_threads=1):
+        vals, base = _agnostic(est, X, bg, k, seed)
     method = (
         f"sampled permutation SHAP on {len(rows):,} rows "
         f"({AGNOSTIC_PERMUTATIONS} feature orders, background of {len(bg):,} rows)"

@@ -13,7 +13,7 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
+from core import compute
 from core.catalog import sources
 from core.catalog.sampling import sample_rows
 from core.catalog.schema import AUDIO_COLUMNS, CONTINUOUS_COLUMNS
@@ -237,16 +238,34 @@ def compute_umap(
     seed: int = 0,
     on_progress: ProgressFn | None = None,
 ) -> np.ndarray:
-    """2-D UMAP embedding of ``X`` in two stages (neighbour graph, then layout)."""
-    global _jit_warm
-    import umap
-    from sklearn.neighbors import NearestNeighbors
+    """2-D UMAP embedding of ``X`` in two stages (neighbour graph, then layout).
 
+    Runs single-threaded (seeded UMAP is) inside one slot of the CPU gate (``core.compute``).
+    """
     validate_umap_params(len(X), n_neighbors, min_dist)
     progress = reporter(on_progress)
 
     def report(message: str, fraction: float) -> None:
         progress(Progress.share(PHASE, fraction, message))
+
+    def waiting(ahead: int) -> None:
+        jobs = "job" if ahead == 1 else "jobs"
+        report(f"Waiting behind {ahead} {jobs} for a free core…", 0.05)
+
+    with compute.slot("UMAP", waiting, max_threads=1):
+        return _compute_umap(X, n_neighbors, min_dist, seed, report)
+
+
+def _compute_umap(
+    X: np.ndarray,
+    n_neighbors: int,
+    min_dist: float,
+    seed: int,
+    report: Callable[[str, float], None],
+) -> np.ndarray:
+    global _jit_warm
+    import umap
+    from sklearn.neighbors import NearestNeighbors
 
     report(f"Finding the {n_neighbors} nearest neighbours of {len(X):,} tracks…", 0.1)
     if len(X) <= EXACT_KNN_MAX_ROWS:

@@ -34,6 +34,7 @@ ID_COLUMN_NAMES: tuple[str, ...] = (
     "track_id", "spotify_track_id", "spotify_id", "id", "track_uri", "spotify_uri", "uri",
     "track_url", "spotify_url", "url", "spotify_link", "track_link", "link",
 )  # fmt: skip
+# Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 RATING_COLUMN_NAMES: tuple[str, ...] = (
     "rating", "my_rating", "user_rating", "personal_rating", "score", "my_score", "stars",
     "liked", "like",

@@ -15,18 +15,17 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
+from core import compute
+from core.catalog.schema import CONTINUOUS_COLUMNS
 from core.explain.shapley import ShapResult, shap_values
 from core.modelling.models import TrainedModel
 from core.safety import csv_bytes
 
 log = logging.getLogger(__name__)
 
-#: Standardised features that define "sounds like".
+#: Standardised features that define "sounds like": the continuous ones but duration.
+NEIGHBOUR_FEATURES: tuple[str, ...] = tuple(c for c in CONTINUOUS_COLUMNS if c != "duration_ms")
 # Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
-NEIGHBOUR_FEATURES: tuple[str, ...] = (
-    "danceability", "energy", "loudness", "speechiness", "acousticness", "instrumentalness",
-    "liveness", "valence", "tempo",
-)  # fmt: skip
 RESULT_COLUMNS: tuple[str, ...] = (
     "predicted_valence", "valence_diff", "genre_1", "genre_1_p", "genre_2", "genre_2_p",
     "genre_3", "genre_3_p",
@@ -60,10 +59,13 @@ def add_predictions(
     if not ok.any():
         return out
     rows = out.loc[ok]
-    out.loc[ok, "predicted_valence"] = valence_model.predict(rows)
+    with compute.slot("lookup predictions", max_threads=1):  # the lookup's CPU part
+        out.loc[ok, "predicted_valence"] = valence_model.predict(rows)
+        proba = None
+        if genre_model is not None and genre_model.is_classifier:
+            proba = genre_model.predict_proba(rows).to_numpy()
     out["valence_diff"] = out["predicted_valence"] - pd.to_numeric(out["valence"], errors="coerce")
-    if genre_model is not None and genre_model.is_classifier:
-        proba = genre_model.predict_proba(rows).to_numpy()
+    if proba is not None:
         classes = np.asarray(genre_model.classes_, dtype=object)
         top = np.argsort(-proba, axis=1)[:, :3]
         for k in range(min(3, proba.shape[1])):
@@ -93,8 +95,9 @@ def fit_neighbours(catalog_df: pd.DataFrame, k: int = 6) -> NeighbourIndex:
     """
     cols = [c for c in NEIGHBOUR_FEATURES if c in catalog_df]
     X = catalog_df[cols].to_numpy(dtype=float)
-    scaler = StandardScaler().fit(X)
-    nn = NearestNeighbors(n_neighbors=min(k, len(X))).fit(scaler.transform(X))
+    with compute.slot("neighbour index", max_threads=1):
+        scaler = StandardScaler().fit(X)
+        nn = NearestNeighbors(n_neighbors=min(k, len(X)), n_jobs=1).fit(scaler.transform(X))
     return NeighbourIndex(scaler, nn, cols)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.modelling import importance, metrics, models, splits, tasks
-from core.modelling.training import FitResult, fit_model
+from core.modelling.training import FitResult, fit_model, only_waits
 from core.progress import Progress, ProgressFn, StopFn, relabelled
 
 
@@ -171,7 +171,7 @@ def cross_validate(
     for i, (train, test) in enumerate(folds, start=1):
         if should_stop is not None and should_stop():
             break
-        fit = _fit(config, rows, target.y, train)
+        fit = _fit(config, rows, target.y, train, only_waits(on_progress))
         scores.append(score_model(fit.model, rows.iloc[test], target.y[test]))
         fit_times.append(fit.fit_seconds)
         if on_progress is not None:

@@ -14,8 +14,16 @@ import pandas as pd
 from core.modelling import metrics
 
 #: Metric columns in display order (those a run has).
-METRIC_ORDER = ("mae", "rmse", "r2", "accuracy", "balanced_accuracy", "macro_f1", "top3_accuracy",
-                "log_loss")  # fmt: skip
+METRIC_ORDER = (
+    "mae",
+    "rmse",
+    "r2",
+    "accuracy",
+    "balanced_accuracy",
+    "macro_f1",
+    "top3_accuracy",
+    "log_loss",
+)
 PARAM_PREFIX = "param: "
 
 

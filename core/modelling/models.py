@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core import compute
 from core.modelling import features, tasks
 from core.modelling.params import Param, ParamError, validate_params
 
@@ -558,9 +559,27 @@ def check_params(model_id: str, regression: bool, params: dict[str, Any] | None)
     return validate_params(get_spec(model_id).params_for(regression), params or {})
 
 
-def make_estimator(model_id: str, regression: bool, params: dict[str, Any], seed: int) -> Any:
-    """An unfitted estimator for validated params."""
-    return get_spec(model_id).factory(regression, params, seed)
+def make_estimator(
+    model_id: str, regression: bool, params: dict[str, Any], seed: int, n_jobs: int | None = None
+) -> Any:
+    """An unfitted estimator for validated params.
+
+    ``n_jobs`` (from the CPU gate, ``core.compute``) sets the threads of models that have them;
+    None keeps the registry's default.
+    """
+    est = get_spec(model_id).factory(regression, params, seed)
+    if n_jobs is not None:
+        set_threads(est, n_jobs)
+    return est
+
+
+def set_threads(estimator: Any, n_jobs: int) -> Any:
+    """Set ``n_jobs`` on an estimator (or a pipeline's steps) that has it; return it."""
+    steps = getattr(estimator, "steps", None)
+    for est in [s for _, s in steps] if steps else [estimator]:
+        if hasattr(est, "get_params") and "n_jobs" in est.get_params(deep=False):
+            est.set_params(n_jobs=int(n_jobs))
+    return estimator
 
 
 def fit_default_valence_model(
@@ -570,8 +589,10 @@ def fit_default_valence_model(
     cols = features.input_columns(df, feature_set, "valence")
     levels = features.categorical_levels(df, cols)
     params = _xgb_defaults("valence")
-    est = _xgboost(True, params, seed)
-    est.fit(features.build_matrix(df, cols, levels), df["valence"].to_numpy(float))
+    with compute.slot("default valence model") as threads:
+        est = set_threads(_xgboost(True, params, seed), threads)
+        est.fit(features.build_matrix(df, cols, levels), df["valence"].to_numpy(float))
+    est.n_jobs = N_JOBS  # prediction later runs outside the gate: keep the old default
     return TrainedModel("xgboost", "valence", feature_set, params, est, cols, levels)
 
 
@@ -585,6 +606,8 @@ def fit_default_genre_model(
     cols = features.input_columns(rows, feature_set, "genre")
     levels = features.categorical_levels(rows, cols)
     params = _xgb_defaults("genre")
-    est = _xgboost(False, params, seed)
-    est.fit(features.build_matrix(rows, cols, levels), y)
+    with compute.slot("default genre model") as threads:
+        est = set_threads(_xgboost(False, params, seed), threads)
+        est.fit(features.build_matrix(rows, cols, levels), y)
+    est.n_jobs = N_JOBS
     return TrainedModel("xgboost", "genre", feature_set, params, est, cols, levels, classes)

@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
+from core import compute
 from core.catalog.sampling import sample_positions
 from core.modelling import features, metrics, models, splits, tasks, textscore
 from core.modelling.blend import BlendEstimator
@@ -27,6 +29,9 @@ from core.progress import Progress, ProgressFn, StopFn
 log = logging.getLogger(__name__)
 
 TRAIN_CURVE_ROWS = 5_000  # rows of the training part scored for the train curve
+#: Boosting curves keep at most this many points: past it, rounds are scored every k-th round
+#: (XGBoost scoring the train-curve rows every round made a fit 1.35-1.5x slower).
+MAX_CURVE_POINTS = 100
 N_FOREST_BATCHES = 10
 
 
@@ -174,11 +179,16 @@ def fit_model(
         "forest": _fit_forest,
         "epochs": _fit_epochs,
     }.get(spec.training, _fit_single)
-    if spec.training == "blend":
-        estimator, live, stopped, planned, best = _fit_blend(ctx, members)
-    else:
-        estimator, live, stopped, planned, best = trainer(ctx)
-    seconds = time.perf_counter() - t0
+    text_seconds = time.perf_counter() - t0  # the stacked text score (if any) is part of the fit
+    waiting = _waiting(on_progress, phase, metric)
+    with compute.slot(f"fit {model_id}", waiting, should_stop=should_stop) as threads:
+        ctx.threads = threads
+        t0 = time.perf_counter()
+        if spec.training == "blend":
+            estimator, live, stopped, planned, best = _fit_blend(ctx, members)
+        else:
+            estimator, live, stopped, planned, best = trainer(ctx)
+        seconds = text_seconds + time.perf_counter() - t0
     model = models.TrainedModel(
         model_id,
         task,
@@ -243,6 +253,33 @@ def _training_matrix(
     return features.build_matrix(rows, cols, levels, oof), text_model
 
 
+def _waiting(on_progress: ProgressFn | None, phase: str, metric: str) -> compute.WaitFn:
+    """Turn the CPU gate's queue position into a ``Progress`` with phase ``wait``."""
+
+    def report(ahead: int) -> None:
+        if on_progress is not None:
+            jobs = "job" if ahead == 1 else "jobs"
+            on_progress(
+                Progress(
+                    "wait",
+                    0,
+                    1,
+                    "job",
+                    metric,
+                    message=f"{phase}: waiting behind {ahead} {jobs} for a free core",
+                )
+            )
+
+    return report
+
+
+def only_waits(on_progress: ProgressFn | None) -> ProgressFn | None:
+    """Forward only the gate's "waiting behind N jobs" updates (for fits inside a larger job)."""
+    if on_progress is None:
+        return None
+    return lambda p: on_progress(p) if p.phase == "wait" else None
+
+
 @dataclass
 class _Ctx:
     X: pd.DataFrame
@@ -259,6 +296,7 @@ class _Ctx:
     on_progress: ProgressFn | None = None
     should_stop: StopFn | None = None
     transform: str = "none"  # target transform of a regression target
+    threads: int | None = None  # from the CPU gate (core.compute)
 
     def live(self, unit: str, total: int, stoppable: bool = True) -> _Live:
         """The curve collector of this fit, forwarding ``Progress`` under its phase."""
@@ -268,7 +306,7 @@ class _Ctx:
     def estimator(self, params: dict[str, Any] | None = None) -> Any:
         """An unfitted registry estimator for this fit (``params`` override the fit's)."""
         return models.make_estimator(
-            self.model_id, self.regression, params or self.params, self.seed
+            self.model_id, self.regression, params or self.params, self.seed, n_jobs=self.threads
         )
 
     @property
@@ -303,42 +341,147 @@ class _Ctx:
 
 
 def _fit_boosting(ctx: _Ctx) -> tuple:
-    from xgboost.callback import TrainingCallback
+    """XGBoost with a live curve, scored at most ``MAX_CURVE_POINTS`` times.
 
-    params = ctx.params
+    Past that many rounds the curve is scored every k-th round (the first and last always) from
+    the booster itself; XGBoost then evaluates only the validation rows each round, and only
+    when early stopping needs them.
+    """
+    params, should_stop = ctx.params, ctx.should_stop
     total = int(params["n_estimators"])
+    every = math.ceil(total / MAX_CURVE_POINTS) if total > MAX_CURVE_POINTS else 1
     live = ctx.live("round", total)
     key = "mae" if ctx.regression else "merror"
+    rounds = int(params.get("early_stopping_rounds", 0))
+    early = bool(rounds and len(ctx.val))
+    tr = ctx.curve_rows
+    if every == 1:
+        eval_set = [(ctx.X.iloc[tr], ctx.y[tr])]
+        if len(ctx.val):
+            eval_set.append((ctx.X.iloc[ctx.val], ctx.y[ctx.val]))
+    else:
+        eval_set = [(ctx.X.iloc[ctx.val], ctx.y[ctx.val])] if early else []
+    sampled = _BoosterScores(ctx, tr, every > 1 and not early)
+    stopped = [False]
 
-    class _Report(TrainingCallback):
-        stopped = False
-
-        def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
+    def after_round(booster: Any, epoch: int, evals_log: dict) -> bool:
+        step = epoch + 1
+        if every > 1 and early:
+            sampled.note(evals_log, key)
+        if every == 1:
             values = [evals_log[name][key][-1] for name in evals_log]
             if not ctx.regression:
                 values = [1.0 - v for v in values]
-            val = values[1] if len(values) > 1 else None
-            stop = live.report(epoch + 1, float(values[0]), None if val is None else float(val))
-            _Report.stopped = _Report.stopped or stop
-            return stop
+            val = float(values[1]) if len(values) > 1 else None
+            stop = live.report(step, float(values[0]), val)
+        elif step == 1 or step % every == 0 or step == total:
+            val = sampled.validation(booster, step)
+            stop = live.report(step, sampled.train(booster, step), val)
+        else:
+            stop = bool(should_stop is not None and should_stop())
+        stopped[0] = stopped[0] or stop
+        return stop
 
     est = ctx.estimator()
-    rounds = int(params.get("early_stopping_rounds", 0))
-    tr = ctx.curve_rows
-    eval_set = [(ctx.X.iloc[tr], ctx.y[tr])]
-    if len(ctx.val):
-        eval_set.append((ctx.X.iloc[ctx.val], ctx.y[ctx.val]))
-    eval_metrics: Any = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    plain_metrics = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    eval_metrics: Any = plain_metrics
     if ctx.regression and ctx.transform != "none":
         eval_metrics = ctx.mae_metric()  # named "mae": curves stay on the valence scale
     # plain attribute assignment: set_params on a fitted XGBoost model would touch the booster
-    est.eval_metric, est.callbacks = eval_metrics, [_Report()]
-    est.early_stopping_rounds = rounds if rounds and len(ctx.val) else None
-    est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_set=eval_set, verbose=False)
+    est.eval_metric, est.callbacks = eval_metrics, [_callback(after_round)]
+    est.early_stopping_rounds = rounds if early else None
+    est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_set=eval_set or None, verbose=False)
     # keep the fitted model free of closures (serialisable)
-    est.callbacks, est.eval_metric = None, ["mae"] if ctx.regression else ["merror", "mlogloss"]
-    best = getattr(est, "best_iteration", None) if rounds and len(ctx.val) else None
-    return est, live, _Report.stopped, total, None if best is None else int(best) + 1
+    est.callbacks, est.eval_metric = None, plain_metrics
+    done = est.get_booster().num_boosted_rounds()
+    if every > 1 and live.rows and live.rows[-1]["step"] < done:  # early stopping ended it
+        booster = est.get_booster()
+        live.report(done, sampled.train(booster, done), sampled.validation(booster, done))
+    best = getattr(est, "best_iteration", None) if early else None
+    return est, live, stopped[0], total, None if best is None else int(best) + 1
+
+
+def _callback(fn: Callable[[Any, int, dict], bool]) -> Any:
+    from xgboost.callback import TrainingCallback
+
+    class _Report(TrainingCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
+            return fn(model, epoch, evals_log)
+
+    return _Report()
+
+
+class _BoosterScores:
+    """Train (and validation) metrics of the first ``step`` rounds, from the booster.
+
+    Margins are accumulated: each call predicts only the rounds added since the last one (on a
+    matrix with a zero base margin, so XGBoost's intercept is not added twice), which costs about
+    what XGBoost's own cached per-round evaluation does, but only every k-th round.
+    """
+
+    def __init__(self, ctx: _Ctx, train_rows: np.ndarray, score_validation: bool) -> None:
+        self.ctx = ctx
+        self.sets: dict[str, _Scored] = {
+            "train": _Scored(ctx.X.iloc[train_rows], ctx.y[train_rows])
+        }
+        if score_validation and len(ctx.val):
+            self.sets["val"] = _Scored(ctx.X.iloc[ctx.val], ctx.y[ctx.val])
+        self.last_val: float | None = None
+
+    def _metric(self, booster: Any, name: str, step: int) -> float:
+        margin = self.sets[name].margin(booster, step)
+        if self.ctx.regression:  # XGBoost's own "mae" on the (identity-link) prediction
+            if self.ctx.transform != "none":  # on the valence scale, like the eval metric
+                return self.ctx.mae_metric()(self.sets[name].y, margin)
+            return float(np.mean(np.abs(margin - self.sets[name].y)))
+        labels = margin.argmax(axis=1) if margin.ndim == 2 else (margin > 0).astype(int)
+        return float(np.mean(labels == self.sets[name].y))
+
+    def train(self, booster: Any, step: int) -> float:
+        return self._metric(booster, "train", step)
+
+    def note(self, evals_log: dict, key: str) -> None:
+        """Remember XGBoost's validation score of this round (early stopping computes it)."""
+        if evals_log:
+            value = float(next(iter(evals_log.values()))[key][-1])
+            self.last_val = value if self.ctx.regression else 1.0 - value
+
+    def validation(self, booster: Any, step: int) -> float | None:
+        if "val" in self.sets:
+            return self._metric(booster, "val", step)
+        return self.last_val
+
+
+class _Scored:
+    """Rows scored along a boosting run, with their margin accumulated round by round."""
+
+    def __init__(self, X: pd.DataFrame, y: np.ndarray) -> None:
+        import xgboost as xgb
+
+        self.X, self.y = X, y
+        self.dm = xgb.DMatrix(X)
+        self.dm_zero: Any = None
+        self.done = 0
+        self.total: np.ndarray | None = None
+
+    def margin(self, booster: Any, step: int) -> np.ndarray:
+        import xgboost as xgb
+
+        if self.total is None or step < self.done:  # first call: the intercept included
+            self.total = np.asarray(
+                booster.predict(self.dm, output_margin=True, iteration_range=(0, step)), dtype=float
+            )
+        elif step > self.done:
+            if self.dm_zero is None:
+                self.dm_zero = xgb.DMatrix(self.X, base_margin=np.zeros(self.total.size))
+            self.total = self.total + np.asarray(
+                booster.predict(
+                    self.dm_zero, output_margin=True, iteration_range=(self.done, step)
+                ),
+                dtype=float,
+            ).reshape(self.total.shape)
+        self.done = step
+        return self.total
 
 
 def _fit_lightgbm(ctx: _Ctx) -> tuple:
@@ -439,8 +582,8 @@ def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]]) -> tuple:
             forward,
             should_stop,
             ctx.transform,
+            ctx.threads,
         )
-
         trainer = {
             "boosting": _fit_boosting,
             "lightgbm": _fit_lightgbm,
@@ -498,19 +641,21 @@ def _fit_epochs(ctx: _Ctx) -> tuple:
     Z = prep.transform(X_fit)
     kwargs = {} if ctx.regression else {"classes": np.arange(len(ctx.classes or []))}
     best, best_epoch, stopped = None, 0, False
-    for epoch in range(1, total + 1):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            net.partial_fit(Z, ctx.y[ctx.fit], **kwargs)
-        train, val = ctx.scores(pipe)
-        if live.report(epoch, train, val) and epoch < total:
-            stopped = True
-            break
-        score = val if val is not None else train
-        if best is None or (score < best if ctx.regression else score > best):
-            best, best_epoch = score, epoch
-        elif patience and epoch - best_epoch >= patience:
-            break
+    threads = ctx.threads or 1
+    with threadpool_limits(limits=threads, user_api="blas"):  # numpy matmuls in partial_fit
+        for epoch in range(1, total + 1):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                net.partial_fit(Z, ctx.y[ctx.fit], **kwargs)
+            train, val = ctx.scores(pipe)
+            if live.report(epoch, train, val) and epoch < total:
+                stopped = True
+                break
+            score = val if val is not None else train
+            if best is None or (score < best if ctx.regression else score > best):
+                best, best_epoch = score, epoch
+            elif patience and epoch - best_epoch >= patience:
+                break
     return pipe, live, stopped, total, best_epoch or None
 
 

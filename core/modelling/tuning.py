@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.modelling import metrics, models, splits, tasks
 from core.modelling.leaderboard import tune_plan
-from core.modelling.training import fit_model
+from core.modelling.training import fit_model, only_waits
 from core.progress import Progress, ProgressFn, StopFn
 
 TUNING_SKIP = frozenset({"early_stopping_rounds", "patience"})
@@ -93,6 +93,7 @@ def auto_tune(
                 cand,
                 feature_set,
                 seed,
+                on_progress=only_waits(on_progress),
                 validation_size=0.15 if early else 0.0,
                 target_transform=target_transform,
             )

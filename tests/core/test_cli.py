@@ -63,9 +63,15 @@ def test_evaluate_prints_one_json_object(capsys, csv_path, tmp_path):
     new_path = tmp_path / "new.csv"
     new.to_csv(new_path, index=False)
     code, out, err = _run(
-        capsys, "predict", "--data", str(new_path), "--model-file", str(model_file),
-        "--out", str(tmp_path / "new_pred.csv"),
-    )  # fmt: skip
+        capsys,
+        "predict",
+        "--data",
+        str(new_path),
+        "--model-file",
+        str(model_file),
+        "--out",
+        str(tmp_path / "new_pred.csv"),
+    )
     assert code == 0, err
     summary = json.loads(out)
     assert summary["rows"] == 40 and summary["inputs_not_in_file"] == ["loudness"]

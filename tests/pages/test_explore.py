@@ -80,9 +80,14 @@ def test_a_link_restores_every_chart_control():
     from tests.conftest import ROOT
 
     link = {
-        "exp_tab": "Scatter", "exp_x": "tempo", "exp_y": "energy", "exp_color": "danceability",
-        "exp_size": "popularity", "exp_fits": "quadratic", "exp_dist_feature": "energy",
-    }  # fmt: skip
+        "exp_tab": "Scatter",
+        "exp_x": "tempo",
+        "exp_y": "energy",
+        "exp_color": "danceability",
+        "exp_size": "popularity",
+        "exp_fits": "quadratic",
+        "exp_dist_feature": "energy",
+    }
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update(link)
     at.run()

@@ -142,7 +142,9 @@ def test_engineered_inputs_and_what_the_dataset_lacks():
 
 
 def test_blend_trains_with_logit_target_and_lists_its_members():
-    at = _lab({"lab_model": "blend", "lab_target": "logit"})
+    at = _lab()  # widgets, not query params: the page's share link rewrites those on a rerun
+    at.selectbox(key="lab_model").set_value("blend").run()
+    at.selectbox(key="lab_target").set_value("logit").run()
     at.slider(key="lab_blend_lightgbm_weight").set_value(0.6).run()
     at.slider(key="lab_blend_max_rounds").set_value(60).run()
     at.button(key="lab_train").click().run()

@@ -124,7 +124,7 @@ def test_no_credentials_paste_path(fake_apis, lookup_page, catalog_tracks, outsi
     }
     assert table["predicted_valence"].notna().sum() == 8
     assert table["genre guess"].str.contains("%").sum() == 8
-    assert len(at.get("download_button")) == 1
+    assert len(at.get("download_button")) == 2  # enriched CSV + the mood arc reorder
     assert len(at.get("plotly_chart")) >= 2  # mood map + waterfall
     assert fake_apis.spotify.requests.total() == 0  # no credentials: Spotify never called
 

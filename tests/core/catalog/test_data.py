@@ -104,6 +104,7 @@ def test_second_load_reads_parquet_not_csv(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "read_table", lambda src: calls.append(src) or real(src))
     first = data.load_catalog(TIDY, allow_download=False)
     assert len(calls) == 1
+    data.wait_for_cache_writes()  # the Parquet copy is written in the background
     assert list((tmp_path / "catalog").glob("*.parquet"))
     second = data.load_catalog(TIDY, allow_download=False)
     assert len(calls) == 1, "the warm load parsed the CSV again"

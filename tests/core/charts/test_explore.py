@@ -31,7 +31,7 @@ def test_decade_band_has_no_markers():
             "mean": [0.5, 0.52, 0.48],
             "sem": [0.01, 0.01, 0.02],
             "tracks": [50, 60, 70],
-        }  # fmt: skip
+        }
     )
     fig = charts.plot_period_trend(stats, "decade")
     assert fig.data[0].mode == "lines"

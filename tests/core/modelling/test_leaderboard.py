@@ -11,8 +11,16 @@ from core.modelling.leaderboard import (
 
 
 def _run(n, task, model, **metrics):
-    return {"run": n, "model": model, "task": task, "features": "audio", "split": "grouped",
-            "params": json.dumps({"max_depth": n, "lr": 0.1}), **metrics, "fit_s": 1.0}  # fmt: skip
+    return {
+        "run": n,
+        "model": model,
+        "task": task,
+        "features": "audio",
+        "split": "grouped",
+        "params": json.dumps({"max_depth": n, "lr": 0.1}),
+        **metrics,
+        "fit_s": 1.0,
+    }
 
 
 RUNS = [

@@ -1,0 +1,41 @@
+"""Model lab "Compare runs" through AppTest: two runs, their settings diff and overlays."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, SAMPLE
+
+PAGE = "app_pages/model_lab.py"
+
+
+def _train(at: AppTest) -> None:
+    at.button(key="lab_train").click().run()
+    if "lab_job" in at.session_state:
+        assert at.session_state["lab_job"]["job"].wait(180)
+    at.run()
+    assert not at.exception
+
+
+def test_two_runs_are_compared():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.selectbox(key="dataset").set_value(SAMPLE).run()
+    at.switch_page(PAGE)
+    at.run()
+    at.selectbox(key="lab_model").set_value("tree").run()
+    _train(at)
+    assert "Train at least two models" in " ".join(c.value for c in at.caption)
+    at.slider(key="lab_tree_max_depth").set_value(3).run()
+    at.select_slider(key="lab_folds").set_value(3).run()
+    _train(at)
+    assert not at.exception
+    picked = at.multiselect(key="lab_compare_runs").value
+    assert picked == ["run 1: tree", "run 2: tree"]
+    diff = next(d.value for d in at.dataframe if "setting" in d.value)
+    assert set(diff["setting"]) == {"folds", "param: max_depth"}
+    assert diff.set_index("setting").loc["param: max_depth", "run 2: tree"] == "3"
+    keys = [c.proto.id for c in at.get("plotly_chart")]
+    assert sum("lab_cmp" in k for k in keys) == 3  # metric, curves, predicted vs actual
+    at.multiselect(key="lab_compare_runs").set_value(["run 1: tree"]).run()
+    assert "Pick two or more runs." in " ".join(i.value for i in at.info)

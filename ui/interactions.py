@@ -1,0 +1,69 @@
+"""The "Interactions" tab of Why valence?: the SHAP interaction matrix and one pair's plot.
+
+Computation: ``core.explain.interactions``; cached by ``ui.cache.memo``.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from core.catalog.data import Catalog
+from core.charts.explain import plot_interaction_matrix, plot_pair_dependence
+from core.explain import interactions
+from core.modelling.models import TrainedModel
+from ui.cache import memo
+
+ROWS = (50, 100, 200, 500)  # pred_interactions costs ~features x SHAP: 200 rows take seconds
+
+
+def render(model: TrainedModel, catalog: Catalog, model_key: str, personal: bool) -> None:
+    """Draw the interaction matrix of ``model`` on a sample of the catalog and one pair's plot.
+
+    Results are cached by ``ui.cache.memo``: shared for public data and the default model,
+    per session for a Model lab model or an upload.
+    """
+    df = catalog.df
+    if model.is_classifier or not type(model.estimator).__module__.startswith("xgboost"):
+        st.info(
+            "Exact interaction values are computed for XGBoost valence models: use the default "
+            "model or train an XGBoost valence model in the Model lab."
+        )
+        return
+    rows = st.segmented_control("Tracks explained", ROWS, default=100, key="why_inter_rows")
+    rows = int(rows or 100)
+    with st.spinner(f"Computing interaction values for {rows:,} tracks…"):
+        result = memo(
+            catalog,
+            "interactions",
+            (model_key, rows),
+            lambda: interactions.interaction_values(model, df, max_rows=rows, seed=0),
+            personal=personal,
+        )
+    matrix = interactions.interaction_matrix(result)
+    st.caption(
+        f"Method: {result.method} (a seeded sample). Cells: mean |interaction| of a pair in "
+        "valence units; the diagonal's numbers are the main effects."
+    )
+    left, right = st.columns([3, 2])
+    left.plotly_chart(
+        plot_interaction_matrix(matrix, title="Which features act together"),
+        width="stretch",
+        key="why_inter_matrix",
+    )
+    pairs = interactions.top_pairs(matrix)
+    right.markdown("**Strongest pairs**")
+    right.dataframe(pairs.round(4), hide_index=True, width="stretch")
+    features = list(matrix.columns)
+    top = pairs.iloc[0] if len(pairs) else pd.Series({"a": features[0], "b": features[0]})
+    c = right.columns(2)
+    a = c[0].selectbox("Cell: row", features, index=features.index(top["a"]), key="why_inter_a")
+    b = c[1].selectbox("column", features, index=features.index(top["b"]), key="why_inter_b")
+    frame = interactions.pair_frame(result, a, b)
+    ea, eb = html.escape(a), html.escape(b)  # plotly titles render HTML
+    title = f"Main effect of {ea}" if a == b else f"How {ea} and {eb} act together"
+    st.plotly_chart(
+        plot_pair_dependence(frame, a, b, title=title), width="stretch", key="why_inter_pair"
+    )
