@@ -40,7 +40,7 @@ feature_set = c3.selectbox(
     key="lab_features",
     bind="query-params",
 )
-c4, c5, c6 = st.columns(3)
+c4, c5, c6, c7 = st.columns(4)
 split = c4.selectbox(
     "Split",
     list(splits.SPLITS),
@@ -52,12 +52,12 @@ folds = c5.select_slider(
     "Cross-validation folds (0 = holdout only)", [0, 3, 5, 10], key="lab_folds", bind="query-params"
 )
 seed = int(c6.number_input("Seed", 0, 10_000, 0, key="lab_seed", bind="query-params"))
+target = lab.target_select(c7, regression)
 
 spec = models.get_spec(model_id)
 space = spec.params_for(regression)
 lab.apply_pending(model_id, space)
-columns = features.input_columns(df, feature_set, task)
-st.caption(f"**Inputs ({len(columns)}):** {', '.join(columns)}")
+lab.show_inputs(df, feature_set, task, features.input_columns(df, feature_set, task))
 if spec.note:
     st.caption(spec.note)
 link_notes = lab.url_notices(model_id, space)
@@ -114,7 +114,9 @@ tune = b2.button(
 )
 
 if train:
-    config = RunConfig(task, model_id, params, feature_set, split, folds=int(folds), seed=seed)
+    config = RunConfig(
+        task, model_id, params, feature_set, split, folds=int(folds), seed=seed, target=target
+    )
     lab.start_job(
         lambda on_progress, should_stop: run_experiment(df, config, on_progress, should_stop),
         f"train-{model_id}",
@@ -132,6 +134,7 @@ elif tune:
             seed,
             on_progress=on_progress,
             should_stop=should_stop,
+            target_transform=target,
         ),
         f"tune-{model_id}",
         "tune",

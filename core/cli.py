@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--params", default="{}", help="hyperparameters as JSON, e.g. '{\"max_depth\": 4}'"
     )
+    ev.add_argument(
+        "--target",
+        choices=list(tasks.TARGET_TRANSFORMS),
+        default="none",
+        help="target transform for valence: none or logit",
+    )
     ev.add_argument("--split", choices=list(splits.SPLITS), default="grouped")
     ev.add_argument(
         "--folds", type=int, default=0, help="k-fold CV (k >= 2) instead of one holdout"
@@ -169,6 +175,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     params = models.check_params(args.model, tasks.is_regression(args.task), raw)
     if args.folds and args.folds < 2:
         raise UsageError("--folds must be at least 2 (or left out for one holdout split)")
+    try:
+        tasks.check_transform(args.target, args.task)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     check_output_path(args.save_model, "--save-model")
     check_data_args(args.source, args.data)
     if args.save_model is not None and args.folds >= 2:
@@ -181,7 +191,14 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             f"it supports {tasks.available_tasks(df)}"
         )
     config = RunConfig(
-        args.task, args.model, params, args.features, args.split, folds=args.folds, seed=args.seed
+        args.task,
+        args.model,
+        params,
+        args.features,
+        args.split,
+        folds=args.folds,
+        seed=args.seed,
+        target=args.target,
     )
     tasks.check_class_sizes(df, config.task, config.split, config.folds)
     out: dict[str, Any] = {
@@ -190,11 +207,15 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         "task": args.task,
         "model": args.model,
         "features": args.features,
+        "target": args.target,
         "split": args.split,
         "folds": args.folds,
         "seed": args.seed,
         "params": params,
     }
+    missing = features.missing_inputs(df, args.features, args.task)
+    if missing:
+        out["missing_inputs"] = missing
     if args.folds >= 2:
         cv = cross_validate(df, config)
         out |= {

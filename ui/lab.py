@@ -16,7 +16,7 @@ import streamlit as st
 from core.charts import models as charts
 from core.eta import format_seconds, time_left
 from core.jobs import Job
-from core.modelling import export, metrics
+from core.modelling import export, features, metrics, tasks
 from core.modelling.experiment import RunResult
 from core.modelling.leaderboard import (
     best_run,
@@ -241,6 +241,7 @@ def record_run(result: RunResult, source_id: str, seconds: float) -> dict[str, A
         "model": cfg.model_id,
         "task": cfg.task,
         "features": cfg.feature_set,
+        "target": cfg.target,
         "split": cfg.split,
         "params": json.dumps(result.model.params),
         **{k: round(v, 4) for k, v in result.metrics.items()},
@@ -325,6 +326,50 @@ def leaderboard(task: str) -> None:
         mime="text/csv",
         key="lab_board_csv",
     )
+
+
+def target_select(container: Any, regression: bool) -> str:
+    """The target transform widget (valence regression only; other tasks learn labels)."""
+    if not regression:
+        container.selectbox(
+            "Target transform",
+            ["none"],
+            key="lab_target_off",
+            disabled=True,
+            help="Only valence regression has a target transform.",
+        )
+        return "none"
+    return container.selectbox(
+        "Target transform",
+        list(tasks.TARGET_TRANSFORMS),
+        format_func=tasks.TARGET_TRANSFORMS.get,
+        key="lab_target",
+        bind="query-params",
+        help="Logit: the model learns log(v / (1 - v)) of valence "
+        "(clipped to 0.01-0.99) and its predictions are mapped back; "
+        "curves and metrics stay on the valence scale.",
+    )
+
+
+def show_inputs(df: pd.DataFrame, feature_set: str, task: str, columns: list[str]) -> None:
+    """The inputs a feature set gives this dataset, and the engineered ones it cannot support."""
+    shown = [features.ENGINEERED_LABELS.get(c, c) for c in columns]
+    st.caption(f"**Inputs ({len(columns)}):** " + escape_markdown(", ".join(shown), None))
+    if features.TEXT_SCORE in columns:
+        st.caption(
+            "The text score is a TF-IDF ridge on title and album, stacked as one input "
+            "(one per class for genre tasks): training tracks get scores from 5 inner "
+            "folds grouped by artist, so no track's score has seen its own label."
+        )
+    missing = features.missing_inputs(df, feature_set, task)
+    if missing:
+        lines = "; ".join(
+            f"{features.ENGINEERED_LABELS.get(k, k)} ({why})" for k, why in missing.items()
+        )
+        st.info(
+            "This dataset cannot support some engineered inputs, so they are left out: "
+            + escape_markdown(lines, None)
+        )
 
 
 def tune_estimate(model_id: str, task: str, n_settings: int, n_rows: int) -> str:

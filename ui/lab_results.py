@@ -44,6 +44,21 @@ def show_result(entry: dict[str, Any]) -> None:
         f"fit {fit.fit_seconds:.2f} s"
         + (f" · best {fit.unit} {fit.best_step}" if fit.best_step else "")
     )
+    members = entry["card"].get("members")
+    if members:
+        st.caption(
+            "**Blend of:** "
+            + "; ".join(
+                f"{m['member']} × {m['weight']:.2f} on {m['n_inputs']} inputs "
+                f"({', '.join(m['inputs'])})"
+                for m in members
+            )
+        )
+    if model.target_transform != "none":
+        st.caption(
+            f"Target transform: {model.target_transform} (the model learned "
+            "log(v / (1 - v)); metrics are on the valence scale)."
+        )
     _metric_row(result.metrics, names, result.comparison)
     if result.comparison is not None:
         st.info(

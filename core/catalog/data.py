@@ -40,7 +40,7 @@ from core.progress import ProgressFn
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning rules change: it is part of the Parquet cache key.
-CLEANING_VERSION = 4
+CLEANING_VERSION = 5
 #: Source ids of user uploads start with this (kept out of shared caches and off disk).
 UPLOAD_PREFIX = "upload:"
 MIN_DURATION_MS = 30_000
@@ -309,15 +309,21 @@ def _collapse_duplicate_ids(df: pd.DataFrame, report: CleaningReport) -> np.ndar
     uniques = encoded.dictionary
     has_id = codes >= 0
     counts = np.bincount(codes[has_id], minlength=len(uniques))
-    repeated = has_id & (counts[np.where(has_id, codes, 0)] > 1)
+    per_row = counts[np.where(has_id, codes, 0)]
+    # rows of the source listing the track (TidyTuesday: playlist appearances), kept for the
+    # engineered feature set before duplicates collapse
+    df["n_playlists"] = np.where(has_id, per_row, 1).astype(np.int64)
+    repeated = has_id & (per_row > 1)
     if not repeated.any():
         return np.ones(len(df), dtype=bool)
     first_seen = np.zeros(len(df), dtype=bool)
     seen_codes, first_at = np.unique(codes, return_index=True)
     first_seen[first_at[seen_codes >= 0]] = True
     kept_mask = ~has_id | first_seen
+    ids, _ = pd.factorize(codes[repeated])  # codes in first-seen order = order of kept rows
+    n_ids = int(ids.max()) + 1
+    relabel: list[tuple[str, np.ndarray]] = []
     if "genre" in df:
-        ids, _ = pd.factorize(codes[repeated])  # codes in first-seen order = order of kept rows
         genre_codes, names = pd.factorize(df.loc[repeated, "genre"].fillna(""))
         names = np.asarray(names, dtype=object)
         pairs = pd.DataFrame({"id": ids, "genre": genre_codes, "order": np.arange(len(ids))})
@@ -325,21 +331,30 @@ def _collapse_duplicate_ids(df: pd.DataFrame, report: CleaningReport) -> np.ndar
             n=("order", "size"), first=("order", "min")
         )
         stats = stats.reset_index()  # distinct pairs, in first-seen order
-        n_ids = int(ids.max()) + 1
         best = stats.sort_values(["id", "n", "first"], ascending=[True, False, True])
         best = best.drop_duplicates("id")
         label = np.empty(n_ids, dtype=object)
         label[best["id"].to_numpy()] = names[best["genre"].to_numpy()]
         all_genres = _join_in_order(stats["id"].to_numpy(), stats["genre"].to_numpy(), names, n_ids)
         report.ids_with_several_genres = int((np.bincount(stats["id"].to_numpy()) > 1).sum())
-    report.duplicate_ids_collapsed = int(len(df) - kept_mask.sum())
-    if "genre" in df:  # relabel the kept (first) row of each repeated id, in place of a copy
-        first_of_repeated = pa.array(repeated & first_seen)
         label[label == ""] = None  # a track whose only genre is missing stays unlabelled
-        for col, values in (("genre", label), ("genres", all_genres)):
-            text = pa.array(df[col].astype("string[pyarrow]").array)
-            new = pc.replace_with_mask(text, first_of_repeated, pa.array(values, type=text.type))
-            df[col] = pd.Series(ArrowStringArray(new), index=df.index)
+        relabel += [("genre", label), ("genres", all_genres)]
+    if "subgenres" in df:  # every distinct subgenre of the id, in first-seen order
+        sub_codes, sub_names = pd.factorize(df.loc[repeated, "subgenres"].astype("string"))
+        sub_names = np.asarray(sub_names, dtype=object)
+        sub_codes = np.where(sub_codes < 0, len(sub_names), sub_codes)  # missing -> "" (skipped)
+        sub_names = np.r_[sub_names, np.array([""], dtype=object)]
+        pairs = pd.DataFrame({"id": ids, "sub": sub_codes}).drop_duplicates()
+        subs = _join_in_order(pairs["id"].to_numpy(), pairs["sub"].to_numpy(), sub_names, n_ids)
+        subs[subs == ""] = None
+        relabel.append(("subgenres", subs))
+    report.duplicate_ids_collapsed = int(len(df) - kept_mask.sum())
+    first_of_repeated = pa.array(repeated & first_seen)
+    # relabel the kept (first) row of each repeated id, in place of a copy
+    for col, values in relabel:
+        text = pa.array(df[col].astype("string[pyarrow]").array)
+        new = pc.replace_with_mask(text, first_of_repeated, pa.array(values, type=text.type))
+        df[col] = pd.Series(ArrowStringArray(new), index=df.index)
     return kept_mask
 
 
@@ -431,6 +446,8 @@ def clean_tracks(
     df["primary_artist"] = _primary_artist(df["artists"])
     if "genre" in df:
         df["genres"] = df["genre"]
+    if "subgenre" in df:
+        df["subgenres"] = df["subgenre"]
     keep = _collapse_duplicate_ids(df, report)
     columns = [c for c in ("track_name", "primary_artist", *_SAME_SONG) if c in df]
     keep[keep] = _collapse_same_song(df.loc[keep, columns], report)
@@ -452,9 +469,12 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
             "genre",
             "genres",
             "subgenre",
+            "subgenres",
             "popularity",
             "explicit",
             "release_year",
+            "release_month",
+            "n_playlists",
         )
         if c in df
     ]

@@ -229,6 +229,13 @@ def _track_ids(series: pd.Series) -> pd.Series:
     return out
 
 
+def _release_month(series: pd.Series) -> pd.Series:
+    """Month (1-12) of ``YYYY-MM`` or ``YYYY-MM-DD`` dates; missing for year-only dates."""
+    text = series.astype("string").str.extract(r"^\s*(?:19|20)\d\d-(\d\d)", expand=False)
+    month = pd.to_numeric(text, errors="coerce")
+    return month.where((month >= 1) & (month <= 12)).astype("Int8")
+
+
 def map_schema(
     raw: pd.DataFrame, *, require_valence: bool = True
 ) -> tuple[pd.DataFrame, SchemaMatch]:
@@ -307,6 +314,7 @@ def _normalise_codes(out: pd.DataFrame, match: SchemaMatch) -> None:
     elif "release_year" in out:
         out["release_year"] = _release_year(out["release_year"])
     if "release_date" in out:
+        out["release_month"] = _release_month(out["release_date"])
         del out["release_date"]
 
 

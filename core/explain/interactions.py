@@ -69,7 +69,8 @@ def interaction_values(
         data=X.set_axis(names, axis=1),
         features=names,
         n_rows=len(rows),
-        method=f"exact TreeSHAP interaction values (XGBoost native) on {len(rows):,} rows",
+        method=f"exact TreeSHAP interaction values (XGBoost native) on {len(rows):,} rows"
+        + (" (on the logit of valence)" if model.target_transform == "logit" else ""),
     )
 
 

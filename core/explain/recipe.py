@@ -40,9 +40,11 @@ def recipe_columns(df: pd.DataFrame, feature_set: str = "audio") -> dict[str, st
     """Feature -> kind (``spline``, ``categorical`` or ``linear``) for the recipe's inputs."""
     kinds: dict[str, str] = {}
     for col in features.input_columns(df, feature_set, "valence"):
-        if col in ("genre", "subgenre"):
+        if col in ("genre", "subgenre", *features.MULTI_HOT):
             continue  # additive genre offsets would hide the audio story; not in the recipe
-        values = pd.to_numeric(df[col].astype("Float64"), errors="coerce").dropna()
+        if col == features.TEXT_SCORE:
+            continue  # fitted on labels: it would need inner folds inside every recipe fold
+        values = features.build_matrix(df, [col], {})[col].dropna()
         if values.nunique() < 2:
             continue
         if col in CATEGORICAL:

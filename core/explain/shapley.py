@@ -3,6 +3,11 @@
 Which explainer runs depends on the fitted estimator:
 
 * XGBoost: the booster's native TreeSHAP (``pred_contribs=True``): exact and fast.
+* LightGBM: its native TreeSHAP (``pred_contrib=True``): exact and fast.
+* A blend of XGBoost / LightGBM members: each member's exact TreeSHAP on its own columns,
+  combined with the blend's weights (the blend averages on the margin scale, and Shapley values
+  are linear in the model, so the sum is the blend's exact SHAP). A blend with any other member
+  takes the sampled path below.
 * scikit-learn tree ensembles: ``shap.TreeExplainer`` (exact) on a sample capped by the size of
   the forest, because TreeSHAP on deep forests is slow; the cap is reported.
 * anything else (Pipelines with an MLP, linear model, kNN ...): interventional Shapley values by
@@ -11,7 +16,8 @@ Which explainer runs depends on the fitted estimator:
   and background sizes are reported.
 
 Classifiers explain one class (``class_name``): tree paths in log-odds, the sampled path in
-probability; ``ShapResult.output`` says which.
+probability; valence models under the logit transform are explained on the logit scale they
+learned; ``ShapResult.output`` says which.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import pandas as pd
 
 from core import compute
 from core.catalog.sampling import sample_rows
+from core.modelling.blend import BlendEstimator, member_kind
 from core.modelling.models import TrainedModel
 
 log = logging.getLogger(__name__)
@@ -110,6 +117,55 @@ def _xgb_contribs(
     if k == 0:  # binary: the margin is the log-odds of class 1
         return -contribs, -margin
     return contribs, margin
+
+
+def _lgb_contribs(
+    est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """LightGBM's native TreeSHAP (last column: bias) and raw margin, like ``_xgb_contribs``."""
+    kwargs = {} if threads is None else {"num_threads": int(threads)}  # per call: no mutation
+    contribs = np.asarray(est.predict(X, pred_contrib=True, **kwargs), dtype=float)
+    margin = np.asarray(est.predict(X, raw_score=True, **kwargs), dtype=float)
+    width = X.shape[1] + 1
+    if contribs.shape[1] > width:  # multi-class: classes x (features + 1) per row
+        contribs = contribs.reshape(len(X), -1, width)
+        idx = k if k is not None else 0
+        return contribs[:, idx, :], margin[:, idx]
+    if k == 0:  # binary: the margin is the log-odds of class 1
+        return -contribs, -margin
+    return contribs, margin
+
+
+def _native_contribs(
+    est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    if member_kind(est) == "lightgbm":
+        return _lgb_contribs(est, X, k, threads)
+    return _xgb_contribs(est, X, k, threads)
+
+
+def _blend_contribs(
+    blend: BlendEstimator, X: pd.DataFrame, k: int | None, threads: int | None = None
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Weighted sum of each member's native TreeSHAP, on the blend's columns."""
+    vals = np.zeros((len(X), X.shape[1]))
+    base, margin = 0.0, np.zeros(len(X))
+    for est, cols, w in zip(blend.estimators, blend.columns, blend.weights, strict=True):
+        contribs, m = _native_contribs(est, X.iloc[:, cols], k, threads)
+        vals[:, cols] += w * contribs[:, :-1]
+        base += w * float(contribs[0, -1])
+        margin += w * m
+    return vals, base, margin
+
+
+def _is_tree_blend(est: object) -> bool:
+    return isinstance(est, BlendEstimator) and all(
+        member_kind(e) in ("xgboost", "lightgbm") for e in est.estimators
+    )
+
+
+def _regression_output(model: TrainedModel) -> str:
+    return "logit of valence" if model.target_transform == "logit" else "valence"
 
 
 def forest_row_cap(est: object, max_rows: int) -> int:
@@ -226,16 +282,29 @@ def shap_values(
         raise ValueError("There are no rows to explain.")
     k, cls = _class_index(model, class_name)
     est = model.estimator
-    if _is_xgboost(est):
+    if _is_xgboost(est) or member_kind(est) == "lightgbm":
         rows = sample_rows(df, max_rows, seed)
         X = model.matrix(rows)
         with compute.slot("SHAP", on_wait) as threads:
-            contribs, prediction = _xgb_contribs(est, X, k, threads)
+            contribs, prediction = _native_contribs(est, X, k, threads)
         vals, base = contribs[:, :-1], float(contribs[0, -1])
-        what = "valence" if k is None else f"log-odds of {cls!r}"
-        method = f"exact TreeSHAP (XGBoost native) on {len(rows):,} rows"
+        what = _regression_output(model) if k is None else f"log-odds of {cls!r}"
+        engine = "XGBoost" if _is_xgboost(est) else "LightGBM"
+        method = f"exact TreeSHAP ({engine} native) on {len(rows):,} rows"
         return _result(model, rows, X, vals, base, prediction, method, what, cls)
-    what = "valence" if k is None else f"probability of {cls!r}"
+    if _is_tree_blend(est):
+        rows = sample_rows(df, max_rows, seed)
+        X = model.matrix(rows)
+        with compute.slot("SHAP", on_wait) as threads:
+            vals, base, prediction = _blend_contribs(est, X, k, threads)
+        what = _regression_output(model) if k is None else f"log-odds of {cls!r}"
+        parts = ", ".join(f"{m} x {w:.2f}" for m, w in zip(est.members, est.weights, strict=True))
+        method = (
+            f"exact TreeSHAP of each blend member ({parts}), weighted like the blend, "
+            f"on {len(rows):,} rows"
+        )
+        return _result(model, rows, X, vals, base, prediction, method, what, cls)
+    what = _regression_output(model) if k is None else f"probability of {cls!r}"
     if _is_sklearn_forest(est):
         cap = forest_row_cap(est, max_rows)
         rows = sample_rows(df, cap, seed)

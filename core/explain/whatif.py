@@ -27,6 +27,7 @@ import pandas as pd
 
 from core.explain.shapley import ShapResult, shap_values
 from core.lookup.results import NeighbourIndex, nearest_tracks
+from core.modelling import tasks
 from core.modelling.models import TrainedModel
 
 MEDIAN = "median"  # the base "track" that is the catalog median
@@ -190,7 +191,10 @@ class Scorer:
             method="exact TreeSHAP (XGBoost native) of this one track",
             n_explained=1,
         )
-        prediction = min(max(margin, 0.0), 1.0) if self.model.task == "valence" else margin
+        prediction = margin
+        if self.model.task == "valence":  # back from the target transform (logit), clipped
+            valence = tasks.inverse_target(np.array([margin]), self.model.target_transform)
+            prediction = min(max(float(valence[0]), 0.0), 1.0)
         return prediction, result
 
 

@@ -161,7 +161,7 @@ def explain_track(
     seed
         Seed of the background sample and of the sampled explainer.
     """
-    cols = list(model.input_columns)
+    cols = list(model.raw_columns)  # derived inputs (title flags, text score) need their text
     track = row.reindex(columns=cols).reset_index(drop=True)
     return shap_values(model, track, max_rows=1, seed=seed, background=catalog_df)
 

@@ -42,6 +42,7 @@ def summarise_run(run: int, result: RunResult, seed: int = 0) -> RunSummary:
     settings: dict[str, Any] = {
         "model": cfg.model_id,
         "features": cfg.feature_set,
+        "target": cfg.target,
         "split": cfg.split,
         "folds": cfg.folds,
         "seed": cfg.seed,

@@ -29,6 +29,7 @@ class RunConfig:
     test_size: float = 0.2
     folds: int = 0  # 0: holdout only; k >= 2: also k-fold CV
     seed: int = models.DEFAULT_SEED
+    target: str = "none"  # target transform of valence: "none" | "logit"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-friendly)."""
@@ -96,6 +97,7 @@ def _fit(
         config.seed,
         on_progress,
         should_stop,
+        target_transform=config.target,
     )
 
 

@@ -26,6 +26,10 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
         "xgboost.core.Booster",
         "xgboost.sklearn.XGBClassifier",
         "xgboost.sklearn.XGBRegressor",
+        "core.modelling.blend.BlendEstimator",
+        "lightgbm.basic.Booster",
+        "lightgbm.sklearn.LGBMClassifier",
+        "lightgbm.sklearn.LGBMRegressor",
     }
 )
 
@@ -95,10 +99,14 @@ def model_card(model: models.TrainedModel, extra: dict[str, Any] | None = None) 
         "input_columns": list(model.input_columns),
         "classes": model.classes_,
         "params": model.params,
+        "target_transform": model.target_transform,
         "metrics": model.metrics,
         "format": "skops; load with core.modelling.export.load_model (trusted types are checked)",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    describe = getattr(model.estimator, "describe", None)
+    if callable(describe):  # a blend: its members, weights and inputs
+        card["members"] = describe(model.feature_names)
     return card | (extra or {})
 
 

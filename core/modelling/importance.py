@@ -68,7 +68,7 @@ def permutation_importance(
     sign = -1.0 if metric in metrics.LOWER_IS_BETTER else 1.0
 
     def score(frame: pd.DataFrame) -> float:
-        pred = model.estimator.predict(frame)
+        pred = model.predict_matrix(frame)  # valence scale, also for logit models and blends
         if model.is_classifier:
             pred = np.asarray(model.classes_, dtype=object)[np.asarray(pred, dtype=int)]
             return metrics.score(metric, y_s.astype(str), pred.astype(str))

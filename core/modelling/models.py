@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core import compute
-from core.modelling import features
+from core.modelling import features, tasks
 from core.modelling.params import Param, ParamError, validate_params
 
 DEFAULT_SEED = 0
@@ -48,22 +48,47 @@ class TrainedModel:
 
     model_id: str  # registry id, e.g. "xgboost"
     task: str  # "valence" | "genre" | "valence-class" | ...
-    feature_set: str  # "audio" | "context" | "all"
+    feature_set: str  # "audio" | "context" | "all" | "engineered"
     params: dict[str, Any]
     estimator: Any  # fitted; takes matrix(df) as input
-    input_columns: list[str]  # raw catalog columns used
-    levels: dict[str, list[str]]  # categorical levels fixed at fit time
+    input_columns: list[str]  # catalog columns and derived inputs used
+    levels: dict[str, list[str]]  # categorical / multi-hot levels fixed at fit time
     classes_: list[str] | None = None  # class labels (classification), in predict_proba order
     metrics: dict[str, Any] = field(default_factory=dict)
+    target_transform: str = "none"  # "none" | "logit": the estimator learns transform(valence)
+    text_model: Any = None  # fitted stacked text score (core.modelling.textscore), if used
 
     @property
     def is_classifier(self) -> bool:
         """Whether the task predicts a label."""
         return self.classes_ is not None
 
+    @property
+    def n_text_outputs(self) -> int:
+        """Columns of the stacked text score (one per class for classifiers)."""
+        return len(self.levels.get(features.TEXT_SCORE, [])) or 1
+
     def matrix(self, df: pd.DataFrame) -> pd.DataFrame:
         """Numeric model input for catalog-shaped rows (missing columns become NaN)."""
-        return features.build_matrix(df, self.input_columns, self.levels)
+        scores = None
+        if self.text_model is not None and features.TEXT_SCORE in self.input_columns:
+            from core.modelling import textscore
+
+            scores = textscore.text_scores(self.text_model, df, self.n_text_outputs)
+        return features.build_matrix(df, self.input_columns, self.levels, scores)
+
+    @property
+    def raw_columns(self) -> list[str]:
+        """Catalog columns ``matrix`` reads (derived inputs replaced by their sources)."""
+        out: list[str] = []
+        for col in self.input_columns:
+            if col in features.DERIVED:
+                out += list(features.DERIVED[col][0])
+            elif col == features.TEXT_SCORE:
+                out += ["track_name", "album_name"]
+            else:
+                out.append(col)
+        return list(dict.fromkeys(out))
 
     @property
     def feature_names(self) -> list[str]:
@@ -76,12 +101,20 @@ class TrainedModel:
                 names.append(col)
         return names
 
+    def predict_matrix(self, X: pd.DataFrame) -> np.ndarray:
+        """Predictions from a model matrix: valence (inverted, clipped) or class codes."""
+        pred = self.estimator.predict(X)
+        if self.is_classifier:
+            return np.asarray(pred, dtype=int)
+        out = tasks.inverse_target(np.asarray(pred, dtype=float), self.target_transform)
+        return np.clip(out, 0.0, 1.0) if self.task == "valence" else out
+
     def predict(self, df: pd.DataFrame) -> np.ndarray:
         """Valence (regression) or class label (classification) for each row."""
-        pred = self.estimator.predict(self.matrix(df))
+        pred = self.predict_matrix(self.matrix(df))
         if self.is_classifier:
-            return np.asarray(self.classes_, dtype=object)[np.asarray(pred, dtype=int)]
-        return np.clip(np.asarray(pred, dtype=float), 0.0, 1.0) if self.task == "valence" else pred
+            return np.asarray(self.classes_, dtype=object)[pred]
+        return pred
 
     def predict_proba(self, df: pd.DataFrame) -> pd.DataFrame:
         """Class probabilities, one column per class (classification only)."""
@@ -102,7 +135,7 @@ class ModelSpec:
     label: str
     space: tuple[Param, ...]
     factory: Factory  # (regression, params, seed) -> unfitted estimator
-    training: str  # "boosting" | "forest" | "epochs" | "single": how live training runs
+    training: str  # "boosting" | "lightgbm" | "forest" | "epochs" | "single" | "blend"
     tasks: frozenset[str] = frozenset({"regression", "classification"})
     baseline: bool = False
     note: str = ""
@@ -145,6 +178,38 @@ def _xgboost(regression: bool, params: dict[str, Any], seed: int) -> Any:
     kwargs = {k: v for k, v in params.items() if k != "early_stopping_rounds"}
     cls = XGBRegressor if regression else XGBClassifier
     return cls(**kwargs, random_state=seed, n_jobs=N_JOBS, tree_method="hist")
+
+
+def _lgbm_defaults() -> dict[str, Any]:
+    """Shipped LightGBM defaults (TidyTuesday, grouped 5-fold CV, logit target; see bench/)."""
+    return {
+        "n_estimators": 600,
+        "learning_rate": 0.03,
+        "num_leaves": 31,
+        "min_child_samples": 20,
+        "subsample": 0.8,
+        "colsample_bytree": 0.5,
+        "reg_lambda": 1.0,
+    }
+
+
+def _lightgbm(regression: bool, params: dict[str, Any], seed: int) -> Any:
+    from lightgbm import LGBMClassifier, LGBMRegressor
+
+    kwargs = {k: v for k, v in params.items() if k != "early_stopping_rounds"}
+    cls = LGBMRegressor if regression else LGBMClassifier
+    return cls(
+        **kwargs,
+        subsample_freq=1,
+        importance_type="gain",
+        random_state=seed,
+        n_jobs=N_JOBS,
+        verbose=-1,
+    )
+
+
+def _no_factory(regression: bool, params: dict[str, Any], seed: int) -> Any:
+    raise ValueError("A blend is built by core.modelling.training.fit_model from its members.")
 
 
 def _forest(regression: bool, params: dict[str, Any], seed: int) -> Any:
@@ -201,6 +266,13 @@ def _mean(regression: bool, params: dict[str, Any], seed: int) -> Any:
 
 
 _XGB = _xgb_defaults("valence")
+_LGB = _lgbm_defaults()
+#: Members a blend can average (each at its shipped defaults).
+BLEND_MEMBERS: dict[str, tuple[str, ...]] = {
+    "lightgbm+xgboost": ("lightgbm", "xgboost"),
+    "lightgbm+xgboost+mlp": ("lightgbm", "xgboost", "mlp"),
+    "lightgbm+rf": ("lightgbm", "rf"),
+}
 REGISTRY: dict[str, ModelSpec] = {
     spec.id: spec
     for spec in (
@@ -273,6 +345,116 @@ REGISTRY: dict[str, ModelSpec] = {
                 "Gradient-boosted trees; curves per boosting round, early stopping on a "
                 "grouped validation split."
             ),
+        ),
+        ModelSpec(
+            "lightgbm",
+            "LightGBM",
+            (
+                Param(
+                    "n_estimators",
+                    "Boosting rounds (max)",
+                    "int",
+                    _LGB["n_estimators"],
+                    20,
+                    2000,
+                    step=10,
+                ),
+                Param(
+                    "learning_rate",
+                    "Learning rate",
+                    "float",
+                    _LGB["learning_rate"],
+                    0.005,
+                    0.5,
+                    log=True,
+                ),
+                Param("num_leaves", "Leaves per tree", "int", _LGB["num_leaves"], 4, 255, log=True),
+                Param(
+                    "min_child_samples",
+                    "Min tracks per leaf",
+                    "int",
+                    _LGB["min_child_samples"],
+                    1,
+                    200,
+                    log=True,
+                ),
+                Param(
+                    "subsample", "Row subsample", "float", _LGB["subsample"], 0.3, 1.0, step=0.05
+                ),
+                Param(
+                    "colsample_bytree",
+                    "Column subsample",
+                    "float",
+                    _LGB["colsample_bytree"],
+                    0.1,
+                    1.0,
+                    step=0.05,
+                ),
+                Param(
+                    "reg_lambda",
+                    "L2 regularisation",
+                    "float",
+                    _LGB["reg_lambda"],
+                    0.01,
+                    100.0,
+                    log=True,
+                ),
+                Param(
+                    "early_stopping_rounds",
+                    "Early stopping (rounds, 0 = off)",
+                    "int",
+                    50,
+                    0,
+                    200,
+                    step=5,
+                ),
+            ),
+            _lightgbm,
+            "lightgbm",
+            note="Leaf-wise gradient-boosted trees; curves per boosting round, early stopping on a "
+            "grouped validation split; SHAP from LightGBM's own contributions.",
+        ),
+        ModelSpec(
+            "blend",
+            "Blend (average of models)",
+            (
+                Param(
+                    "members", "Members", "choice", "lightgbm+xgboost", choices=tuple(BLEND_MEMBERS)
+                ),
+                Param(
+                    "lightgbm_weight",
+                    "LightGBM's weight (the rest share the remainder)",
+                    "float",
+                    0.5,
+                    0.0,
+                    1.0,
+                    step=0.05,
+                ),
+                Param(
+                    "max_rounds",
+                    "Max boosting rounds per booster member",
+                    "int",
+                    _LGB["n_estimators"],
+                    20,
+                    2000,
+                    step=10,
+                    help="Caps LightGBM's and XGBoost's shipped rounds (600 and 400).",
+                ),
+                Param(
+                    "other_features",
+                    "Inputs of the other members",
+                    "choice",
+                    "same",
+                    choices=("same", *features.FEATURE_SETS),
+                    help="'same' uses the run's feature set; LightGBM always uses it.",
+                ),
+            ),
+            _no_factory,
+            "blend",
+            note="Averages its members (each at its shipped defaults, each with its own inputs) "
+            "on the target's scale; curves per member round; SHAP is the weighted sum of "
+            "each member's exact TreeSHAP (LightGBM + XGBoost), or sampled when a member is an "
+            "MLP or a forest.",
         ),
         ModelSpec(
             "rf",

@@ -157,3 +157,40 @@ def check_class_sizes(df: pd.DataFrame, task: str, split: str = "grouped", folds
     problem = class_size_problem(df, task, split, folds)
     if problem:
         raise SmallClassError(problem)
+
+
+#: Target transforms for valence regression: the model learns ``transform(valence)`` and its
+#: predictions are mapped back. Logit clips valence to [LOGIT_EPS, 1 - LOGIT_EPS] first.
+TARGET_TRANSFORMS: dict[str, str] = {
+    "none": "None (learn valence as it is)",
+    "logit": "Logit (learn log(v / (1 - v)), predictions mapped back to 0-1)",
+}
+LOGIT_EPS = 0.01
+
+
+def check_transform(name: str, task: str) -> str:
+    """A valid transform name for a task (only valence regression takes one besides ``none``)."""
+    if name not in TARGET_TRANSFORMS:
+        raise ValueError(
+            f"Unknown target transform {name!r}; choose one of {list(TARGET_TRANSFORMS)}"
+        )
+    if name != "none" and not is_regression(task):
+        raise ValueError(f"The {name} transform applies to valence regression only, not {task!r}.")
+    return name
+
+
+def transform_target(y: np.ndarray, name: str) -> np.ndarray:
+    """The values a model learns for target ``y`` under a transform."""
+    y = np.asarray(y, dtype=float)
+    if name == "none":
+        return y
+    v = np.clip(y, LOGIT_EPS, 1.0 - LOGIT_EPS)
+    return np.log(v / (1.0 - v))
+
+
+def inverse_target(z: np.ndarray, name: str) -> np.ndarray:
+    """Map a model's output back to the target's scale."""
+    z = np.asarray(z, dtype=float)
+    if name == "none":
+        return z
+    return 1.0 / (1.0 + np.exp(-z))

@@ -1,10 +1,10 @@
 """Training with live progress and a stop switch, for every model in the registry.
 
 ``fit_model`` fits one model on labelled rows, calling ``on_progress`` after every boosting
-round (XGBoost), batch of trees (random forest), epoch (MLP) or single fit (baselines), and
-stopping early, keeping the partial model, as soon as ``should_stop()`` returns True. Iterative
-models learn on a grouped validation split carved from the training rows, which drives the
-validation curve and XGBoost's early stopping.
+round (XGBoost, LightGBM; each member of a blend in turn), batch of trees (random forest),
+epoch (MLP) or single fit (baselines), and stopping early, keeping the partial model, as soon
+as ``should_stop()`` returns True. Iterative models learn on a grouped validation split carved
+from the training rows, which drives the validation curve and the boosters' early stopping.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from threadpoolctl import threadpool_limits
 
 from core import compute
 from core.catalog.sampling import sample_positions
-from core.modelling import features, metrics, models, splits, tasks
+from core.modelling import features, metrics, models, splits, tasks, textscore
+from core.modelling.blend import BlendEstimator
 from core.progress import Progress, ProgressFn, StopFn
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def fit_model(
     should_stop: StopFn | None = None,
     validation_size: float = 0.15,
     phase: str = "fit",
+    target_transform: str = "none",
 ) -> FitResult:
     """Fit one registry model on labelled rows with live progress.
 
@@ -106,9 +108,9 @@ def fit_model(
     params : dict, optional
         Hyperparameters (validated; defaults fill the gaps).
     feature_set : str
-        ``audio``, ``context`` or ``all``.
+        ``audio``, ``context``, ``all`` or ``engineered``.
     seed : int
-        Seed for the model and the validation split.
+        Seed for the model, the validation split and the text score's inner folds.
     on_progress : callable, optional
         Called with a :class:`Progress` after every step.
     should_stop : callable, optional
@@ -117,6 +119,9 @@ def fit_model(
         Share of artists held out for the validation curve (iterative models only).
     phase : str
         Label passed through to ``Progress.phase``.
+    target_transform : str
+        ``none`` or ``logit`` (valence only): the model learns the transformed target;
+        curves and metrics stay on the valence scale.
 
     Returns
     -------
@@ -124,11 +129,12 @@ def fit_model(
         The model, its learning curve and whether it was stopped.
     """
     regression = tasks.is_regression(task)
+    tasks.check_transform(target_transform, task)
     spec = models.get_spec(model_id)
     params = models.check_params(model_id, regression, params)
-    cols = features.input_columns(rows, feature_set, task)
-    levels = features.categorical_levels(rows, cols)
-    X = features.build_matrix(rows, cols, levels)
+    members = _blend_members(rows, model_id, params, feature_set, task)
+    cols = list(dict.fromkeys(c for _, member_cols in members for c in member_cols))
+    cols = cols or features.input_columns(rows, feature_set, task)
     fit_pos, val_pos = np.arange(len(rows)), np.array([], dtype=int)
     if spec.training != "single" and validation_size > 0:
         try:
@@ -145,8 +151,11 @@ def fit_model(
         codes = np.array([code_of.get(str(v), -1) for v in np.asarray(y)])
         y_all = codes
     else:
-        y_all = np.asarray(y, dtype=float)
+        y_all = tasks.transform_target(np.asarray(y, dtype=float), target_transform)
     val_pos = val_pos[y_all[val_pos] >= 0] if not regression else val_pos
+    levels = features.categorical_levels(rows, cols)
+    t0 = time.perf_counter()
+    X, text_model = _training_matrix(rows, y_all, cols, levels, classes, seed)
     metric = metrics.primary_metric(regression)
     ctx = _Ctx(
         X,
@@ -162,18 +171,35 @@ def fit_model(
         phase,
         on_progress,
         should_stop,
+        target_transform,
     )
-    trainer = {"boosting": _fit_boosting, "forest": _fit_forest, "epochs": _fit_epochs}.get(
-        spec.training, _fit_single
-    )
+    trainer = {
+        "boosting": _fit_boosting,
+        "lightgbm": _fit_lightgbm,
+        "forest": _fit_forest,
+        "epochs": _fit_epochs,
+    }.get(spec.training, _fit_single)
+    text_seconds = time.perf_counter() - t0  # the stacked text score (if any) is part of the fit
     waiting = _waiting(on_progress, phase, metric)
     with compute.slot(f"fit {model_id}", waiting, should_stop=should_stop) as threads:
         ctx.threads = threads
         t0 = time.perf_counter()
-        estimator, live, stopped, planned, best = trainer(ctx)
-        seconds = time.perf_counter() - t0
+        if spec.training == "blend":
+            estimator, live, stopped, planned, best = _fit_blend(ctx, members)
+        else:
+            estimator, live, stopped, planned, best = trainer(ctx)
+        seconds = text_seconds + time.perf_counter() - t0
     model = models.TrainedModel(
-        model_id, task, feature_set, params, estimator, cols, levels, classes
+        model_id,
+        task,
+        feature_set,
+        params,
+        estimator,
+        cols,
+        levels,
+        classes,
+        target_transform=target_transform,
+        text_model=text_model,
     )
     hist = live.history()
     return FitResult(
@@ -188,6 +214,43 @@ def fit_model(
         len(fit_pos),
         len(val_pos),
     )
+
+
+def _blend_members(
+    rows: pd.DataFrame, model_id: str, params: dict[str, Any], feature_set: str, task: str
+) -> list[tuple[str, list[str]]]:
+    """(member id, input columns) of a blend's members; empty for other models."""
+    if models.get_spec(model_id).training != "blend":
+        return []
+    other = params["other_features"]
+    other = feature_set if other == "same" else other
+    out = []
+    for member in models.BLEND_MEMBERS[params["members"]]:
+        fs = feature_set if member == "lightgbm" else other
+        out.append((member, features.input_columns(rows, fs, task)))
+    return out
+
+
+def _training_matrix(
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    cols: list[str],
+    levels: dict[str, list[str]],
+    classes: list[str] | None,
+    seed: int,
+) -> tuple[pd.DataFrame, Any]:
+    """The training matrix; a stacked text score gets out-of-fold values for these rows."""
+    if features.TEXT_SCORE not in cols:
+        return features.build_matrix(rows, cols, levels), None
+    if classes is not None:
+        levels[features.TEXT_SCORE] = list(classes)
+    known = np.flatnonzero(np.asarray(y) >= 0) if classes is not None else np.arange(len(rows))
+    oof_part, text_model = textscore.fit_text_score(
+        rows.iloc[known], np.asarray(y)[known], classes is None, seed, n_classes=len(classes or [])
+    )
+    oof = np.full((len(rows), oof_part.shape[1]), np.nan)
+    oof[known] = oof_part
+    return features.build_matrix(rows, cols, levels, oof), text_model
 
 
 def _waiting(on_progress: ProgressFn | None, phase: str, metric: str) -> compute.WaitFn:
@@ -232,6 +295,7 @@ class _Ctx:
     phase: str = "fit"
     on_progress: ProgressFn | None = None
     should_stop: StopFn | None = None
+    transform: str = "none"  # target transform of a regression target
     threads: int | None = None  # from the CPU gate (core.compute)
 
     def live(self, unit: str, total: int, stoppable: bool = True) -> _Live:
@@ -249,14 +313,31 @@ class _Ctx:
     def curve_rows(self) -> np.ndarray:
         return self.fit[sample_positions(len(self.fit), TRAIN_CURVE_ROWS, self.seed)]
 
+    def score(self, positions: np.ndarray, pred: np.ndarray) -> float:
+        """The curve metric of predictions for some rows, on the target's own scale."""
+        if not self.regression:
+            return metrics.score(self.metric, self.y[positions], pred)
+        inv = tasks.inverse_target
+        y_true = inv(self.y[positions], self.transform)
+        return metrics.score(self.metric, y_true, inv(pred, self.transform))
+
     def scores(self, estimator: Any) -> tuple[float, float | None]:
         tr = self.curve_rows
-        train = metrics.score(self.metric, self.y[tr], estimator.predict(self.X.iloc[tr]))
+        train = self.score(tr, estimator.predict(self.X.iloc[tr]))
         if not len(self.val):
             return train, None
-        return train, metrics.score(
-            self.metric, self.y[self.val], estimator.predict(self.X.iloc[self.val])
-        )
+        return train, self.score(self.val, estimator.predict(self.X.iloc[self.val]))
+
+    def mae_metric(self) -> Callable[[np.ndarray, np.ndarray], float]:
+        """A boosting eval metric: MAE of (inverted) predictions on the valence scale."""
+        transform = self.transform
+
+        def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+            inv = tasks.inverse_target
+            p = np.clip(inv(np.asarray(y_pred, float), transform), 0.0, 1.0)
+            return float(np.mean(np.abs(p - inv(np.asarray(y_true, float), transform))))
+
+        return mae
 
 
 def _fit_boosting(ctx: _Ctx) -> tuple:
@@ -311,12 +392,16 @@ def _fit_boosting(ctx: _Ctx) -> tuple:
         return stop
 
     est = ctx.estimator()
-    eval_metrics = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    plain_metrics = ["mae"] if ctx.regression else ["merror", "mlogloss"]
+    eval_metrics: Any = plain_metrics
+    if ctx.regression and ctx.transform != "none":
+        eval_metrics = ctx.mae_metric()  # named "mae": curves stay on the valence scale
     # plain attribute assignment: set_params on a fitted XGBoost model would touch the booster
     est.eval_metric, est.callbacks = eval_metrics, [_callback(after_round)]
     est.early_stopping_rounds = rounds if early else None
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit], eval_set=eval_set or None, verbose=False)
-    est.callbacks = None  # keep the fitted model free of closures (serialisable)
+    # keep the fitted model free of closures (serialisable)
+    est.callbacks, est.eval_metric = None, plain_metrics
     done = est.get_booster().num_boosted_rounds()
     if every > 1 and live.rows and live.rows[-1]["step"] < done:  # early stopping ended it
         booster = est.get_booster()
@@ -355,6 +440,8 @@ class _BoosterScores:
     def _metric(self, booster: Any, name: str, step: int) -> float:
         margin = self.sets[name].margin(booster, step)
         if self.ctx.regression:  # XGBoost's own "mae" on the (identity-link) prediction
+            if self.ctx.transform != "none":  # on the valence scale, like the eval metric
+                return self.ctx.mae_metric()(self.sets[name].y, margin)
             return float(np.mean(np.abs(margin - self.sets[name].y)))
         labels = margin.argmax(axis=1) if margin.ndim == 2 else (margin > 0).astype(int)
         return float(np.mean(labels == self.sets[name].y))
@@ -404,6 +491,131 @@ class _Scored:
             ).reshape(self.total.shape)
         self.done = step
         return self.total
+
+
+def _fit_lightgbm(ctx: _Ctx) -> tuple:
+    import lightgbm as lgb
+
+    params = ctx.params
+    total = int(params["n_estimators"])
+    live = ctx.live("round", total)
+    rounds = int(params.get("early_stopping_rounds", 0))
+    state = {"stopped": False}
+
+    def report(env: Any) -> None:
+        by_set: dict[str, float] = {}
+        for data_name, metric_name, value, _ in env.evaluation_result_list:
+            if metric_name in ("mae", "accuracy") and data_name not in by_set:
+                by_set[data_name] = float(value)
+        if live.report(env.iteration + 1, by_set.get("training"), by_set.get("validation")):
+            state["stopped"] = True
+            raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+
+    if ctx.regression:
+        mae = ctx.mae_metric()
+
+        def feval(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[str, float, bool]:
+            return "mae", mae(y_true, y_pred), False
+    else:
+
+        def feval(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[str, float, bool]:
+            pred = np.argmax(y_pred, axis=1) if np.ndim(y_pred) == 2 else (y_pred > 0.5)
+            return "accuracy", float(np.mean(np.asarray(pred, int) == y_true)), True
+
+    est = ctx.estimator()
+    if ctx.regression:
+        est.set_params(metric="None")  # only the valence-scale MAE: it drives early stopping
+    tr = ctx.curve_rows
+    eval_x, eval_y, names = [ctx.X.iloc[tr]], [ctx.y[tr]], ["training"]
+    if len(ctx.val):
+        eval_x.append(ctx.X.iloc[ctx.val])
+        eval_y.append(ctx.y[ctx.val])
+        names.append("validation")
+    callbacks: list[Any] = [report]
+    if rounds and len(ctx.val):
+        callbacks.append(lgb.early_stopping(rounds, first_metric_only=True, verbose=False))
+    est.fit(
+        ctx.X.iloc[ctx.fit],
+        ctx.y[ctx.fit],
+        eval_X=tuple(eval_x),
+        eval_y=tuple(eval_y),
+        eval_names=names,
+        eval_metric=feval,
+        callbacks=callbacks,
+    )
+    best = getattr(est, "best_iteration_", None) if rounds and len(ctx.val) else None
+    return est, live, state["stopped"], total, int(best) if best else None
+
+
+def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]]) -> tuple:
+    """Fit each member on its own columns in turn (curves per member round), then average."""
+    params, should_stop = ctx.params, ctx.should_stop
+    names = list(ctx.X.columns)
+    base = [n.split("=")[0] for n in names]
+    ids = [m for m, _ in members]
+    w_lgb = float(params["lightgbm_weight"])
+    others = len(ids) - 1
+    weights = [w_lgb if m == "lightgbm" else (1.0 - w_lgb) / max(others, 1) for m in ids]
+    plans = []
+    for (member, cols), w in zip(members, weights, strict=True):
+        if w <= 0:
+            continue
+        wanted = set(cols)
+        positions = [i for i, b in enumerate(base) if b in wanted]
+        defaults = models.default_params(member, ctx.regression)
+        if member in ("lightgbm", "xgboost"):
+            defaults["n_estimators"] = min(defaults["n_estimators"], int(params["max_rounds"]))
+        spec = models.get_spec(member)
+        steps = int(defaults.get("n_estimators", defaults.get("max_epochs", 1)))
+        plans.append((member, positions, defaults, spec, steps, w))
+    total = sum(p[4] for p in plans)
+    live = ctx.live("round", total)
+    fitted, stopped, offset = [], False, 0
+    for member, positions, defaults, spec, steps, w in plans:
+
+        def forward(p: Progress, offset: int = offset) -> None:
+            live.report(offset + p.step, p.train, p.validation)
+
+        sub = _Ctx(
+            ctx.X.iloc[:, positions],
+            ctx.y,
+            ctx.fit,
+            ctx.val,
+            ctx.regression,
+            ctx.classes,
+            ctx.metric,
+            ctx.seed,
+            member,
+            defaults,
+            ctx.phase,
+            forward,
+            should_stop,
+            ctx.transform,
+            ctx.threads,
+        )
+        trainer = {
+            "boosting": _fit_boosting,
+            "lightgbm": _fit_lightgbm,
+            "forest": _fit_forest,
+            "epochs": _fit_epochs,
+        }.get(spec.training, _fit_single)
+        est, _, member_stopped, _, _ = trainer(sub)
+        fitted.append((member, est, positions, w))
+        offset += steps
+        if member_stopped or (should_stop is not None and should_stop()):
+            stopped = True
+            break
+    total_w = sum(f[3] for f in fitted)
+    blend = BlendEstimator(
+        [f[0] for f in fitted],
+        [f[1] for f in fitted],
+        [f[2] for f in fitted],
+        [f[3] / total_w for f in fitted],
+        len(names),
+        len(ctx.classes or []),
+    )
+    live.report(offset, *ctx.scores(blend))
+    return blend, live, stopped, total, None
 
 
 def _fit_forest(ctx: _Ctx) -> tuple:

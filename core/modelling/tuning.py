@@ -54,6 +54,7 @@ def auto_tune(
     max_seconds: float = 120.0,
     on_progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
+    target_transform: str = "none",
 ) -> dict[str, Any]:
     """Search for better hyperparameters on the training part of the grouped split.
 
@@ -106,6 +107,7 @@ def auto_tune(
             out_of_time = time.perf_counter() - t0 > max_seconds
             if (should_stop is not None and should_stop()) or out_of_time:
                 break
+            early = model_id in ("xgboost", "lightgbm", "blend")  # early stopping needs a split
             fit = fit_model(
                 rows.iloc[use],
                 y[use],
@@ -115,7 +117,8 @@ def auto_tune(
                 feature_set,
                 seed,
                 on_progress=only_waits(on_progress),
-                validation_size=0.0 if model_id != "xgboost" else 0.15,
+                validation_size=0.15 if early else 0.0,
+                target_transform=target_transform,
             )
             pred = fit.model.predict(rows.iloc[val_pos])
             score = metrics.score(metric, y[val_pos], pred)

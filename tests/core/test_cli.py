@@ -126,6 +126,37 @@ def test_recipe_subcommand_is_parsed():
     assert (args.command, args.source, args.features, args.seed) == ("recipe", "x", "all", 3)
 
 
+def test_evaluate_lightgbm_logit_engineered(capsys, csv_path):
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        "--data",
+        str(csv_path),
+        "--model",
+        "lightgbm",
+        "--target",
+        "logit",
+        "--features",
+        "engineered",
+        "--params",
+        '{"n_estimators": 40}',
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert result["target"] == "logit" and result["model"] == "lightgbm"
+    assert "text_score" in result["input_columns"] and "title_length" in result["input_columns"]
+    assert result["missing_inputs"]["subgenres"].startswith("the dataset has no")
+    assert 0 < result["metrics"]["mae"] < 0.5
+
+
+def test_evaluate_refuses_a_logit_genre_target(capsys, csv_path):
+    code, out, err = _run(
+        capsys, "evaluate", "--data", str(csv_path), "--task", "genre", "--target", "logit"
+    )
+    assert code == 2 and out == ""
+    assert "valence regression only" in err
+
+
 def test_warm_builds_then_reports_ready_and_refuses_bad_input(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("VALENCE_LAB_CACHE_DIR", str(tmp_path / "cache"))
     source = "local:spotify_tracks_6genres_sample.csv"

@@ -123,3 +123,41 @@ def test_auto_tune_puts_the_best_params_into_the_sliders():
     assert at.slider(key="lab_tree_max_depth").value == best["max_depth"]
     assert at.select_slider(key="lab_tree_min_samples_leaf").value == best["min_samples_leaf"]
     assert any("Auto-tune" in s.value for s in at.success)
+
+
+def test_engineered_inputs_and_what_the_dataset_lacks():
+    at = _lab()
+    at.selectbox(key="lab_features").set_value("engineered").run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "title length" in captions and "stacked TF\\-IDF text score" in captions
+    info = " ".join(i.value for i in at.info)
+    assert "multi\\-hot of every playlist subgenre" in info and "release month" in info
+    assert at.selectbox(key="lab_target").options == [
+        "None (learn valence as it is)",
+        "Logit (learn log(v / (1 - v)), predictions mapped back to 0-1)",
+    ]
+    at.selectbox(key="lab_task").set_value("genre").run()
+    assert at.selectbox(key="lab_target_off").disabled
+
+
+def test_blend_trains_with_logit_target_and_lists_its_members():
+    at = _lab()  # widgets, not query params: the page's share link rewrites those on a rerun
+    at.selectbox(key="lab_model").set_value("blend").run()
+    at.selectbox(key="lab_target").set_value("logit").run()
+    at.slider(key="lab_blend_lightgbm_weight").set_value(0.6).run()
+    at.slider(key="lab_blend_max_rounds").set_value(60).run()
+    at.button(key="lab_train").click().run()
+    assert at.session_state["lab_job"]["job"].wait(600)  # two boosters on 5,849 tracks
+    _finish(at)
+    row = _board(at)[-1]
+    assert row["model"] == "blend" and row["target"] == "logit"
+    captions = " ".join(c.value for c in at.caption)
+    assert (
+        "Blend of:" in captions and "lightgbm × 0.60" in captions and "xgboost × 0.40" in captions
+    )
+    active = at.session_state["lab_active_model"]
+    assert active.target_transform == "logit" and active.estimator.members == [
+        "lightgbm",
+        "xgboost",
+    ]

@@ -77,6 +77,24 @@ def test_cleaned_table_is_unchanged(real):
         assert df[col].dtype == "int64", col
 
 
+PINNED_ENGINEERED = {  # (sum of n_playlists, tracks under several subgenres or None)
+    TIDY_FILE: (32_031, 3_066),
+    SAMPLE_FILE: (4_769, None),  # the 114k set has no subgenre column
+}
+
+
+def test_playlist_counts_and_subgenres_are_kept(real):
+    name, _, _, catalog = real
+    df = catalog.df
+    n_rows, n_multi = PINNED_ENGINEERED[name]
+    assert df["n_playlists"].dtype == "int64" and int(df["n_playlists"].sum()) == n_rows
+    assert (df["n_playlists"] >= 1).all()
+    if n_multi is None:
+        assert "subgenres" not in df
+    else:
+        assert int(df["subgenres"].str.contains(";").sum()) == n_multi
+
+
 # ---- row-wise reference definitions -------------------------------------------------------
 
 

@@ -6,7 +6,13 @@ from core.modelling import models, tasks
 from core.modelling.experiment import RunConfig, run_experiment
 from tests.conftest import make_synthetic_tracks
 
-SMALL = {"xgboost": {"n_estimators": 20}, "rf": {"n_estimators": 10}, "mlp": {"max_epochs": 5}}
+SMALL = {
+    "xgboost": {"n_estimators": 20},
+    "lightgbm": {"n_estimators": 20},
+    "blend": {"max_rounds": 20},
+    "rf": {"n_estimators": 10},
+    "mlp": {"max_epochs": 5},
+}
 
 
 @pytest.fixture(scope="module")
