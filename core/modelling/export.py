@@ -28,6 +28,7 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
         "xgboost.sklearn.XGBRegressor",
         "core.modelling.blend.BlendEstimator",
         "lightgbm.basic.Booster",
+        "collections.OrderedDict",  # LightGBM keeps its params in one (a plain container)
         "lightgbm.sklearn.LGBMClassifier",
         "lightgbm.sklearn.LGBMRegressor",
     }
