@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,8 +243,26 @@ def read_table(source: Path | bytes | io.BytesIO) -> pd.DataFrame:
         raise SchemaError(
             f"Could not parse the file as CSV: {exc}", missing=list(REQUIRED_COLUMNS), recognised=[]
         ) from exc
-    frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    frame.columns = _unique_names(str(c).replace("\ufeff", "").strip() for c in frame.columns)
     return frame
+
+
+def _unique_names(names: Iterable[str]) -> list[str]:
+    """Column names made unique the way pandas does (``a``, ``a.1``, ``a.2``).
+
+    Headers that only differed by a BOM or spaces must not turn one column into two.
+    """
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for name in names:
+        candidate, n = name, seen.get(name, 0)
+        while candidate in seen:
+            n += 1
+            candidate = f"{name}.{n}"
+        seen[name] = n
+        seen.setdefault(candidate, 0)
+        out.append(candidate)
+    return out
 
 
 def _primary_artist(artists: pd.Series) -> pd.Series:
@@ -308,7 +326,7 @@ def _collapse_duplicate_ids(df: pd.DataFrame, report: CleaningReport) -> np.ndar
     codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)  # first-seen order
     uniques = encoded.dictionary
     has_id = codes >= 0
-    counts = np.bincount(codes[has_id], minlength=len(uniques))
+    counts = np.bincount(codes[has_id], minlength=max(len(uniques), 1))  # 1: no id at all
     per_row = counts[np.where(has_id, codes, 0)]
     # rows of the source listing the track (TidyTuesday: playlist appearances), kept for the
     # engineered feature set before duplicates collapse

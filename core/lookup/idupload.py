@@ -265,7 +265,6 @@ def read_id_upload(
         raw = read_table(data)
     except SchemaError as exc:
         raise UploadError(f"{name}: {exc}") from exc
-    raw.columns = [str(c).replace("\ufeff", "").strip() for c in raw.columns]
     id_col = find_id_column(raw)
     if id_col is None:
         raise UploadError(

@@ -21,6 +21,17 @@ def _large_clean(path, tmp_path) -> tuple[pd.DataFrame, CleaningReport]:
     return large.canonical_dtypes(pd.read_parquet(out)), report
 
 
+# Inputs of the "engineered" feature set that only the in-memory cleaning derives so far; an
+# out-of-core catalog lacks them and the Model lab lists them as missing inputs.
+IN_MEMORY_ONLY = ["n_playlists", "subgenres"]
+
+
+def _without_in_memory_only(ref: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    """The pandas reference without the in-memory-only columns, which DuckDB must not invent."""
+    assert not set(IN_MEMORY_ONLY) & set(df.columns)
+    return ref.drop(columns=[c for c in IN_MEMORY_ONLY if c in ref]).reset_index(drop=True)
+
+
 @pytest.mark.parametrize(
     "name", ["tidytuesday_spotify_songs.csv", "spotify_tracks_6genres_sample.csv"]
 )
@@ -30,7 +41,7 @@ def test_duckdb_cleaning_matches_pandas_cleaning(name, tmp_path):
     df, report = _large_clean(path, tmp_path)
     assert report == ref.report  # every rule counted the same
     assert report.duplicate_ids_collapsed > 0
-    expected = ref.df.reset_index(drop=True)
+    expected = _without_in_memory_only(ref.df, df)
     # DuckDB's lower() maps a few non-ASCII capitals (Turkish İ) unlike Python's str.lower.
     same_artist = (df["primary_artist"] == expected["primary_artist"]).mean()
     assert same_artist > 0.999
@@ -38,6 +49,7 @@ def test_duckdb_cleaning_matches_pandas_cleaning(name, tmp_path):
         df.drop(columns="primary_artist"),
         expected.drop(columns="primary_artist"),
         check_dtype=False,
+        check_like=True,  # the same columns; DuckDB places release_month last
     )
 
 
@@ -59,7 +71,9 @@ def test_dirty_rows_are_counted_like_pandas(tmp_path):
     df, report = _large_clean(path, tmp_path)
     assert report == ref.report
     assert report.same_song_collapsed == 1 and report.ids_with_several_genres == 1
-    pd.testing.assert_frame_equal(df, ref.df.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        df, _without_in_memory_only(ref.df, df), check_dtype=False, check_like=True
+    )
 
 
 def test_parquet_source_is_a_local_catalog(tmp_path, monkeypatch):
