@@ -96,7 +96,7 @@ def test_mood_arc_of_an_uploaded_playlist(server, browser, width, tmp_path):  # 
         assert page.get_by_role("button", name=re.compile("Download the reordered")).count() == 1
         page.get_by_role("heading", name="Mood arc").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"moodarc-{width}.png"), full_page=True)
-        page.get_by_role("button", name="Smoothest transitions").click()
+        page.get_by_text("Smoothest transitions", exact=True).first.click()
         _settle(page)
         _no_errors(page)
         assert _metric(page, "Mean jump after") != _metric(page, "Mean jump now")

@@ -278,9 +278,11 @@ def test_closing_the_tab_stops_its_training(server, page) -> None:
     log = ROOT / "artifacts" / "streamlit-security.log"
     query = urllib.parse.urlencode(
         {
-            "lab_model": "rf",
+            "lab_model": "Random forest",  # a bound select keeps its label in the URL
             "lab_rf_n_estimators": "500",
             "lab_rf_max_depth": "16",
+            "lab_rf_min_samples_leaf": "1",  # the slowest forest the sliders allow, so the
+            "lab_rf_max_features": "1.0",  # job outlasts the close on a quiet machine too
             "lab_folds": "10",
         }
     )
