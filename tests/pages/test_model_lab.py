@@ -130,9 +130,9 @@ def test_engineered_inputs_and_what_the_dataset_lacks():
     at.selectbox(key="lab_features").set_value("engineered").run()
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
-    assert "title length" in captions and "stacked TF\\-IDF text score" in captions
+    assert "title length" in captions and "stacked TF-IDF text score" in captions
     info = " ".join(i.value for i in at.info)
-    assert "multi\\-hot of every playlist subgenre" in info and "release month" in info
+    assert "multi-hot of every playlist subgenre" in info and "release month" in info
     assert at.selectbox(key="lab_target").options == [
         "None (learn valence as it is)",
         "Logit (learn log(v / (1 - v)), predictions mapped back to 0-1)",
