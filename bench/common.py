@@ -27,6 +27,22 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return best, result
 
 
+# The child's own peak: VmHWM of its address space. ``ru_maxrss`` is not: Linux carries the
+# parent's high-water mark across fork/vfork + exec, so a child of a 2 GB bench process would
+# report >= 2 GB whatever it used.
+_PEAK_RSS = """
+def _peak_rss_mb():
+    try:
+        with open('/proc/self/status') as fh:
+            for line in fh:
+                if line.startswith('VmHWM:'):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+"""
+
+
 def run_child(code: str, env: dict[str, str] | None = None, timeout: int = 900) -> dict:
     """Run Python ``code`` in a fresh process; it prints one JSON object on its last line.
 
@@ -34,9 +50,10 @@ def run_child(code: str, env: dict[str, str] | None = None, timeout: int = 900) 
     """
     wrapper = (
         "import json, resource, sys\n"
+        f"{_PEAK_RSS}\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         f"{code}\n"
-        "out['peak_rss_mb'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)\n"
+        "out['peak_rss_mb'] = _peak_rss_mb()\n"
         "print(json.dumps(out))\n"
     )
     proc = subprocess.run(

@@ -292,6 +292,16 @@ def _run_task(fn: Callable[..., Any], *args: Any) -> Any:
     return fn(*args)
 
 
+def scatter(client: Client, obj: Any) -> Any:
+    """Copy ``obj`` to every worker under a fresh key (a Future).
+
+    Not content-hashed: with ``hash=True`` two scatters of the same data share one key, and
+    the release of an earlier, dropped Future can forget the data under a later one's tasks
+    ("cancelled for reason: lost dependencies", seen when an auto-tune followed a fit).
+    """
+    return client.scatter(obj, broadcast=True, hash=False)
+
+
 def map_tasks(
     client: Client,
     fn: Callable[..., Any],
@@ -311,7 +321,7 @@ def map_tasks(
 
     from distributed import Future, as_completed
 
-    handles = [o if isinstance(o, Future) else client.scatter(o, broadcast=True) for o in shared]
+    handles = [o if isinstance(o, Future) else scatter(client, o) for o in shared]
     futures = [
         client.submit(
             _run_task, fn, *handles, item, pure=False, key=f"vl-{i}-{os.urandom(4).hex()}"

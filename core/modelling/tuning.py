@@ -78,9 +78,7 @@ def auto_tune(
     order = rng.permutation(fit_pos)
     trials, done, t0 = [], 0, time.perf_counter()
     client = distributed.active_client()
-    shared = (
-        [client.scatter(rows, broadcast=True), client.scatter(y, broadcast=True)] if client else []
-    )
+    shared = [distributed.scatter(client, rows), distributed.scatter(client, y)] if client else []
     for rung, (_, n_rows) in enumerate(plan):
         use = np.sort(order[:n_rows])
         scored = []

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from core.modelling import distributed
@@ -92,6 +93,22 @@ def test_autotune_trials_as_dask_tasks_match_local(frame, cluster):
         remote = auto_tune(frame, **kwargs)
     assert len(remote["trials"]) == len(local["trials"])
     assert remote["best_score"] == pytest.approx(local["best_score"], abs=0.002)
+
+
+def test_the_same_data_scattered_twice_survives_the_first_release(cluster):
+    """A fit then an auto-tune scatter the same rows; dropping the first must not lose them."""
+    import gc
+
+    with distributed.use_engine("dask", cluster):
+        client = distributed.active_client()
+        data = pd.Series(range(1000))
+        first = distributed.scatter(client, data)
+        second = distributed.scatter(client, data)
+        assert first.key != second.key  # content-hashed keys would be shared
+        del first
+        gc.collect()
+        out = distributed.map_tasks(client, lambda xs, i: int(xs.sum()) + i, [second], [0, 1, 2])
+    assert out == [499500, 499501, 499502]
 
 
 def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
