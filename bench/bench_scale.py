@@ -190,7 +190,10 @@ def _size(n: int, base: pd.DataFrame, root: Path) -> dict:
     env = {"VALENCE_LAB_DATA_DIR": str(src), "VALENCE_LAB_CACHE_DIR": str(cache)}
     source = f"local:{name}"
     for name, code in (("load", LOAD_CODE), ("warm", WARM_CODE), ("explore", EXPLORE_CODE)):
-        out[name] = run_child(code.format(source=source), env=env, timeout=3600)
+        # Explore as on a deployed server: its defaults were precomputed at deploy, so no
+        # background warmer trains models beside the timed reruns
+        extra = {"VALENCE_LAB_WARM": "off"} if name == "explore" else {}
+        out[name] = run_child(code.format(source=source), env={**env, **extra}, timeout=3600)
         print(json.dumps({f"{n}:{name}": out[name]}), file=sys.stderr, flush=True)
     parquet = max(
         (cache / "catalog").glob("*.parquet"), key=lambda p: p.stat().st_size, default=None
