@@ -85,7 +85,9 @@ def group_folds(
     ``seed`` shuffles which groups share a fold; None keeps scikit-learn's deterministic
     size-balanced assignment.
     """
-    groups = np.asarray(groups, dtype=object)
+    # integer codes in the sorted order of the names: the same folds as the names give, but
+    # scikit-learn's np.isin over object arrays took ~1 s per fold on 28k tracks
+    groups = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)[1]
     if k < 2:
         raise ValueError(f"Cross-validation needs at least 2 folds, got {k}")
     if len(set(groups)) < k:

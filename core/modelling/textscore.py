@@ -87,8 +87,8 @@ def fit_text_score(
         a fitted pipeline for :func:`text_scores`.
     """
     frame = texts(rows)
-    vec = _vectorizer().fit(frame)
-    Z = vec.transform(frame).tocsr()
+    vec = _vectorizer()
+    Z = vec.fit_transform(frame).tocsr()  # one pass over the texts, not fit then transform
     y = np.asarray(y)
     width = 1 if regression else n_classes
     oof = np.full((len(rows), width), np.nan)
