@@ -136,11 +136,38 @@ def _lgb_contribs(
     return contribs, margin
 
 
+def _cb_contribs(
+    est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """CatBoost's exact SHAP values (last column: expected value) and raw margin."""
+    from catboost import Pool
+
+    kwargs = {} if threads is None else {"thread_count": int(threads)}  # per call
+    contribs = np.asarray(
+        est.get_feature_importance(Pool(X), type="ShapValues", **kwargs), dtype=float
+    )
+    margin = np.asarray(est.predict(X, prediction_type="RawFormulaVal"), dtype=float)
+    if contribs.ndim == 3:  # multi-class: (rows, classes, features + 1)
+        idx = k if k is not None else 0
+        return contribs[:, idx, :], margin[:, idx]
+    if k == 0:  # binary: the margin is the log-odds of class 1
+        return -contribs, -margin
+    return contribs, margin
+
+
+#: Members whose own library computes exact TreeSHAP values, and their names on the page.
+NATIVE_KINDS = ("xgboost", "lightgbm", "catboost")
+ENGINES = {"xgboost": "XGBoost", "lightgbm": "LightGBM", "catboost": "CatBoost"}
+
+
 def _native_contribs(
     est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    if member_kind(est) == "lightgbm":
+    kind = member_kind(est)
+    if kind == "lightgbm":
         return _lgb_contribs(est, X, k, threads)
+    if kind == "catboost":
+        return _cb_contribs(est, X, k, threads)
     return _xgb_contribs(est, X, k, threads)
 
 
@@ -160,7 +187,7 @@ def _blend_contribs(
 
 def _is_tree_blend(est: object) -> bool:
     return isinstance(est, BlendEstimator) and all(
-        member_kind(e) in ("xgboost", "lightgbm") for e in est.estimators
+        member_kind(e) in NATIVE_KINDS for e in est.estimators
     )
 
 
@@ -282,14 +309,14 @@ def shap_values(
         raise ValueError("There are no rows to explain.")
     k, cls = _class_index(model, class_name)
     est = model.estimator
-    if _is_xgboost(est) or member_kind(est) == "lightgbm":
+    if _is_xgboost(est) or member_kind(est) in NATIVE_KINDS:
         rows = sample_rows(df, max_rows, seed)
         X = model.matrix(rows)
         with compute.slot("SHAP", on_wait) as threads:
             contribs, prediction = _native_contribs(est, X, k, threads)
         vals, base = contribs[:, :-1], float(contribs[0, -1])
         what = _regression_output(model) if k is None else f"log-odds of {cls!r}"
-        engine = "XGBoost" if _is_xgboost(est) else "LightGBM"
+        engine = ENGINES[member_kind(est)]
         method = f"exact TreeSHAP ({engine} native) on {len(rows):,} rows"
         return _result(model, rows, X, vals, base, prediction, method, what, cls)
     if _is_tree_blend(est):

@@ -17,12 +17,11 @@ import pandas as pd
 
 
 def member_kind(est: Any) -> str:
-    """``xgboost``, ``lightgbm`` or ``other``: how a member's margins and SHAP are computed."""
+    """``xgboost``, ``lightgbm``, ``catboost`` or ``other``: how margins and SHAP are computed."""
     module = type(est).__module__
-    if module.startswith("xgboost"):
-        return "xgboost"
-    if module.startswith("lightgbm"):
-        return "lightgbm"
+    for kind in ("xgboost", "lightgbm", "catboost"):
+        if module.startswith(kind):
+            return kind
     return "other"
 
 
@@ -33,6 +32,8 @@ def margins(est: Any, X: pd.DataFrame, n_classes: int) -> np.ndarray:
         raw = np.asarray(est.predict(X, output_margin=True), float)
     elif kind == "lightgbm":
         raw = np.asarray(est.predict(X, raw_score=True), float)
+    elif kind == "catboost":
+        raw = np.asarray(est.predict(X, prediction_type="RawFormulaVal"), float)
     else:
         raw = np.log(np.clip(np.asarray(est.predict_proba(X), float), 1e-12, 1.0))
     if raw.ndim == 1:  # binary: the margin of class 1

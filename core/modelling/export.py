@@ -31,6 +31,8 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
         "collections.OrderedDict",  # LightGBM keeps its params in one (a plain container)
         "lightgbm.sklearn.LGBMClassifier",
         "lightgbm.sklearn.LGBMRegressor",
+        "catboost.core.CatBoostClassifier",  # its state holds CatBoost's own binary model
+        "catboost.core.CatBoostRegressor",
     }
 )
 

@@ -105,7 +105,7 @@ class TrainedModel:
         """Predictions from a model matrix: valence (inverted, clipped) or class codes."""
         pred = self.estimator.predict(X)
         if self.is_classifier:
-            return np.asarray(pred, dtype=int)
+            return np.asarray(pred, dtype=int).ravel()  # CatBoost gives a column
         out = tasks.inverse_target(np.asarray(pred, dtype=float), self.target_transform)
         return np.clip(out, 0.0, 1.0) if self.task == "valence" else out
 
@@ -135,7 +135,7 @@ class ModelSpec:
     label: str
     space: tuple[Param, ...]
     factory: Factory  # (regression, params, seed) -> unfitted estimator
-    training: str  # "boosting" | "lightgbm" | "forest" | "epochs" | "single" | "blend"
+    training: str  # "boosting" | "lightgbm" | "catboost" | "forest" | "epochs" | "single" | "blend"
     tasks: frozenset[str] = frozenset({"regression", "classification"})
     baseline: bool = False
     note: str = ""
@@ -208,6 +208,27 @@ def _lightgbm(regression: bool, params: dict[str, Any], seed: int) -> Any:
     )
 
 
+def _catboost_defaults() -> dict[str, Any]:
+    """Shipped CatBoost defaults (TidyTuesday, grouped 5-fold CV, logit target; see bench/)."""
+    return {"n_estimators": 1000, "learning_rate": 0.07, "depth": 6, "l2_leaf_reg": 3.0}
+
+
+def _catboost(regression: bool, params: dict[str, Any], seed: int) -> Any:
+    from catboost import CatBoostClassifier, CatBoostRegressor
+
+    kwargs = {k: v for k, v in params.items() if k != "early_stopping_rounds"}
+    kwargs["iterations"] = int(kwargs.pop("n_estimators"))
+    cls = CatBoostRegressor if regression else CatBoostClassifier
+    return cls(
+        **kwargs,
+        loss_function="RMSE" if regression else "MultiClass",
+        random_seed=seed,
+        thread_count=N_JOBS,
+        verbose=0,
+        allow_writing_files=False,  # no catboost_info/ folder in the working directory
+    )
+
+
 def _no_factory(regression: bool, params: dict[str, Any], seed: int) -> Any:
     raise ValueError("A blend is built by core.modelling.training.fit_model from its members.")
 
@@ -267,8 +288,10 @@ def _mean(regression: bool, params: dict[str, Any], seed: int) -> Any:
 
 _XGB = _xgb_defaults("valence")
 _LGB = _lgbm_defaults()
+_CB = _catboost_defaults()
 #: Members a blend can average (each at its shipped defaults).
 BLEND_MEMBERS: dict[str, tuple[str, ...]] = {
+    "lightgbm+catboost": ("lightgbm", "catboost"),
     "lightgbm+xgboost": ("lightgbm", "xgboost"),
     "lightgbm+xgboost+mlp": ("lightgbm", "xgboost", "mlp"),
     "lightgbm+rf": ("lightgbm", "rf"),
@@ -415,11 +438,63 @@ REGISTRY: dict[str, ModelSpec] = {
             "grouped validation split; SHAP from LightGBM's own contributions.",
         ),
         ModelSpec(
+            "catboost",
+            "CatBoost",
+            (
+                Param(
+                    "n_estimators",
+                    "Boosting rounds (max)",
+                    "int",
+                    _CB["n_estimators"],
+                    20,
+                    3000,
+                    step=10,
+                ),
+                Param(
+                    "learning_rate",
+                    "Learning rate",
+                    "float",
+                    _CB["learning_rate"],
+                    0.005,
+                    0.5,
+                    log=True,
+                ),
+                Param("depth", "Tree depth (symmetric trees)", "int", _CB["depth"], 2, 10),
+                Param(
+                    "l2_leaf_reg",
+                    "L2 regularisation",
+                    "float",
+                    _CB["l2_leaf_reg"],
+                    0.1,
+                    100.0,
+                    log=True,
+                ),
+                Param(
+                    "early_stopping_rounds",
+                    "Early stopping (rounds, 0 = off)",
+                    "int",
+                    0,
+                    0,
+                    200,
+                    step=5,
+                ),
+            ),
+            _catboost,
+            "catboost",
+            note="Symmetric (oblivious) gradient-boosted trees; the curve is scored every few "
+            "rounds once the fit ends (CatBoost's callbacks see its own loss, not the model); "
+            "SHAP from CatBoost's own exact values.",
+        ),
+        ModelSpec(
             "blend",
             "Blend (average of models)",
             (
                 Param(
-                    "members", "Members", "choice", "lightgbm+xgboost", choices=tuple(BLEND_MEMBERS)
+                    "members",
+                    "Members",
+                    "choice",
+                    "lightgbm+catboost",
+                    choices=tuple(BLEND_MEMBERS),
                 ),
                 Param(
                     "lightgbm_weight",
@@ -434,27 +509,42 @@ REGISTRY: dict[str, ModelSpec] = {
                     "max_rounds",
                     "Max boosting rounds per booster member",
                     "int",
-                    _LGB["n_estimators"],
+                    max(_LGB["n_estimators"], _CB["n_estimators"]),
                     20,
-                    2000,
+                    3000,
                     step=10,
-                    help="Caps LightGBM's and XGBoost's shipped rounds (600 and 400).",
+                    help="Caps the members' shipped rounds (LightGBM 600, CatBoost 1,000, "
+                    "XGBoost 400).",
                 ),
                 Param(
                     "other_features",
                     "Inputs of the other members",
                     "choice",
-                    "same",
-                    choices=("same", *features.FEATURE_SETS),
-                    help="'same' uses the run's feature set; LightGBM always uses it.",
+                    "plain",
+                    choices=("plain", "same", *features.FEATURE_SETS),
+                    help="'plain' is the run's feature set, but 'all' when the run uses the "
+                    "engineered set (a different view of the data blends better, and CatBoost "
+                    "fits faster without the multi-hot inputs); 'same' is the run's set. "
+                    "LightGBM always uses the run's set.",
+                ),
+                Param(
+                    "validation",
+                    "Validation carve-out",
+                    "choice",
+                    "none",
+                    choices=("none", "carve-out"),
+                    help="'none': members train on every training row at their shipped rounds "
+                    "(chosen by grouped CV), so the curve shows training rows only; "
+                    "'carve-out': 15 % of the artists are held out for a validation curve and "
+                    "early stopping (less data for the members).",
                 ),
             ),
             _no_factory,
             "blend",
             note="Averages its members (each at its shipped defaults, each with its own inputs) "
             "on the target's scale; curves per member round; SHAP is the weighted sum of "
-            "each member's exact TreeSHAP (LightGBM + XGBoost), or sampled when a member is an "
-            "MLP or a forest.",
+            "each member's exact TreeSHAP (LightGBM, CatBoost, XGBoost), or sampled when a "
+            "member is an MLP or a forest.",
         ),
         ModelSpec(
             "rf",
@@ -577,7 +667,11 @@ def set_threads(estimator: Any, n_jobs: int) -> Any:
     """Set ``n_jobs`` on an estimator (or a pipeline's steps) that has it; return it."""
     steps = getattr(estimator, "steps", None)
     for est in [s for _, s in steps] if steps else [estimator]:
-        if hasattr(est, "get_params") and "n_jobs" in est.get_params(deep=False):
+        if not hasattr(est, "get_params"):
+            continue
+        if type(est).__module__.startswith("catboost"):
+            est.set_params(thread_count=int(n_jobs))  # CatBoost's name for it
+        elif "n_jobs" in est.get_params(deep=False):
             est.set_params(n_jobs=int(n_jobs))
     return estimator
 

@@ -136,6 +136,8 @@ def fit_model(
     cols = list(dict.fromkeys(c for _, member_cols in members for c in member_cols))
     cols = cols or features.input_columns(rows, feature_set, task)
     fit_pos, val_pos = np.arange(len(rows)), np.array([], dtype=int)
+    if spec.training == "blend" and params.get("validation") == "none":
+        validation_size = 0.0  # members train on every row at their shipped rounds
     if spec.training != "single" and validation_size > 0:
         try:
             fit_pos, val_pos = splits.grouped_split(rows, validation_size, seed + 1)
@@ -176,6 +178,7 @@ def fit_model(
     trainer = {
         "boosting": _fit_boosting,
         "lightgbm": _fit_lightgbm,
+        "catboost": _fit_catboost,
         "forest": _fit_forest,
         "epochs": _fit_epochs,
     }.get(spec.training, _fit_single)
@@ -223,6 +226,8 @@ def _blend_members(
     if models.get_spec(model_id).training != "blend":
         return []
     other = params["other_features"]
+    if other == "plain":
+        other = "all" if feature_set == "engineered" else feature_set
     other = feature_set if other == "same" else other
     out = []
     for member in models.BLEND_MEMBERS[params["members"]]:
@@ -323,10 +328,10 @@ class _Ctx:
 
     def scores(self, estimator: Any) -> tuple[float, float | None]:
         tr = self.curve_rows
-        train = self.score(tr, estimator.predict(self.X.iloc[tr]))
+        train = self.score(tr, np.ravel(estimator.predict(self.X.iloc[tr])))
         if not len(self.val):
             return train, None
-        return train, self.score(self.val, estimator.predict(self.X.iloc[self.val]))
+        return train, self.score(self.val, np.ravel(estimator.predict(self.X.iloc[self.val])))
 
     def mae_metric(self) -> Callable[[np.ndarray, np.ndarray], float]:
         """A boosting eval metric: MAE of (inverted) predictions on the valence scale."""
@@ -547,6 +552,59 @@ def _fit_lightgbm(ctx: _Ctx) -> tuple:
     return est, live, state["stopped"], total, int(best) if best else None
 
 
+def _fit_catboost(ctx: _Ctx) -> tuple:
+    """CatBoost with progress every round and its curve scored once the fit ends.
+
+    CatBoost's callbacks see its own loss (on the logit scale under the logit transform), not
+    the model, so the curve on the target's scale comes from ``staged_predict`` afterwards, at
+    most ``MAX_CURVE_POINTS`` points; during the fit progress carries the round only.
+    """
+    params = ctx.params
+    total = int(params["n_estimators"])
+    every = math.ceil(total / MAX_CURVE_POINTS) if total > MAX_CURVE_POINTS else 1
+    rounds = int(params.get("early_stopping_rounds", 0))
+    early = bool(rounds and len(ctx.val))
+    progress = ctx.live("round", total)
+    state = {"stopped": False}
+
+    class _Report:
+        def after_iteration(self, info: Any) -> bool:
+            step = int(info.iteration)
+            if step == 1 or step % every == 0 or step == total:
+                state["stopped"] = progress.report(step, None, None) or state["stopped"]
+            elif ctx.should_stop is not None and ctx.should_stop():
+                state["stopped"] = True
+            return not state["stopped"]
+
+    est = ctx.estimator()
+    eval_set = (ctx.X.iloc[ctx.val], ctx.y[ctx.val]) if early else None
+    est.fit(
+        ctx.X.iloc[ctx.fit],
+        ctx.y[ctx.fit],
+        eval_set=eval_set,
+        early_stopping_rounds=rounds if early else None,
+        use_best_model=early,
+        callbacks=[_Report()],
+    )
+    live = _Live(ctx.phase, "round", total, ctx.metric, None, None)
+    tr, done = ctx.curve_rows, int(est.tree_count_)
+    sets = [(tr, est.staged_predict(ctx.X.iloc[tr], eval_period=every))]
+    if len(ctx.val):
+        sets.append((ctx.val, est.staged_predict(ctx.X.iloc[ctx.val], eval_period=every)))
+    positions = [pos for pos, _ in sets]
+    staged = [list(preds) for _, preds in sets]
+    for i in range(len(staged[0])):
+        step = min(every * (i + 1), done)
+        values = [ctx.score(p, np.ravel(s[i])) for p, s in zip(positions, staged, strict=True)]
+        live.report(step, values[0], values[1] if len(values) > 1 else None)
+    if ctx.on_progress is not None and live.rows:  # the scored curve, once
+        last = live.rows[-1]
+        step, train, validation = int(last["step"]), last["train"], last["validation"]
+        ctx.on_progress(Progress(ctx.phase, step, total, "round", ctx.metric, train, validation))
+    best = int(est.get_best_iteration()) + 1 if early and est.get_best_iteration() else None
+    return est, live, state["stopped"], total, best
+
+
 def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]]) -> tuple:
     """Fit each member on its own columns in turn (curves per member round), then average."""
     params, should_stop = ctx.params, ctx.should_stop
@@ -563,7 +621,7 @@ def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]]) -> tuple:
         wanted = set(cols)
         positions = [i for i, b in enumerate(base) if b in wanted]
         defaults = models.default_params(member, ctx.regression)
-        if member in ("lightgbm", "xgboost"):
+        if member in ("lightgbm", "xgboost", "catboost"):
             defaults["n_estimators"] = min(defaults["n_estimators"], int(params["max_rounds"]))
         spec = models.get_spec(member)
         steps = int(defaults.get("n_estimators", defaults.get("max_epochs", 1)))
@@ -596,6 +654,7 @@ def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]]) -> tuple:
         trainer = {
             "boosting": _fit_boosting,
             "lightgbm": _fit_lightgbm,
+            "catboost": _fit_catboost,
             "forest": _fit_forest,
             "epochs": _fit_epochs,
         }.get(spec.training, _fit_single)

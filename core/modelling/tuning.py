@@ -105,7 +105,8 @@ def auto_tune(
             out_of_time = time.perf_counter() - t0 > max_seconds
             if (should_stop is not None and should_stop()) or out_of_time:
                 break
-            early = model_id in ("xgboost", "lightgbm", "blend")  # early stopping needs a split
+            # early stopping needs a split
+            early = model_id in ("xgboost", "lightgbm", "catboost", "blend")
             fit = fit_model(
                 rows.iloc[use],
                 y[use],

@@ -154,10 +154,23 @@ def test_blend_trains_with_logit_target_and_lists_its_members():
     assert row["model"] == "blend" and row["target"] == "logit"
     captions = " ".join(c.value for c in at.caption)
     assert (
-        "Blend of:" in captions and "lightgbm × 0.60" in captions and "xgboost × 0.40" in captions
+        "Blend of:" in captions and "lightgbm × 0.60" in captions and "catboost × 0.40" in captions
     )
     active = at.session_state["lab_active_model"]
     assert active.target_transform == "logit" and active.estimator.members == [
         "lightgbm",
-        "xgboost",
+        "catboost",
     ]
+
+
+def test_catboost_trains_on_the_page_and_draws_its_curve():
+    at = _lab()
+    at.selectbox(key="lab_model").set_value("catboost").run()
+    at.slider(key="lab_catboost_n_estimators").set_value(100).run()
+    at.button(key="lab_train").click().run()
+    assert at.session_state["lab_job"]["job"].wait(600)
+    _finish(at)
+    assert not at.exception
+    assert _board(at)[-1]["model"] == "catboost"
+    active = at.session_state["lab_active_model"]
+    assert type(active.estimator).__name__ == "CatBoostRegressor"

@@ -1,4 +1,4 @@
-"""LightGBM and the Blend: live curves, predictions, SHAP additivity and safe export."""
+"""LightGBM, CatBoost and the Blend: curves, predictions, SHAP additivity and safe export."""
 
 from __future__ import annotations
 
@@ -54,11 +54,11 @@ def test_blend_averages_members_on_their_own_inputs(lab_df, blend_run):
     model = blend_run.model
     blend = model.estimator
     assert isinstance(blend, BlendEstimator)
-    assert blend.members == ["lightgbm", "xgboost"] and np.isclose(sum(blend.weights), 1.0)
+    assert blend.members == ["lightgbm", "catboost"] and np.isclose(sum(blend.weights), 1.0)
     parts = {d["member"]: d for d in blend.describe(model.feature_names)}
     assert "text_score" in parts["lightgbm"]["inputs"]
-    assert "text_score" not in parts["xgboost"]["inputs"]  # audio only
-    assert parts["xgboost"]["n_inputs"] < parts["lightgbm"]["n_inputs"]
+    assert "text_score" not in parts["catboost"]["inputs"]  # audio only
+    assert parts["catboost"]["n_inputs"] < parts["lightgbm"]["n_inputs"]
     X = model.matrix(lab_df.head(30))
     by_hand = sum(
         w * est.predict(X.iloc[:, cols])
@@ -79,6 +79,55 @@ def test_blend_shap_is_exact_and_adds_up(lab_df, blend_run):
         blend_run.model.matrix(lab_df.loc[result.values.index])
     )
     assert np.allclose(result.prediction, decision, atol=1e-5)
+
+
+def test_catboost_reports_progress_then_its_scored_curve_and_stops(lab_df, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # CatBoost would write catboost_info/ here
+    seen = []
+    fit = fit_model(
+        lab_df,
+        lab_df["valence"].to_numpy(),
+        "catboost",
+        "valence",
+        {"n_estimators": 300},
+        on_progress=seen.append,
+        should_stop=lambda: len(seen) >= 12,
+        target_transform="logit",
+    )
+    assert fit.stopped and fit.model.estimator.tree_count_ < 300  # stopped early, model kept
+    hist = fit.history
+    assert hist["train"].notna().all() and hist["validation"].notna().all()
+    assert hist["validation"].between(0, 1).all()  # MAE on the valence scale, not logits
+    assert seen[-1].validation == pytest.approx(hist["validation"].iloc[-1])
+    assert not (tmp_path / "catboost_info").exists()
+
+
+def test_catboost_uses_the_gates_threads():
+    from core.modelling import models
+
+    est = models.make_estimator("catboost", True, models.default_params("catboost"), 0, n_jobs=1)
+    assert est.get_params()["thread_count"] == 1
+
+
+def test_blend_without_carve_out_trains_on_every_row(lab_df):
+    y = lab_df["valence"].to_numpy()
+    fit = fit_model(lab_df, y, "blend", "valence", {"max_rounds": 30})
+    assert fit.n_validation == 0 and fit.n_fit == len(lab_df)
+    held = fit_model(lab_df, y, "blend", "valence", {"max_rounds": 30, "validation": "carve-out"})
+    assert held.n_validation > 0 and held.n_fit + held.n_validation == len(lab_df)
+
+
+@pytest.mark.parametrize("model_id", ["lightgbm", "catboost"])
+def test_boosted_classifier_shap_explains_class_log_odds(lab_df, model_id):
+    res = run_experiment(
+        lab_df, RunConfig(task="genre", model_id=model_id, params={"n_estimators": 40})
+    )
+    cls = res.model.classes_[1]
+    result = shapley.shap_values(res.model, lab_df, class_name=cls, max_rows=60)
+    engine = {"lightgbm": "LightGBM", "catboost": "CatBoost"}[model_id]
+    assert f"{engine} native" in result.method and result.output == f"log-odds of {cls!r}"
+    total = result.values.to_numpy().sum(axis=1) + result.base_value
+    assert np.allclose(total, result.prediction, atol=1e-4)
 
 
 def test_lightgbm_classifier_shap_explains_class_log_odds(lab_df):

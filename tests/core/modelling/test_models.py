@@ -9,6 +9,7 @@ from tests.conftest import make_synthetic_tracks
 SMALL = {
     "xgboost": {"n_estimators": 20},
     "lightgbm": {"n_estimators": 20},
+    "catboost": {"n_estimators": 20},
     "blend": {"max_rounds": 20},
     "rf": {"n_estimators": 10},
     "mlp": {"max_epochs": 5},
