@@ -49,7 +49,6 @@ def render(model: TrainedModel, catalog: Catalog, model_key: str, personal: bool
         f"Method: {result.method} (a seeded sample). Cells: mean |interaction| of a pair in "
         "valence units; the diagonal's numbers are the main effects."
     )
-    left, right = st.columns([3, 2])
     features = list(matrix.columns)
     cellpick.draw(
         plot_interaction_matrix(matrix, title="Which features act together"),
@@ -58,11 +57,11 @@ def render(model: TrainedModel, catalog: Catalog, model_key: str, personal: bool
         chart_key=keys.WHY_INTER_MATRIX,
         cell_keys=CELL_KEYS,
         seen_key=keys.WHY_INTER_SEEN,
-        container=left,
     )
+    left, right = st.columns([3, 2])  # the matrix is full width: beside a table it was squeezed
     pairs = interactions.top_pairs(matrix)
-    right.markdown("**Strongest pairs**")
-    right.dataframe(pairs.round(4), hide_index=True, width="stretch")
+    left.markdown("**Strongest pairs**")
+    left.dataframe(pairs.round(4), hide_index=True, width="stretch")
     top = pairs.iloc[0] if len(pairs) else pd.Series({"a": features[0], "b": features[0]})
     right.caption("Click a cell of the matrix, or pick it here, to see its dependence plot.")
     cellpick.seed(CELL_KEYS, (features, features), (top["a"], top["b"]), keys.WHY_INTER_SEEN)
