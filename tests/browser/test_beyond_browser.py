@@ -185,6 +185,9 @@ def test_genre_diagnostics_and_a_click_on_a_confusion_cell(server, browser, widt
         )
         _settle(page)
         _train(page, "Linear (OLS / logistic)")
+        page.get_by_role("tab", name="Predictions").click()
+        _settle(page)
+        page.get_by_text("Inside the confusion matrix").first.wait_for(timeout=30_000)
         _no_errors(page)
         _no_error_boundary(page)
         for title in ("ROC, one class against the rest", "Precision-recall per class"):
