@@ -35,8 +35,13 @@ def _no_error_boundary(page) -> None:
     assert boxes.count() == 0, boxes.first.inner_text()
 
 
-def _shoot(page, name: str, width: int) -> None:
+def _shoot(page, name: str, width: int, top=None) -> None:
+    """Screenshot the page (Streamlit scrolls inside it: ``top`` is scrolled to the top first)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(1, 1)  # no hover label or mode bar in the picture
+    if top is not None:
+        top.first.evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
 
@@ -209,7 +214,8 @@ def test_genre_diagnostics_and_a_click_on_a_confusion_cell(server, browser, widt
         table = page.locator("[data-testid='stDataFrame']").last
         table.scroll_into_view_if_needed()
         assert table.is_visible()
-        _shoot(page, "diagnostics", width)
+        _shoot(page, "diagnostics-examples", width, page.get_by_text("Inside the confusion matrix"))
+        _shoot(page, "diagnostics", width, page.locator("[data-testid='stPlotlyChart']"))
     finally:
         page.close()
 
@@ -221,7 +227,7 @@ def test_compare_two_runs(server, browser, width):  # noqa: F811
         page.goto(f"{server}/model-lab", wait_until="domcontentloaded")  # valence
         _settle(page)
         _train(page, "Linear (OLS / logistic)")
-        _train(page, "Single decision tree")
+        _train(page, "XGBoost")  # boosted: it has a learning curve to overlay
         _no_errors(page)
         heading = page.get_by_role("heading", name="Compare runs")
         heading.scroll_into_view_if_needed()
@@ -237,7 +243,7 @@ def test_compare_two_runs(server, browser, width):  # noqa: F811
         assert charts.count() >= 3
         _no_errors(page)
         _no_error_boundary(page)
-        _shoot(page, "compare-runs", width)
+        _shoot(page, "compare-runs", width, page.get_by_text("What differs between"))
     finally:
         page.close()
 
@@ -265,7 +271,7 @@ def test_a_click_on_an_interaction_cell_draws_its_dependence_plot(server, browse
         assert (a, b) == (labels[i], labels[j])
         title = page.get_by_text(f"How {a} and {b} act together")
         title.first.wait_for(timeout=30_000)
-        _shoot(page, "interactions", width)
+        _shoot(page, "interactions", width, page.get_by_text("Tracks explained"))
     finally:
         page.close()
 
@@ -289,7 +295,7 @@ def test_genre_profile_of_looked_up_tracks(server, browser, width, tmp_path):  #
         heading.scroll_into_view_if_needed()
         assert page.get_by_text("Cohen's d", exact=False).count() >= 1
         assert _select_value(page, "Compare your tracks with")
-        _shoot(page, "genre-profile", width)
+        _shoot(page, "genre-profile", width, heading)
         page.goto(f"{server}/explore?exp_tab=Genre+profiles", wait_until="domcontentloaded")
         _settle(page)
         _no_errors(page)
