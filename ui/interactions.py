@@ -14,8 +14,10 @@ from core.catalog.data import Catalog
 from core.charts.explain import plot_interaction_matrix, plot_pair_dependence
 from core.explain import interactions
 from core.modelling.models import TrainedModel
+from ui import cellpick, keys
 from ui.cache import memo
 
+CELL_KEYS = (keys.WHY_INTER_A, keys.WHY_INTER_B)
 ROWS = (50, 100, 200, 500)  # pred_interactions costs ~features x SHAP: 200 rows take seconds
 
 
@@ -26,10 +28,10 @@ def render(model: TrainedModel, catalog: Catalog, model_key: str, personal: bool
     per session for a Model lab model or an upload.
     """
     df = catalog.df
-    if model.is_classifier or not type(model.estimator).__module__.startswith("xgboost"):
+    if not interactions.supports(model):
         st.info(
-            "Exact interaction values are computed for XGBoost valence models: use the default "
-            "model or train an XGBoost valence model in the Model lab."
+            f"Exact interaction values are computed for {interactions.SUPPORTED} valence "
+            "models: use the default model or train one of those in the Model lab."
         )
         return
     rows = st.segmented_control("Tracks explained", ROWS, default=100, key="why_inter_rows")
@@ -47,20 +49,25 @@ def render(model: TrainedModel, catalog: Catalog, model_key: str, personal: bool
         f"Method: {result.method} (a seeded sample). Cells: mean |interaction| of a pair in "
         "valence units; the diagonal's numbers are the main effects."
     )
-    left, right = st.columns([3, 2])
-    left.plotly_chart(
-        plot_interaction_matrix(matrix, title="Which features act together"),
-        width="stretch",
-        key="why_inter_matrix",
-    )
-    pairs = interactions.top_pairs(matrix)
-    right.markdown("**Strongest pairs**")
-    right.dataframe(pairs.round(4), hide_index=True, width="stretch")
     features = list(matrix.columns)
+    cellpick.draw(
+        plot_interaction_matrix(matrix, title="Which features act together"),
+        features,
+        features,
+        chart_key=keys.WHY_INTER_MATRIX,
+        cell_keys=CELL_KEYS,
+        seen_key=keys.WHY_INTER_SEEN,
+    )
+    left, right = st.columns([3, 2])  # the matrix is full width: beside a table it was squeezed
+    pairs = interactions.top_pairs(matrix)
+    left.markdown("**Strongest pairs**")
+    left.dataframe(pairs.round(4), hide_index=True, width="stretch")
     top = pairs.iloc[0] if len(pairs) else pd.Series({"a": features[0], "b": features[0]})
+    right.caption("Click a cell of the matrix, or pick it here, to see its dependence plot.")
+    cellpick.seed(CELL_KEYS, (features, features), (top["a"], top["b"]), keys.WHY_INTER_SEEN)
     c = right.columns(2)
-    a = c[0].selectbox("Cell: row", features, index=features.index(top["a"]), key="why_inter_a")
-    b = c[1].selectbox("column", features, index=features.index(top["b"]), key="why_inter_b")
+    a = c[0].selectbox("Cell: row", features, key=keys.WHY_INTER_A)
+    b = c[1].selectbox("column", features, key=keys.WHY_INTER_B)
     frame = interactions.pair_frame(result, a, b)
     ea, eb = html.escape(a), html.escape(b)  # plotly titles render HTML
     title = f"Main effect of {ea}" if a == b else f"How {ea} and {eb} act together"

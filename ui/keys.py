@@ -42,3 +42,14 @@ LOOK_PREFER_CATALOG = "look_prefer_catalog"  # toggle: catalog values win over t
 # Why valence?
 WHY_RECIPES = "why_recipes"  # fitted recipe reports by dataset
 WHY_ROWS = "why_rows"  # rows explained (a widget the agreement tab also reads)
+
+# Clickable heatmap cells (issue 14): the chart, the two cell pickers it drives, and the
+# last click applied (so a click changes the pickers once and a later pick is not undone)
+LAB_CONFUSION = "lab_confusion"  # the confusion-matrix chart (click a cell)
+LAB_CELL_ACTUAL = "lab_cell_actual"  # "Actual genre" picker
+LAB_CELL_PRED = "lab_cell_pred"  # "Predicted as" picker
+LAB_CELL_SEEN = "lab_cell_seen"  # last click applied and the run's default cell
+WHY_INTER_MATRIX = "why_inter_matrix"  # the interaction-matrix chart (click a cell)
+WHY_INTER_A = "why_inter_a"  # "Cell: row" picker
+WHY_INTER_B = "why_inter_b"  # "column" picker
+WHY_INTER_SEEN = "why_inter_seen"  # last click applied and the matrix's default cell

@@ -6,6 +6,8 @@ this module lets the user pick runs and draws the comparison.
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from core.charts import compare as charts
@@ -54,7 +56,7 @@ def render(task: str) -> None:
     left, right = st.columns(2)
     table = compare.metric_table(chosen, metric)
     left.plotly_chart(charts.plot_metric(table, label), width="stretch", key="lab_cmp_metric")
-    right.plotly_chart(charts.plot_curves(chosen, label), width="stretch", key="lab_cmp_curves")
+    _curves(right, chosen, label)
     if table["folds"].eq(0).any():
         left.caption(
             "Runs without k-fold CV show their test score only; set folds to get error bars."
@@ -66,3 +68,15 @@ def render(task: str) -> None:
         st.plotly_chart(
             charts.plot_class_recall(recall, chosen), width="stretch", key="lab_cmp_recall"
         )
+
+
+def _curves(container: Any, chosen: list[compare.RunSummary], label: str) -> None:
+    """The runs' learning curves, or a note when none was fitted step by step (an empty chart)."""
+    stepped = [r.label for r in chosen if len(r.history) > 1]
+    if not stepped:
+        container.caption(
+            "No learning curves: these models are fitted in one step. Boosted trees, forests "
+            "and the neural network draw one."
+        )
+        return
+    container.plotly_chart(charts.plot_curves(chosen, label), width="stretch", key="lab_cmp_curves")

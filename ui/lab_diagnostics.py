@@ -5,12 +5,29 @@ Computation: ``core.modelling.diagnostics``; figures: ``core.charts.diagnostics`
 
 from __future__ import annotations
 
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.charts.diagnostics import plot_pr, plot_reliability, plot_roc
 from core.modelling import diagnostics
 from core.modelling.experiment import RunResult
 from core.safety import escape_markdown
+from ui import cellpick, keys
+
+CELL_KEYS = (keys.LAB_CELL_ACTUAL, keys.LAB_CELL_PRED)
+
+
+def confusion_chart(fig: go.Figure, cm: pd.DataFrame) -> None:
+    """The confusion matrix; a click on a cell picks it for "Inside the confusion matrix"."""
+    cellpick.draw(
+        fig,
+        [str(c) for c in cm.index],
+        [str(c) for c in cm.columns],
+        chart_key=keys.LAB_CONFUSION,
+        cell_keys=CELL_KEYS,
+        seen_key=keys.LAB_CELL_SEEN,
+    )
 
 
 def render(result: RunResult) -> None:
@@ -51,16 +68,16 @@ def render(result: RunResult) -> None:
     table = roc_table.merge(pr_table, on="class", how="outer")
     right.dataframe(table.round(3), hide_index=True, width="stretch")
 
-    st.markdown("**Inside the confusion matrix**: pick a cell to see its tracks")
+    st.markdown(
+        "**Inside the confusion matrix**: click a cell of the matrix above, or pick one here, "
+        "to see its tracks"
+    )
     classes = sorted(set(pred["actual"].astype(str)) | set(pred["predicted"].astype(str)))
     worst = diagnostics.most_confused(pred) or (classes[0], classes[0])
+    cellpick.seed(CELL_KEYS, (classes, classes), tuple(worst), keys.LAB_CELL_SEEN)
     c1, c2 = st.columns(2)
-    actual = c1.selectbox(
-        "Actual genre", classes, index=classes.index(worst[0]), key="lab_cell_actual"
-    )
-    predicted = c2.selectbox(
-        "Predicted as", classes, index=classes.index(worst[1]), key="lab_cell_pred"
-    )
+    actual = c1.selectbox("Actual genre", classes, key=keys.LAB_CELL_ACTUAL)
+    predicted = c2.selectbox("Predicted as", classes, key=keys.LAB_CELL_PRED)
     rows, total = diagnostics.cell_examples(pred, proba, actual, predicted)
     if total == 0:
         st.info("No test track is in this cell.")

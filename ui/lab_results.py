@@ -131,10 +131,10 @@ def _predictions(result: RunResult, regression: bool) -> None:
         c2.plotly_chart(charts.plot_residuals(pred), key="lab_resid")
         return
     cm = metrics.confusion_frame(pred["actual"], pred["predicted"])
-    st.plotly_chart(charts.plot_confusion(cm), key="lab_confusion")
+    lab_diagnostics.confusion_chart(charts.plot_confusion(cm), cm)
     st.caption(
         "Rows are normalised (each actual class sums to 1); classes the model confuses "
-        "are placed next to each other."
+        "are placed next to each other. Click a cell to list its tracks below."
     )
     lab_diagnostics.render(result)
 

@@ -1,10 +1,12 @@
-"""SHAP interaction values: which pairs of features act together, exactly, for XGBoost models.
+"""SHAP interaction values: which pairs of features act together, exactly, for boosted trees.
 
 XGBoost computes exact TreeSHAP interaction values natively (``pred_interactions=True``): for
 each row a (features + 1) x (features + 1) matrix whose off-diagonal cell (i, j) is half the
 interaction effect of i and j, whose diagonal holds the main effects, and whose entries add up
-to the prediction. They cost about (features) times plain SHAP, so they run on a stated,
-seeded sample. Other models have no exact tree path here and are refused with a clear error.
+to the prediction. LightGBM has no native interaction output; shap's ``TreeExplainer`` computes
+the same exact values from its trees (checked against the model's raw score). They cost about
+(features) times plain SHAP, so they run on a stated, seeded sample. Other models have no exact
+tree path here and are refused with a clear error.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ import pandas as pd
 
 from core.catalog.sampling import sample_rows
 from core.explain.shapley import _is_xgboost
+from core.modelling.blend import member_kind
 from core.modelling.models import TrainedModel
+
+SUPPORTED = "XGBoost and LightGBM"  # the models whose valence regressors are explained here
 
 
 @dataclass
@@ -33,20 +38,22 @@ class Interactions:
 def interaction_values(
     model: TrainedModel, df: pd.DataFrame, *, max_rows: int = 100, seed: int = 0
 ) -> Interactions:
-    """Exact SHAP interaction values of an XGBoost regressor on a seeded sample of ``df``.
+    """Exact SHAP interaction values of an XGBoost or LightGBM regressor on a seeded sample.
 
     Raises
     ------
     ValueError
-        For a model that is not an XGBoost regressor, or no rows.
+        For a model that is not an XGBoost or LightGBM regressor, or no rows.
     """
-    if model.is_classifier or not _is_xgboost(model.estimator):
+    if not supports(model):
         raise ValueError(
-            "Exact interaction values are computed for XGBoost valence models only; train one "
-            "in the Model lab or use the default model."
+            f"Exact interaction values are computed for {SUPPORTED} valence models only; "
+            "train one in the Model lab or use the default model."
         )
     if len(df) == 0:
         raise ValueError("There are no rows to explain.")
+    if member_kind(model.estimator) == "lightgbm":
+        return _lightgbm_interactions(model, df, max_rows=max_rows, seed=seed)
     import xgboost as xgb
 
     rows = sample_rows(df, max_rows, seed)
@@ -70,6 +77,39 @@ def interaction_values(
         features=names,
         n_rows=len(rows),
         method=f"exact TreeSHAP interaction values (XGBoost native) on {len(rows):,} rows"
+        + (" (on the logit of valence)" if model.target_transform == "logit" else ""),
+    )
+
+
+def supports(model: TrainedModel) -> bool:
+    """Whether ``model`` has exact interaction values here (an XGBoost or LightGBM regressor)."""
+    est = model.estimator
+    return not model.is_classifier and (_is_xgboost(est) or member_kind(est) == "lightgbm")
+
+
+def _lightgbm_interactions(
+    model: TrainedModel, df: pd.DataFrame, *, max_rows: int, seed: int
+) -> Interactions:
+    """Exact TreeSHAP interaction values of a LightGBM regressor by shap (raw-score scale)."""
+    import shap
+
+    rows = sample_rows(df, max_rows, seed)
+    X = model.matrix(rows)
+    est = model.estimator
+    explainer = shap.TreeExplainer(est)
+    vals = np.asarray(explainer.shap_interaction_values(X), dtype=float)
+    raw = np.asarray(est.predict(X, raw_score=True), dtype=float)
+    base = float(np.ravel(explainer.expected_value)[0])
+    gap = float(np.max(np.abs(vals.sum(axis=(1, 2)) + base - raw))) if len(raw) else 0.0
+    if gap > 1e-6 * max(1.0, float(np.max(np.abs(raw)))):
+        raise ValueError(f"LightGBM interaction values do not add up to its score ({gap:.2g}).")
+    names = model.feature_names
+    return Interactions(
+        values=vals,
+        data=X.set_axis(names, axis=1),
+        features=names,
+        n_rows=len(rows),
+        method=f"exact TreeSHAP interaction values (shap, LightGBM trees) on {len(rows):,} rows"
         + (" (on the logit of valence)" if model.target_transform == "logit" else ""),
     )
 

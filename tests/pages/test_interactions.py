@@ -17,6 +17,8 @@ def test_interaction_matrix_and_a_pair():
     top = pairs.iloc[0]
     assert at.selectbox(key="why_inter_a").value == top["a"]
     assert at.selectbox(key="why_inter_b").value == top["b"]
+    matrix = next(c.proto for c in at.get("plotly_chart") if "why_inter_matrix" in c.proto.id)
+    assert list(matrix.selection_mode) and '"name":"cells"' in matrix.spec  # a click picks a cell
     at.selectbox(key="why_inter_b").set_value(top["a"]).run()
     assert not at.exception
     assert f"Main effect of {top['a']}" in str(at.get("plotly_chart")[-1].proto.spec)

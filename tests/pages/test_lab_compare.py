@@ -36,6 +36,8 @@ def test_two_runs_are_compared():
     assert set(diff["setting"]) == {"folds", "param: max_depth"}
     assert diff.set_index("setting").loc["param: max_depth", "run 2: tree"] == "3"
     keys = [c.proto.id for c in at.get("plotly_chart")]
-    assert sum("lab_cmp" in k for k in keys) == 3  # metric, curves, predicted vs actual
+    # metric and predicted vs actual; a tree is fitted in one step: a note, not an empty chart
+    assert sum("lab_cmp" in k for k in keys) == 2
+    assert "No learning curves" in " ".join(c.value for c in at.caption)
     at.multiselect(key="lab_compare_runs").set_value(["run 1: tree"]).run()
     assert "Pick two or more runs." in " ".join(i.value for i in at.info)

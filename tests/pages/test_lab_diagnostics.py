@@ -32,6 +32,8 @@ def test_a_genre_run_shows_its_diagnostics_and_confusion_cells():
     ece = diagnostics.calibration(result.predictions["actual"], result.proba)[1]
     assert metrics["Expected calibration error"] == f"{ece:.3f}"
     worst = diagnostics.most_confused(result.predictions)
+    chart = next(c.proto for c in at.get("plotly_chart") if "lab_confusion" in c.proto.id)
+    assert list(chart.selection_mode) and '"name":"cells"' in chart.spec  # a click picks a cell
     assert at.selectbox(key="lab_cell_actual").value == worst[0]
     assert at.selectbox(key="lab_cell_pred").value == worst[1]
     cell = next(d.value for d in at.dataframe if "p_predicted" in d.value)

@@ -63,5 +63,22 @@ def test_values_add_up_and_find_the_planted_pair(planted):
 def test_non_xgboost_models_are_refused_clearly(planted):
     df, _ = planted
     linear = _fit(df, LinearRegression())
-    with pytest.raises(ValueError, match="XGBoost valence models only"):
+    with pytest.raises(ValueError, match="XGBoost and LightGBM valence models only"):
         interactions.interaction_values(linear, df)
+    assert not interactions.supports(linear)
+
+
+def test_lightgbm_values_add_up_and_find_the_planted_pair(planted):
+    from lightgbm import LGBMRegressor
+
+    df, _ = planted
+    model = _fit(df, LGBMRegressor(n_estimators=120, num_leaves=15, n_jobs=1, verbose=-1))
+    assert interactions.supports(model)
+    res = interactions.interaction_values(model, df, max_rows=100)
+    assert res.values.shape == (100, len(res.features), len(res.features))
+    assert "LightGBM" in res.method
+    raw = model.estimator.predict(model.matrix(df.loc[res.data.index]), raw_score=True)
+    bias = raw - res.values.sum(axis=(1, 2))
+    assert np.allclose(bias, bias[0], atol=1e-6)
+    top = interactions.top_pairs(interactions.interaction_matrix(res)).iloc[0]
+    assert {top["a"], top["b"]} == {"danceability", "energy"}
