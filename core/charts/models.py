@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -69,7 +71,9 @@ def plot_residuals(pred: pd.DataFrame, seed: int = 0) -> go.Figure:
 
 def plot_confusion(cm: pd.DataFrame) -> go.Figure:
     """Row-normalised confusion matrix heatmap (order as given)."""
-    labels_x, labels_y = [str(c) for c in cm.columns], [str(i) for i in cm.index]
+    # class names come from the data (an upload's genres): plotly renders some HTML in labels
+    labels_x = [html.escape(str(c)) for c in cm.columns]
+    labels_y = [html.escape(str(i)) for i in cm.index]
     fig = go.Figure(
         go.Heatmap(
             z=cm.to_numpy(),

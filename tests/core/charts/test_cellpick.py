@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 
@@ -26,7 +28,7 @@ def test_every_cell_gets_a_marker_carrying_its_position_and_value():
     # marker k sits on row k // 3, column k % 3 and carries that cell's value
     for k, (x, y, custom) in enumerate(zip(cells.x, cells.y, cells.customdata, strict=True)):
         i, j = divmod(k, 3)
-        assert (y, x) == (ROWS[i], COLS[j])
+        assert (y, x) == (html.escape(ROWS[i]), html.escape(COLS[j]))  # the escaped ticks
         assert custom[:2] == [i, j] and custom[2] == _cm().iloc[i, j]
     assert cells.marker.color == "rgba(0,0,0,0)"
 
