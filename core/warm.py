@@ -460,6 +460,26 @@ def estimate_seconds(catalog: Catalog, part: str) -> float:
     return seconds
 
 
+def measured_seconds(catalog: Catalog, part: str) -> float:
+    """:func:`estimate_seconds` scaled by how fast this machine built ``part`` before.
+
+    Every stored build records its rows and wall seconds; the median ratio of those to the
+    idle-machine model is this machine's pace (1.0 when nothing was built here yet). Used to
+    say how long a session's own build (an upload's default model) will take.
+    """
+    ratios = []
+    for path in root().glob(f"*/{part}.manifest.json"):
+        try:
+            entry = json.loads(path.read_text())
+            rows, seconds = int(entry["rows"]), float(entry["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if rows > 0 and seconds > 0:
+            ratios.append(seconds / PARTS[part].seconds(rows))
+    pace = float(np.median(ratios)) if ratios else 1.0
+    return estimate_seconds(catalog, part) * pace
+
+
 # --------------------------------------------------------------------------- ready / load / build
 def is_ready(catalog: Catalog, part: str) -> bool:
     """Whether ``part`` is on disk for this catalog and code version (built or not applicable)."""
@@ -542,7 +562,12 @@ def build_part(
             "meta": meta,
         }
     seconds = time.perf_counter() - t0
-    entry |= {"source": catalog.source_id, "seconds": round(seconds, 3), "built": time.time()}
+    entry |= {
+        "source": catalog.source_id,
+        "seconds": round(seconds, 3),
+        "rows": len(catalog.df),  # with "seconds": this machine's pace (measured_seconds)
+        "built": time.time(),
+    }
     _atomic_write(_manifest_path(catalog, part), _json_bytes(entry))  # last: marks it ready
     _say(report, 1.0, f"{spec.title} ready")
     return {"status": "skipped" if reason else "built", "seconds": round(seconds, 3)}

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import warm
 from core.catalog.data import Catalog
+from core.eta import format_seconds
 from core.modelling import models
 from ui import keys
 from ui.cache import memo
@@ -27,15 +29,21 @@ def _fit_default(catalog: Catalog, task: str) -> models.TrainedModel:
     return models.fit_default_genre_model(catalog.df)
 
 
+def training_label(catalog: Catalog, task: str) -> str:
+    """The spinner text of a default model's training, with this server's estimate."""
+    what = f"the default XGBoost {task} model" + (
+        " on your upload" if catalog.is_upload else " (once)"
+    )
+    seconds = warm.measured_seconds(catalog, f"{task}_model")
+    return f"Training {what} ({len(catalog.df):,} tracks, about {format_seconds(seconds)})…"
+
+
 def default_model(catalog: Catalog, task: str = "valence") -> models.TrainedModel:
     """The default XGBoost model for a catalog: precomputed for public data, session for uploads."""
     stored = precomputed(catalog, f"{task}_model")
     if stored is not None:
         return stored
-    what = f"the default XGBoost {task} model" + (
-        " on your upload" if catalog.is_upload else " (once)"
-    )
-    with st.spinner(f"Training {what}…", show_time=True):
+    with st.spinner(training_label(catalog, task), show_time=True):
         return memo(catalog, "default_model", task, lambda: _fit_default(catalog, task))
 
 

@@ -193,3 +193,25 @@ def test_warmer_reports_a_failed_part_and_skips_uploads(cache_dir, tmp_path):
     assert not w.busy
     with pytest.raises(warm.WarmError):
         w.request(upload, "ols")
+
+
+def test_measured_seconds_follow_this_machines_own_builds(cache_dir, tmp_path):
+    catalog = _catalog(tmp_path, n=200)
+    idle = warm.estimate_seconds(catalog, "valence_model")
+    assert warm.measured_seconds(catalog, "valence_model") == pytest.approx(idle)  # none yet
+    for i, pace in enumerate([3.0, 4.0, 50.0]):  # the median ignores one slow outlier
+        folder = cache_dir / "warm" / f"src{i}"
+        folder.mkdir(parents=True)
+        rows = 10_000 * (i + 1)
+        seconds = pace * warm.PARTS["valence_model"].seconds(rows)
+        entry = {"rows": rows, "seconds": seconds}
+        (folder / "valence_model.manifest.json").write_text(json.dumps(entry))
+    (cache_dir / "warm" / "broken").mkdir()
+    (cache_dir / "warm" / "broken" / "valence_model.manifest.json").write_text("{not json")
+    assert warm.measured_seconds(catalog, "valence_model") == pytest.approx(4.0 * idle)
+
+
+def test_a_build_records_its_rows_for_the_pace(built):
+    catalog, _ = built
+    entry = json.loads((warm.folder(catalog) / "valence_model.manifest.json").read_text())
+    assert entry["rows"] == len(catalog.df) and entry["seconds"] > 0
