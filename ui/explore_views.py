@@ -66,27 +66,31 @@ class ExploreView:
 
 def dist_tab(v: ExploreView) -> None:
     """Histogram, box or violin plot of one feature, by genre."""
-    c = st.columns([2, 2, 3])
-    feature = c[0].selectbox(
+    # a wrapping row, not columns: on a phone the chart choice moves under the feature
+    # instead of being clipped at the right edge
+    row = st.container(horizontal=True, wrap=True, vertical_alignment="bottom")
+    feature = row.selectbox(
         "Feature",
         v.numeric,
         index=v.numeric.index("valence"),
         key="exp_dist_feature",
         bind="query-params",
+        width=240,
     )
     kind = (
-        c[1].segmented_control(
+        row.segmented_control(
             "Chart",
             ["Histogram", "Box", "Violin"],
             default="Histogram",
             key="exp_dist_kind",
             bind="query-params",
+            width="content",
         )
         or "Histogram"
     )
     group = "genre" if v.has_genre else None
     if v.has_genre and len(v.shown_genres) > 15:
-        c[2].caption(
+        st.caption(
             f"{len(v.shown_genres)} genres: pick up to 15 in the genre filter for a readable chart."
         )
     sub = tuple(v.shown_genres[:15]) if group else None
