@@ -90,6 +90,18 @@ def _is_sklearn_forest(est: object) -> bool:
     return mod.startswith("sklearn.ensemble") and hasattr(est, "estimators_")
 
 
+def _for_class(
+    contribs: np.ndarray, margin: np.ndarray, k: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The contributions and margin of class ``k`` (rows x classes x features arrays)."""
+    if contribs.ndim == 3:  # multi-class: (rows, classes, features + 1)
+        idx = k if k is not None else 0
+        return contribs[:, idx, :], margin[:, idx]
+    if k == 0:  # binary: the margin is the log-odds of class 1
+        return -contribs, -margin
+    return contribs, margin
+
+
 def _xgb_contribs(
     est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -111,12 +123,7 @@ def _xgb_contribs(
     )
     contribs = np.asarray(booster.predict(dm, pred_contribs=True, **kwargs), dtype=float)
     margin = np.asarray(booster.predict(dm, output_margin=True, **kwargs), dtype=float)
-    if contribs.ndim == 3:  # multi-class: (rows, classes, features + 1)
-        idx = k if k is not None else 0
-        return contribs[:, idx, :], margin[:, idx]
-    if k == 0:  # binary: the margin is the log-odds of class 1
-        return -contribs, -margin
-    return contribs, margin
+    return _for_class(contribs, margin, k)
 
 
 def _lgb_contribs(
@@ -129,11 +136,7 @@ def _lgb_contribs(
     width = X.shape[1] + 1
     if contribs.shape[1] > width:  # multi-class: classes x (features + 1) per row
         contribs = contribs.reshape(len(X), -1, width)
-        idx = k if k is not None else 0
-        return contribs[:, idx, :], margin[:, idx]
-    if k == 0:  # binary: the margin is the log-odds of class 1
-        return -contribs, -margin
-    return contribs, margin
+    return _for_class(contribs, margin, k)
 
 
 def _cb_contribs(
@@ -147,12 +150,7 @@ def _cb_contribs(
         est.get_feature_importance(Pool(X), type="ShapValues", **kwargs), dtype=float
     )
     margin = np.asarray(est.predict(X, prediction_type="RawFormulaVal"), dtype=float)
-    if contribs.ndim == 3:  # multi-class: (rows, classes, features + 1)
-        idx = k if k is not None else 0
-        return contribs[:, idx, :], margin[:, idx]
-    if k == 0:  # binary: the margin is the log-odds of class 1
-        return -contribs, -margin
-    return contribs, margin
+    return _for_class(contribs, margin, k)
 
 
 #: Members whose own library computes exact TreeSHAP values, and their names on the page.

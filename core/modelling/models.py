@@ -229,6 +229,13 @@ def _catboost(regression: bool, params: dict[str, Any], seed: int) -> Any:
     )
 
 
+def _early_stopping(default: int) -> Param:
+    """The boosters' early-stopping knob (rounds without improvement; 0 = off)."""
+    return Param(
+        "early_stopping_rounds", "Early stopping (rounds, 0 = off)", "int", default, 0, 200, step=5
+    )
+
+
 def _no_factory(regression: bool, params: dict[str, Any], seed: int) -> Any:
     raise ValueError("A blend is built by core.modelling.training.fit_model from its members.")
 
@@ -352,15 +359,7 @@ REGISTRY: dict[str, ModelSpec] = {
                     100.0,
                     log=True,
                 ),
-                Param(
-                    "early_stopping_rounds",
-                    "Early stopping (rounds, 0 = off)",
-                    "int",
-                    30,
-                    0,
-                    200,
-                    step=5,
-                ),
+                _early_stopping(30),
             ),
             _xgboost,
             "boosting",
@@ -422,15 +421,7 @@ REGISTRY: dict[str, ModelSpec] = {
                     100.0,
                     log=True,
                 ),
-                Param(
-                    "early_stopping_rounds",
-                    "Early stopping (rounds, 0 = off)",
-                    "int",
-                    50,
-                    0,
-                    200,
-                    step=5,
-                ),
+                _early_stopping(50),
             ),
             _lightgbm,
             "lightgbm",
@@ -469,15 +460,7 @@ REGISTRY: dict[str, ModelSpec] = {
                     100.0,
                     log=True,
                 ),
-                Param(
-                    "early_stopping_rounds",
-                    "Early stopping (rounds, 0 = off)",
-                    "int",
-                    0,
-                    0,
-                    200,
-                    step=5,
-                ),
+                _early_stopping(0),
             ),
             _catboost,
             "catboost",
