@@ -12,6 +12,11 @@ from core.charts import PALETTE, style
 from core.modelling.compare import RunSummary
 
 
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """A horizontal legend under the plot: side legends squeezed the plot at 800 px."""
+    return fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0})
+
+
 def _colors(runs: list[RunSummary]) -> dict[str, str]:
     return {r.label: PALETTE[i % len(PALETTE)] for i, r in enumerate(runs)}
 
@@ -35,9 +40,9 @@ def plot_curves(runs: list[RunSummary], metric_label: str) -> go.Figure:
                         "width": 2 if dash == "solid" else 1,
                     },
                 )
-    fig.update_xaxes(title="step (round, trees or epoch: see each run)")
+    fig.update_xaxes(title="step (see each run's unit)")
     fig.update_yaxes(title=metric_label)
-    return style(fig, height=380, title="Learning curves")
+    return _legend_below(style(fig, height=420, title="Learning curves"))
 
 
 def plot_metric(table: pd.DataFrame, metric_label: str) -> go.Figure:
@@ -59,7 +64,7 @@ def plot_metric(table: pd.DataFrame, metric_label: str) -> go.Figure:
         marker={"symbol": "diamond", "size": 12, "color": "#222"},
     )
     fig.update_yaxes(title=metric_label)
-    return style(fig, height=360, title=f"{metric_label} by run")
+    return _legend_below(style(fig, height=380, title=f"{metric_label} by run"))
 
 
 def plot_predictions(runs: list[RunSummary], seed: int = 0) -> go.Figure:
@@ -88,7 +93,7 @@ def plot_predictions(runs: list[RunSummary], seed: int = 0) -> go.Figure:
     )
     fig.update_xaxes(title="actual")
     fig.update_yaxes(title="predicted")
-    return style(fig, height=420, title="Predicted vs actual (test tracks)")
+    return _legend_below(style(fig, height=460, title="Predicted vs actual (test tracks)"))
 
 
 def plot_class_recall(frame: pd.DataFrame, runs: list[RunSummary]) -> go.Figure:
