@@ -654,7 +654,7 @@ class Warmer:
         names = list(parts) if parts is not None else list(PARTS)
         with self._lock:
             for sid in source_ids:
-                if sid.startswith(data.UPLOAD_PREFIX):
+                if data.is_upload_id(sid):
                     continue
                 for part in names:
                     if not any(t.source_id == sid and t.part == part for t in self._queue):

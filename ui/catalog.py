@@ -77,7 +77,7 @@ def current_catalog() -> Catalog | None:
     source_id = st.session_state.get(STATE_KEY)
     if not source_id:
         return None
-    if source_id.startswith(UPLOAD_PREFIX):
+    if data.is_upload_id(source_id):
         upload = st.session_state.get(UPLOAD_KEY)
         return upload if upload is not None and upload.source_id == source_id else None
     try:

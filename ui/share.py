@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.catalog import STATE_KEY, UPLOAD_PREFIX
+from core.catalog.data import is_upload_id
+from ui.catalog import STATE_KEY
 
 #: What a link never carries (it lives in the visitor's session only).
 NOT_CARRIED = (
@@ -62,6 +63,6 @@ def render_share() -> None:
             "The link reopens this page with the same dataset, filters, tab and chart "
             f"settings. It does not carry {', '.join(NOT_CARRIED[:-1])} or {NOT_CARRIED[-1]}."
         )
-        if str(st.session_state.get(STATE_KEY, "")).startswith(UPLOAD_PREFIX):
+        if is_upload_id(st.session_state.get(STATE_KEY, "")):
             note += " You are on an upload, so the link opens the default dataset."
         st.caption(note)

@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from core.catalog import data, sources
-from core.catalog.data import Catalog
+from core.catalog.data import Catalog, is_upload_id
 from core.catalog.schema import PREDICTOR_COLUMNS as AUDIO_FEATURES
 from core.safety import escape_markdown
 from ui import keys
@@ -59,7 +59,7 @@ def _sync_from_url(options: dict[str, str], default: str) -> None:
 
 def _sync_to_url(source_id: str, default: str) -> None:
     """Mirror a public dataset id in the URL; an upload (user data) never goes there."""
-    if source_id == default or source_id.startswith(UPLOAD_PREFIX):
+    if source_id == default or is_upload_id(source_id):
         if STATE_KEY in st.query_params:
             del st.query_params[STATE_KEY]
     elif st.query_params.get(STATE_KEY) != source_id:
@@ -71,7 +71,7 @@ def describe_dataset(catalog: Catalog) -> str:
     counts = f"{catalog.n_tracks:,} tracks · {catalog.n_artists:,} artists · " + (
         f"{len(catalog.genres)} genres" if catalog.genres else "no genre labels"
     )
-    if catalog.source_id.startswith(UPLOAD_PREFIX):
+    if catalog.is_upload:
         name = escape_markdown(catalog.source_id.removeprefix(UPLOAD_PREFIX))
         return f"Your upload **{name}** (this session only): {counts}"
     return f"**{escape_markdown(catalog.title)}**: {counts}"

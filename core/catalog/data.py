@@ -43,6 +43,13 @@ log = logging.getLogger(__name__)
 CLEANING_VERSION = 5
 #: Source ids of user uploads start with this (kept out of shared caches and off disk).
 UPLOAD_PREFIX = "upload:"
+
+
+def is_upload_id(source_id: str) -> bool:
+    """Whether a source id names a user's upload (personal: per session, never shared)."""
+    return str(source_id).startswith(UPLOAD_PREFIX)
+
+
 MIN_DURATION_MS = 30_000
 _SAME_SONG = ("danceability", "energy", "valence", "tempo")  # with name and artist: one song
 _PY_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip() removes in ASCII
@@ -59,6 +66,7 @@ _VALID_RANGES: dict[str, tuple[float, float]] = {
 __all__ = [
     "CLEANING_VERSION",
     "UPLOAD_PREFIX",
+    "is_upload_id",
     "Catalog",
     "CleaningReport",
     "SchemaError",
@@ -135,7 +143,7 @@ class Catalog:
     @property
     def is_upload(self) -> bool:
         """Whether this is a user's upload: personal data, kept per session, never shared."""
-        return self.source_id.startswith(UPLOAD_PREFIX)
+        return is_upload_id(self.source_id)
 
     @property
     def genres(self) -> list[str]:

@@ -124,3 +124,10 @@ def test_cache_key_changes_with_file_contents(monkeypatch, tmp_path):
     b = data.load_catalog("local:mine.csv", allow_download=False)
     assert a.checksum != b.checksum
     assert (len(a.df), len(b.df)) == (50, 60)
+
+
+def test_upload_ids_are_recognised_in_one_place():
+    assert data.is_upload_id(f"{data.UPLOAD_PREFIX}my playlist.csv")
+    assert not data.is_upload_id("tidytuesday-spotify-songs")
+    assert not data.is_upload_id("local:upload:trick.csv")  # a local file named like one
+    assert not data.is_upload_id(None)  # an empty session value
