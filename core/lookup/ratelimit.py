@@ -150,6 +150,30 @@ class RetryPolicy:
             return wait, f"server error {status}: retrying in {wait:.1f} s"
         return None, f"status {status}"
 
+    def wait_or_raise(
+        self,
+        provider: str,
+        status: int,
+        headers: Mapping[str, str] | None,
+        attempt: int,
+        budget: Any = None,
+    ) -> tuple[float, str]:
+        """:meth:`wait_for`, raising :class:`ProviderError` where the client must give up.
+
+        It gives up when the policy says so, or when the wait would outlast the lookup's time
+        ``budget`` (an object with ``remaining()`` seconds, or None for no budget).
+        """
+        wait, reason = self.wait_for(status, headers, attempt)
+        if wait is None:
+            raise ProviderError(provider, reason, status or None)
+        if budget is not None and wait >= budget.remaining():
+            raise ProviderError(
+                provider,
+                f"{reason}, but the lookup's time budget has only {budget.remaining():.0f} s left.",
+                status or None,
+            )
+        return wait, reason
+
 
 @dataclass
 class Gate:

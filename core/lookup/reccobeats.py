@@ -154,16 +154,8 @@ class ReccoBeatsClient:
             except (requests.Timeout, requests.ConnectionError) as exc:
                 status, headers = 0, None
                 log.info("ReccoBeats call failed: %s", type(exc).__name__)
-            wait, reason = self.policy.wait_for(status, headers, attempt)
-            if wait is None:
-                raise ProviderError(PROVIDER, reason, status or None)
-            if self.budget is not None and wait >= self.budget.remaining():
-                raise ProviderError(
-                    PROVIDER,
-                    f"{reason}, but the lookup's time budget has only "
-                    f"{self.budget.remaining():.0f} s left.",
-                    status or None,
-                )
+            policy = self.policy
+            wait, reason = policy.wait_or_raise(PROVIDER, status, headers, attempt, self.budget)
             if self.on_wait is not None:
                 self.on_wait(wait, f"{PROVIDER} {reason}")
             self.gate.pause(wait)

@@ -297,16 +297,7 @@ class SpotifyClient:
 
     def _wait_before_retry(self, status: int, headers: Any, attempt: int) -> None:
         """Wait as the policy says before the next attempt, or raise when we should give up."""
-        wait, reason = self.policy.wait_for(status, headers, attempt)
-        if wait is None:
-            raise ProviderError(PROVIDER, reason, status or None)
-        if self.budget is not None and wait >= self.budget.remaining():
-            raise ProviderError(
-                PROVIDER,
-                f"{reason}, but the lookup's time budget has only "
-                f"{self.budget.remaining():.0f} s left.",
-                status or None,
-            )
+        wait, reason = self.policy.wait_or_raise(PROVIDER, status, headers, attempt, self.budget)
         if status == 429:
             self.gate.pause(wait)
         self._notify(wait, f"{PROVIDER} {reason}")
