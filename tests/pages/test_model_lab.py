@@ -168,8 +168,7 @@ def test_catboost_trains_on_the_page_and_draws_its_curve():
     at.selectbox(key="lab_model").set_value("catboost").run()
     at.slider(key="lab_catboost_n_estimators").set_value(100).run()
     at.button(key="lab_train").click().run()
-    assert at.session_state["lab_job"]["job"].wait(600)
-    _finish(at)
+    _finish(at)  # a quick fit may already be recorded in the click's own run
     assert not at.exception
     assert _board(at)[-1]["model"] == "catboost"
     active = at.session_state["lab_active_model"]
