@@ -230,10 +230,19 @@ def _track_ids(series: pd.Series) -> pd.Series:
 
 
 def _release_month(series: pd.Series) -> pd.Series:
-    """Month (1-12) of ``YYYY-MM`` or ``YYYY-MM-DD`` dates; missing for year-only dates."""
-    text = series.astype("string").str.extract(r"^\s*(?:19|20)\d\d-(\d\d)", expand=False)
-    month = pd.to_numeric(text, errors="coerce")
-    return month.where((month >= 1) & (month <= 12)).astype("Int8")
+    """Month (1-12) of ``YYYY-MM`` or ``YYYY-MM-DD`` dates; missing for year-only dates.
+
+    Like ``_release_year``: each distinct date is matched once by Arrow's regex kernel (pandas'
+    ``str.extract`` ran a Python regex per row: ~0.2 s per 30k rows).
+    """
+    encoded = pc.dictionary_encode(_arrow_text(series))
+    found = pc.extract_regex(encoded.dictionary, r"^\s*(?:19|20)[0-9][0-9]-(?P<month>[0-9][0-9])")
+    months = pc.cast(pc.struct_field(found, [0]), pa.int8())
+    months = pc.if_else(
+        pc.and_(pc.greater_equal(months, 1), pc.less_equal(months, 12)), months, None
+    )
+    out = pc.take(months, encoded.indices)
+    return pd.Series(pd.arrays.ArrowExtensionArray(out), index=series.index).astype("Int8")
 
 
 def map_schema(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -131,3 +132,18 @@ def test_upload_ids_are_recognised_in_one_place():
     assert not data.is_upload_id("tidytuesday-spotify-songs")
     assert not data.is_upload_id("local:upload:trick.csv")  # a local file named like one
     assert not data.is_upload_id(None)  # an empty session value
+
+
+def test_repeated_rows_is_a_superset_of_exact_repeats():
+    rng = np.random.default_rng(0)
+    numbers = pd.DataFrame(rng.integers(0, 4, size=(2_000, 3)) / 4.0, columns=list("abc"))
+    # rows 0-1 and 2-3 repeat only each other: 0.0 vs -0.0 (equal for pandas, not bitwise)
+    # and a missing value (NaN repeats like any other value)
+    numbers.loc[0:1, ["b", "c"]] = [0.3, 0.7]
+    numbers.loc[0, "a"], numbers.loc[1, "a"] = 0.0, -0.0
+    numbers.loc[2:3, ["a", "b", "c"]] = [0.9, np.nan, 0.1]
+    exact = numbers.duplicated(keep=False).to_numpy()
+    found = data._repeated_rows(numbers)
+    assert exact[:4].all() and found[:4].all()
+    assert (found >= exact).all()
+    assert found.sum() <= exact.sum() + 2  # a collision is possible but rare
