@@ -76,7 +76,10 @@ def _cleaning(ctx: dict) -> dict:
 
 
 def _imports(cache: str) -> dict:
-    env = {"VALENCE_LAB_CACHE_DIR": cache}
+    # Imports and the first render only: without VALENCE_LAB_WARM=off every timed process would
+    # also start the server's start-up warmer (training defaults, preloading xgboost) in a
+    # background thread, which a warm server has finished long before a visitor arrives.
+    env = {"VALENCE_LAB_CACHE_DIR": cache, "VALENCE_LAB_WARM": "off"}
     run_child(RENDER_CODE.format(app=str(ROOT / "app.py")), env=env)  # fill the Parquet cache
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty_app.py"
