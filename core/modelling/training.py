@@ -355,9 +355,17 @@ def _fit_boosting(ctx: _Ctx) -> tuple:
     client = distributed.active_client() if ctx.model_id == "xgboost" else None
     if client is not None:  # VALENCE_LAB_DASK_SCHEDULER / --engine dask: xgboost.dask
         est, stopped, best = distributed.fit_xgboost(
-            client, ctx.X, ctx.y, ctx.fit, ctx.val, ctx.regression, len(ctx.classes or []),
-            params, ctx.seed, live.report,
-        )  # fmt: skip
+            client,
+            ctx.X,
+            ctx.y,
+            ctx.fit,
+            ctx.val,
+            ctx.regression,
+            len(ctx.classes or []),
+            params,
+            ctx.seed,
+            live.report,
+        )
         return est, live, stopped, total, best
     key = "mae" if ctx.regression else "merror"
     rounds = int(params.get("early_stopping_rounds", 0))
