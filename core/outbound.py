@@ -113,20 +113,22 @@ def _shutdown(conn: HTTPConnection) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+class _Watched:
+    """Mixed into a connection class: each request joins the calling thread's watch, if any."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
         watch = getattr(_local, "watch", None)
         if watch is not None:
             watch.add(self)
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        watch = getattr(_local, "watch", None)
-        if watch is not None:
-            watch.add(self)
-        super().request(*args, **kwargs)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):

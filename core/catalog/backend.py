@@ -25,12 +25,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PERIOD_MIN_TRACKS = 5
 SPEARMAN_SAMPLE = 200_000
+#: Column or genre names a question is restricted to.
+Names = tuple[str, ...]
 
 
 class Filters(NamedTuple):
     """Explore's filters; an empty ``genres`` or a None range means no filter on it."""
 
-    genres: tuple[str, ...] = ()
+    genres: Names = ()
     popularity: tuple[float, float] | None = None
     years: tuple[int, int] | None = None
 
@@ -53,22 +55,18 @@ class ExploreBackend(Protocol):
     def value_range(self, column: str) -> tuple[float, float] | None:
         """Min and max of a column."""
 
-    def histogram(self, f: Filters, feature: str, genres: tuple[str, ...] | None) -> pd.DataFrame:
+    def histogram(self, f: Filters, feature: str, genres: Names | None) -> pd.DataFrame:
         """Binned densities of a feature."""
 
     def sample(
-        self,
-        f: Filters,
-        cap: int,
-        columns: tuple[str, ...] | None = None,
-        genres: tuple[str, ...] | None = None,
+        self, f: Filters, cap: int, columns: Names | None = None, genres: Names | None = None
     ) -> pd.DataFrame:
         """At most ``cap`` filtered rows."""
 
-    def correlation(self, f: Filters, columns: tuple[str, ...], method: str) -> pd.DataFrame:
+    def correlation(self, f: Filters, columns: Names, method: str) -> pd.DataFrame:
         """Pairwise correlations."""
 
-    def genre_means(self, f: Filters, features: tuple[str, ...]) -> pd.DataFrame:
+    def genre_means(self, f: Filters, features: Names) -> pd.DataFrame:
         """Feature means per genre."""
 
     def fit(self, f: Filters, x: str, y: str, degree: int) -> Fit | None:
@@ -118,33 +116,29 @@ class PandasBackend:
             return None
         return float(self.df[column].min()), float(self.df[column].max())
 
-    def _subset(self, f: Filters, genres: tuple[str, ...] | None) -> pd.DataFrame:
+    def _subset(self, f: Filters, genres: Names | None) -> pd.DataFrame:
         view = self.view(f)
         return view[view["genre"].isin(genres)] if genres else view
 
-    def histogram(self, f: Filters, feature: str, genres: tuple[str, ...] | None) -> pd.DataFrame:
+    def histogram(self, f: Filters, feature: str, genres: Names | None) -> pd.DataFrame:
         """Binned densities of ``feature``, per genre when ``genres`` is given."""
         return explore.histogram_counts(
             self._subset(f, genres), feature, "genre" if genres else None
         )
 
     def sample(
-        self,
-        f: Filters,
-        cap: int,
-        columns: tuple[str, ...] | None = None,
-        genres: tuple[str, ...] | None = None,
+        self, f: Filters, cap: int, columns: Names | None = None, genres: Names | None = None
     ) -> pd.DataFrame:
         """At most ``cap`` filtered rows, a seeded random sample when there are more."""
         sub = self._subset(f, genres)
         out = sample_rows(sub, cap)
         return out[[c for c in columns if c in out]] if columns else out
 
-    def correlation(self, f: Filters, columns: tuple[str, ...], method: str) -> pd.DataFrame:
+    def correlation(self, f: Filters, columns: Names, method: str) -> pd.DataFrame:
         """Pearson or Spearman correlations of the filtered rows."""
         return explore.correlation_matrix(self.view(f), list(columns), method)
 
-    def genre_means(self, f: Filters, features: tuple[str, ...]) -> pd.DataFrame:
+    def genre_means(self, f: Filters, features: Names) -> pd.DataFrame:
         """Feature means per genre with a ``tracks`` column."""
         return explore.genre_means(self.view(f), list(features))
 
@@ -220,7 +214,7 @@ class DuckDBBackend:
         if unknown:
             raise ValueError(f"unknown column(s): {', '.join(map(repr, unknown))}")
 
-    def _where(self, f: Filters, genres: tuple[str, ...] | None = None) -> tuple[str, list[Any]]:
+    def _where(self, f: Filters, genres: Names | None = None) -> tuple[str, list[Any]]:
         parts, params = ["TRUE"], []
         for chosen in (f.genres, genres):  # the filter, then a subset the chart shows
             if chosen and "genre" in self.columns:
@@ -293,7 +287,7 @@ class DuckDBBackend:
         return None if lo is None else (float(lo), float(hi))
 
     def histogram(
-        self, f: Filters, feature: str, genres: tuple[str, ...] | None, bins: int = 40
+        self, f: Filters, feature: str, genres: Names | None, bins: int = 40
     ) -> pd.DataFrame:
         """Binned densities of ``feature`` (per genre when ``genres`` is given), in SQL."""
         self._check(feature)
@@ -314,28 +308,13 @@ class DuckDBBackend:
         for name, part in counts.groupby("grp", sort=True):
             n = np.zeros(bins, dtype=np.int64)
             n[part["b"].to_numpy(dtype=int)] = part["n"].to_numpy()
-            total = n.sum() or 1
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "group": name,
-                        "left": edges[:-1],
-                        "center": (edges[:-1] + edges[1:]) / 2,
-                        "count": n,
-                        "share": n / total,
-                    }
-                )
-            )
+            rows.append(explore.density_frame(name, edges, n))
         if not rows:
             return pd.DataFrame(columns=["group", "left", "center", "count", "share"])
         return pd.concat(rows, ignore_index=True)
 
     def sample(
-        self,
-        f: Filters,
-        cap: int,
-        columns: tuple[str, ...] | None = None,
-        genres: tuple[str, ...] | None = None,
+        self, f: Filters, cap: int, columns: Names | None = None, genres: Names | None = None
     ) -> pd.DataFrame:
         """At most ``cap`` filtered rows: a seeded reservoir sample of the needed columns."""
         where, params = self._where(f, genres)
@@ -350,7 +329,7 @@ class DuckDBBackend:
 
         return canonical_dtypes(frame)
 
-    def correlation(self, f: Filters, columns: tuple[str, ...], method: str) -> pd.DataFrame:
+    def correlation(self, f: Filters, columns: Names, method: str) -> pd.DataFrame:
         """Pearson over every filtered row in SQL; Spearman on a stated sample of ranks."""
         if method not in {"pearson", "spearman"}:
             raise ValueError(f"method must be pearson or spearman, not {method!r}")
@@ -368,7 +347,7 @@ class DuckDBBackend:
             out.loc[a, b] = out.loc[b, a] = np.nan if v is None else float(v)
         return out
 
-    def genre_means(self, f: Filters, features: tuple[str, ...]) -> pd.DataFrame:
+    def genre_means(self, f: Filters, features: Names) -> pd.DataFrame:
         """Feature means per genre with a ``tracks`` column."""
         self._check(*features)
         where, params = self._where(f)

@@ -145,22 +145,24 @@ def histogram_counts(
         hi = lo + 1.0
     edges = np.linspace(lo, hi, bins + 1)
     groups = df[group].astype(str) if group else pd.Series("all", index=df.index)
-    rows = []
-    for name, vals in values.groupby(groups):
-        counts, _ = np.histogram(vals.dropna(), bins=edges)
-        total = counts.sum() or 1
-        rows.append(
-            pd.DataFrame(
-                {
-                    "group": name,
-                    "left": edges[:-1],
-                    "center": (edges[:-1] + edges[1:]) / 2,
-                    "count": counts,
-                    "share": counts / total,
-                }
-            )
-        )
+    rows = [
+        density_frame(name, edges, np.histogram(vals.dropna(), bins=edges)[0])
+        for name, vals in values.groupby(groups)
+    ]
     return pd.concat(rows, ignore_index=True)
+
+
+def density_frame(group: str, edges: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+    """One group's histogram rows: bin ``left`` edge, ``center``, ``count`` and ``share``."""
+    return pd.DataFrame(
+        {
+            "group": group,
+            "left": edges[:-1],
+            "center": (edges[:-1] + edges[1:]) / 2,
+            "count": counts,
+            "share": counts / (counts.sum() or 1),
+        }
+    )
 
 
 def track_labels(df: pd.DataFrame, sep: str = " — ") -> pd.Series:

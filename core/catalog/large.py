@@ -56,11 +56,26 @@ SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 #: pandas.read_csv's default missing-value markers, so both paths read the same nulls.
+# Layout kept by hand (fmt: skip below): a table of markers reads better packed than one a line.
 _PANDAS_NA = [
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 ]  # fmt: skip
 _TEXT = ("track_id", "track_name", "artists", "album_name", "genre", "subgenre")
+#: Columns a cleaned Parquet starts with (when present), before the audio features.
+_LEADING_COLUMNS = (
+    "track_id",
+    "track_name",
+    "artists",
+    "primary_artist",
+    "album_name",
+    "genre",
+    "genres",
+    "subgenre",
+    "popularity",
+    "explicit",
+    "release_year",
+)
 _VALID_RANGES: dict[str, tuple[float, float]] = {}  # filled from data.py on first use
 
 
@@ -236,9 +251,7 @@ def _valid_ranges() -> dict[str, tuple[float, float]]:
 
 
 def _ordered(columns: list[str]) -> list[str]:
-    first = [c for c in ("track_id", "track_name", "artists", "primary_artist", "album_name",
-                         "genre", "genres", "subgenre", "popularity", "explicit", "release_year")
-             if c in columns]  # fmt: skip
+    first = [c for c in _LEADING_COLUMNS if c in columns]
     audio = [c for c in AUDIO_COLUMNS if c in columns]
     return first + audio + [c for c in columns if c not in first and c not in audio]
 
@@ -277,8 +290,13 @@ def clean_staged(con: duckdb.DuckDBPyConnection, staged: Path, out: Path, report
                                    AND f_ts)
            FROM flagged"""
     ).fetchone()
-    (report.missing_features, report.impossible_values, report.too_short, report.zero_tempo,
-     report.zero_time_signature) = (int(v) for v in counts)  # fmt: skip
+    (
+        report.missing_features,
+        report.impossible_values,
+        report.too_short,
+        report.zero_tempo,
+        report.zero_time_signature,
+    ) = (int(v) for v in counts)
 
     select = []
     for c in cols:

@@ -14,19 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-PROFILE_FEATURES: tuple[str, ...] = (
-    "danceability",
-    "energy",
-    "loudness",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "duration_ms",
-    "mode",
-)
+from core.catalog.schema import PROFILE_FEATURES
+
 SIZE_LABELS = ((0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (np.inf, "large"))
 
 

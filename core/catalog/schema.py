@@ -47,6 +47,11 @@ AUDIO_COLUMNS: tuple[str, ...] = (
 CODE_COLUMNS: tuple[str, ...] = ("key", "mode", "time_signature")
 #: Continuous audio features (distances between tracks mean something on these).
 CONTINUOUS_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c not in CODE_COLUMNS)
+#: How a track sounds: the continuous features but its length. They define "sounds like" for
+#: track neighbours and the size of a transition in a playlist's mood arc.
+SOUND_FEATURES: tuple[str, ...] = tuple(c for c in CONTINUOUS_COLUMNS if c != "duration_ms")
+#: What a genre profile compares: the continuous features plus major/minor mode.
+PROFILE_FEATURES: tuple[str, ...] = (*CONTINUOUS_COLUMNS, "mode")
 #: The full set of audio columns a complete source has (``time_signature`` may be absent).
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in AUDIO_COLUMNS if c != "time_signature")
 #: Audio predictors of valence (valence itself excluded).

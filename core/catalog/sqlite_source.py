@@ -31,8 +31,14 @@ FROM tracks t JOIN {audio_features} f ON f.id = t.audio_feature_id
 """
 #: Join keys of the dump; a key without an index gets an indexed TEMP copy of its table
 #: (the file itself is opened read-only), else each correlated lookup would scan the table.
-JOIN_KEYS = {"r_track_artist": "track_id", "artists": "id", "r_albums_tracks": "track_id",
-             "albums": "id", "r_artist_genre": "artist_id", "audio_features": "id"}  # fmt: skip
+JOIN_KEYS = {
+    "r_track_artist": "track_id",
+    "artists": "id",
+    "r_albums_tracks": "track_id",
+    "albums": "id",
+    "r_artist_genre": "artist_id",
+    "audio_features": "id",
+}
 
 # The dump stores release dates as epoch milliseconds; other files as text dates.
 _EPOCH_YEAR = (
@@ -61,8 +67,10 @@ def _indexed(con: sqlite3.Connection, tables: set[str]) -> dict[str, str]:
             for info in con.execute(f'PRAGMA main.index_info("{idx[1]}")')
         )
         if not indexed:
-            con.execute(f'CREATE TEMP TABLE IF NOT EXISTS "vl_{table}" AS '
-                        f'SELECT rowid AS rid, * FROM main."{table}"')  # fmt: skip
+            con.execute(
+                f'CREATE TEMP TABLE IF NOT EXISTS "vl_{table}" AS '
+                f'SELECT rowid AS rid, * FROM main."{table}"'
+            )
             con.execute(f'CREATE INDEX IF NOT EXISTS temp."vl_i_{table}" ON "vl_{table}"({key})')
             names[table] = f'"vl_{table}"'
         else:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.catalog.sampling import sample_rows
-from core.explain.shapley import _is_xgboost
+from core.explain.shapley import _is_xgboost, xgb_native
 from core.modelling.blend import member_kind
 from core.modelling.models import TrainedModel
 
@@ -54,22 +54,9 @@ def interaction_values(
         raise ValueError("There are no rows to explain.")
     if member_kind(model.estimator) == "lightgbm":
         return _lightgbm_interactions(model, df, max_rows=max_rows, seed=seed)
-    import xgboost as xgb
-
     rows = sample_rows(df, max_rows, seed)
     X = model.matrix(rows)
-    est = model.estimator
-    booster = est.get_booster()
-    kwargs = {}
-    if hasattr(est, "best_score"):
-        kwargs["iteration_range"] = (0, int(est.best_iteration) + 1)
-    dm = xgb.DMatrix(
-        X.to_numpy(np.float32),
-        missing=np.nan,
-        feature_names=booster.feature_names,
-        feature_types=booster.feature_types,
-    )
-    vals = np.asarray(booster.predict(dm, pred_interactions=True, **kwargs), dtype=float)
+    vals = xgb_native(model.estimator, X)(pred_interactions=True)
     names = model.feature_names
     return Interactions(
         values=vals[:, :-1, :-1],

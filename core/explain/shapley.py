@@ -23,6 +23,7 @@ learned; ``ShapResult.output`` says which.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,14 +103,18 @@ def _for_class(
     return contribs, margin
 
 
-def _xgb_contribs(
-    est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Native TreeSHAP contributions (last column: bias) and the raw margin of each row."""
+def xgb_native(
+    est: object, X: pd.DataFrame, threads: int | None = None
+) -> Callable[..., np.ndarray]:
+    """Native predictions of an XGBoost model on ``X``: call with ``pred_contribs=True`` etc.
+
+    Only the trees ``predict()`` uses are asked (early stopping), with ``threads`` threads on a
+    copy of the booster when given (the model may be shared by other sessions).
+    """
     import xgboost as xgb
 
     booster = est.get_booster()
-    if threads is not None:  # a copy: the model may be shared by other sessions
+    if threads is not None:
         booster = booster.copy()
         booster.set_param({"nthread": int(threads)})
     kwargs = {}
@@ -121,9 +126,15 @@ def _xgb_contribs(
         feature_names=booster.feature_names,
         feature_types=booster.feature_types,
     )
-    contribs = np.asarray(booster.predict(dm, pred_contribs=True, **kwargs), dtype=float)
-    margin = np.asarray(booster.predict(dm, output_margin=True, **kwargs), dtype=float)
-    return _for_class(contribs, margin, k)
+    return lambda **what: np.asarray(booster.predict(dm, **what, **kwargs), dtype=float)
+
+
+def _xgb_contribs(
+    est: object, X: pd.DataFrame, k: int | None, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Native TreeSHAP contributions (last column: bias) and the raw margin of each row."""
+    predict = xgb_native(est, X, threads)
+    return _for_class(predict(pred_contribs=True), predict(output_margin=True), k)
 
 
 def _lgb_contribs(

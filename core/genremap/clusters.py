@@ -129,8 +129,19 @@ def kmeans_sweep(
     return pd.DataFrame(rows, columns=["k", "inertia", "silhouette"])
 
 
+def _check_covariance(covariance_type: str) -> None:
+    if covariance_type not in COVARIANCE_TYPES:
+        raise ClusterInputError(f"Covariance type must be one of {', '.join(COVARIANCE_TYPES)}.")
+
+
 def _gmm_sample(X: np.ndarray, fit_sample: int, seed: int) -> np.ndarray:
     return X[sample_positions(len(X), fit_sample, seed)]
+
+
+def _mixture(n_components: int, covariance_type: str, seed: int) -> GaussianMixture:
+    return GaussianMixture(
+        n_components, covariance_type=covariance_type, random_state=seed, reg_covar=1e-5
+    )
 
 
 @_single_threaded
@@ -142,12 +153,9 @@ def fit_gmm(
     fit_sample: int = GMM_FIT_SAMPLE,
 ) -> np.ndarray:
     """Gaussian-mixture component of every row; the mixture is fitted on a sample."""
-    if covariance_type not in COVARIANCE_TYPES:
-        raise ClusterInputError(f"Covariance type must be one of {', '.join(COVARIANCE_TYPES)}.")
+    _check_covariance(covariance_type)
     _check_k(n_components, len(X), "mixture components")
-    gmm = GaussianMixture(
-        n_components, covariance_type=covariance_type, random_state=seed, reg_covar=1e-5
-    )
+    gmm = _mixture(n_components, covariance_type, seed)
     gmm.fit(_gmm_sample(X, fit_sample, seed))
     return gmm.predict(X).astype("int64")
 
@@ -161,14 +169,11 @@ def gmm_sweep(
     fit_sample: int = GMM_SWEEP_SAMPLE,
 ) -> pd.DataFrame:
     """BIC and AIC (on the fitting sample) for each number of components the data allows."""
-    if covariance_type not in COVARIANCE_TYPES:
-        raise ClusterInputError(f"Covariance type must be one of {', '.join(COVARIANCE_TYPES)}.")
+    _check_covariance(covariance_type)
     sample = _gmm_sample(X, fit_sample, seed)
     rows = []
     for n in sorted({int(n) for n in components if 1 <= n < len(sample)}):
-        gmm = GaussianMixture(
-            n, covariance_type=covariance_type, random_state=seed, reg_covar=1e-5
-        ).fit(sample)
+        gmm = _mixture(n, covariance_type, seed).fit(sample)
         rows.append({"components": n, "bic": gmm.bic(sample), "aic": gmm.aic(sample)})
     return pd.DataFrame(rows, columns=["components", "bic", "aic"])
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist
 
-from core.catalog.schema import normalise_header
+from core.catalog.schema import SOUND_FEATURES, normalise_header
 
 ARCS: dict[str, str] = {
     "rising": "Rising (saddest → happiest)",
@@ -33,17 +33,7 @@ ARCS: dict[str, str] = {
     "smooth": "Smoothest transitions",
 }
 #: Features that define a transition's size (standardised within the playlist).
-ARC_FEATURES: tuple[str, ...] = (
-    "danceability",
-    "energy",
-    "loudness",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-)
+ARC_FEATURES: tuple[str, ...] = SOUND_FEATURES
 #: Exportify's column names for the canonical columns (watsonbox/exportify's export header).
 EXPORTIFY_COLUMNS: dict[str, str] = {
     "track_uri": "Track URI",

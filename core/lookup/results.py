@@ -16,7 +16,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 from core import compute
-from core.catalog.schema import CONTINUOUS_COLUMNS
+from core.catalog.schema import SOUND_FEATURES
 from core.explain.shapley import ShapResult, shap_values
 from core.modelling.models import TrainedModel
 from core.safety import csv_bytes
@@ -24,7 +24,7 @@ from core.safety import csv_bytes
 log = logging.getLogger(__name__)
 
 #: Standardised features that define "sounds like": the continuous ones but duration.
-NEIGHBOUR_FEATURES: tuple[str, ...] = tuple(c for c in CONTINUOUS_COLUMNS if c != "duration_ms")
+NEIGHBOUR_FEATURES: tuple[str, ...] = SOUND_FEATURES
 # Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
 RESULT_COLUMNS: tuple[str, ...] = (
     "predicted_valence", "valence_diff", "genre_1", "genre_1_p", "genre_2", "genre_2_p",

@@ -101,9 +101,11 @@ def use_engine(engine: str, address: str | None = None, workers: int = 2) -> Ite
                 from distributed import LocalCluster
 
                 cluster = LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True,
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
                     dashboard_address=None,
-                )  # fmt: skip
+                )
                 address = cluster.scheduler_address
             _override.address = address
         yield scheduler_address()
@@ -147,13 +149,17 @@ def fit_xgboost(
 
     parts = n_workers(client)
     booster_params = {
-        "max_depth": params["max_depth"], "learning_rate": params["learning_rate"],
-        "subsample": params["subsample"], "colsample_bytree": params["colsample_bytree"],
-        "min_child_weight": params["min_child_weight"], "reg_lambda": params["reg_lambda"],
-        "tree_method": "hist", "seed": seed,
+        "max_depth": params["max_depth"],
+        "learning_rate": params["learning_rate"],
+        "subsample": params["subsample"],
+        "colsample_bytree": params["colsample_bytree"],
+        "min_child_weight": params["min_child_weight"],
+        "reg_lambda": params["reg_lambda"],
+        "tree_method": "hist",
+        "seed": seed,
         "objective": "reg:squarederror" if regression else "multi:softprob",
         "eval_metric": ["mae"] if regression else ["merror"],
-    }  # fmt: skip
+    }
     if not regression and n_classes > 2:
         booster_params["num_class"] = n_classes
     elif not regression:
@@ -168,8 +174,7 @@ def fit_xgboost(
         )
 
     with client.as_current():  # xgboost.dask looks the client up as the current one
-        return _train(client, dmatrix, fit_pos, val_pos, regression, params,
-                             booster_params, report)  # fmt: skip
+        return _train(client, dmatrix, fit_pos, val_pos, regression, params, booster_params, report)
 
 
 def _train(
@@ -210,10 +215,15 @@ def _train(
         try:
             with client.as_current():
                 box["out"] = dxgb.train(
-                    client, booster_params, dtrain, num_boost_round=total, evals=evals,
-                    early_stopping_rounds=patience or None, callbacks=[callback],
+                    client,
+                    booster_params,
+                    dtrain,
+                    num_boost_round=total,
+                    evals=evals,
+                    early_stopping_rounds=patience or None,
+                    callbacks=[callback],
                     verbose_eval=False,
-                )  # fmt: skip
+                )
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
 

@@ -157,8 +157,15 @@ def _cv_fold(
 ) -> tuple[dict[str, float], float]:
     """One CV fold (a Dask task): fit on the train part, score the test part."""
     train, test = fold
-    fit = fit_model(rows.iloc[train], y[train], config.model_id, config.task, config.params,
-                    config.feature_set, config.seed)  # fmt: skip
+    fit = fit_model(
+        rows.iloc[train],
+        y[train],
+        config.model_id,
+        config.task,
+        config.params,
+        config.feature_set,
+        config.seed,
+    )
     return score_model(fit.model, rows.iloc[test], y[test]), fit.fit_seconds
 
 
@@ -189,11 +196,11 @@ def cross_validate(
             scores.append(out[0])
             fit_times.append(out[1])
             if on_progress is not None:
-                on_progress(Progress("cv", len(scores), len(folds), "fold", metric, None,
-                                     out[0][metric]))  # fmt: skip
+                on_progress(
+                    Progress("cv", len(scores), len(folds), "fold", metric, None, out[0][metric])
+                )
 
-        distributed.map_tasks(client, _cv_fold, (rows, target.y, config), folds, done,
-                              should_stop)  # fmt: skip
+        distributed.map_tasks(client, _cv_fold, (rows, target.y, config), folds, done, should_stop)
         folds_iter: list = []
     else:
         folds_iter = folds

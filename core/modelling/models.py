@@ -236,6 +236,37 @@ def _early_stopping(default: int) -> Param:
     )
 
 
+def _rounds(default: int, high: int) -> Param:
+    """The boosters' maximum number of boosting rounds."""
+    return Param("n_estimators", "Boosting rounds (max)", "int", default, 20, high, step=10)
+
+
+def _learning_rate(default: float) -> Param:
+    """The boosters' learning rate (shrinkage per round)."""
+    return Param("learning_rate", "Learning rate", "float", default, 0.005, 0.5, log=True)
+
+
+def _subsamples(defaults: dict[str, Any], column_low: float) -> tuple[Param, Param]:
+    """The row and column subsample shares of XGBoost and LightGBM."""
+    return (
+        Param("subsample", "Row subsample", "float", defaults["subsample"], 0.3, 1.0, step=0.05),
+        Param(
+            "colsample_bytree",
+            "Column subsample",
+            "float",
+            defaults["colsample_bytree"],
+            column_low,
+            1.0,
+            step=0.05,
+        ),
+    )
+
+
+def _l2(name: str, default: float, low: float) -> Param:
+    """The boosters' L2 regularisation of leaf values."""
+    return Param(name, "L2 regularisation", "float", default, low, 100.0, log=True)
+
+
 def _no_factory(regression: bool, params: dict[str, Any], seed: int) -> Any:
     raise ValueError("A blend is built by core.modelling.training.fit_model from its members.")
 
@@ -310,37 +341,10 @@ REGISTRY: dict[str, ModelSpec] = {
             "xgboost",
             "XGBoost",
             (
-                Param(
-                    "n_estimators",
-                    "Boosting rounds (max)",
-                    "int",
-                    _XGB["n_estimators"],
-                    20,
-                    1000,
-                    step=10,
-                ),
+                _rounds(_XGB["n_estimators"], 1000),
                 Param("max_depth", "Max depth", "int", _XGB["max_depth"], 1, 10),
-                Param(
-                    "learning_rate",
-                    "Learning rate",
-                    "float",
-                    _XGB["learning_rate"],
-                    0.005,
-                    0.5,
-                    log=True,
-                ),
-                Param(
-                    "subsample", "Row subsample", "float", _XGB["subsample"], 0.3, 1.0, step=0.05
-                ),
-                Param(
-                    "colsample_bytree",
-                    "Column subsample",
-                    "float",
-                    _XGB["colsample_bytree"],
-                    0.3,
-                    1.0,
-                    step=0.05,
-                ),
+                _learning_rate(_XGB["learning_rate"]),
+                *_subsamples(_XGB, 0.3),
                 Param(
                     "min_child_weight",
                     "Min child weight",
@@ -350,15 +354,7 @@ REGISTRY: dict[str, ModelSpec] = {
                     100.0,
                     log=True,
                 ),
-                Param(
-                    "reg_lambda",
-                    "L2 regularisation",
-                    "float",
-                    _XGB["reg_lambda"],
-                    0.01,
-                    100.0,
-                    log=True,
-                ),
+                _l2("reg_lambda", _XGB["reg_lambda"], 0.01),
                 _early_stopping(30),
             ),
             _xgboost,
@@ -372,24 +368,8 @@ REGISTRY: dict[str, ModelSpec] = {
             "lightgbm",
             "LightGBM",
             (
-                Param(
-                    "n_estimators",
-                    "Boosting rounds (max)",
-                    "int",
-                    _LGB["n_estimators"],
-                    20,
-                    2000,
-                    step=10,
-                ),
-                Param(
-                    "learning_rate",
-                    "Learning rate",
-                    "float",
-                    _LGB["learning_rate"],
-                    0.005,
-                    0.5,
-                    log=True,
-                ),
+                _rounds(_LGB["n_estimators"], 2000),
+                _learning_rate(_LGB["learning_rate"]),
                 Param("num_leaves", "Leaves per tree", "int", _LGB["num_leaves"], 4, 255, log=True),
                 Param(
                     "min_child_samples",
@@ -400,27 +380,8 @@ REGISTRY: dict[str, ModelSpec] = {
                     200,
                     log=True,
                 ),
-                Param(
-                    "subsample", "Row subsample", "float", _LGB["subsample"], 0.3, 1.0, step=0.05
-                ),
-                Param(
-                    "colsample_bytree",
-                    "Column subsample",
-                    "float",
-                    _LGB["colsample_bytree"],
-                    0.1,
-                    1.0,
-                    step=0.05,
-                ),
-                Param(
-                    "reg_lambda",
-                    "L2 regularisation",
-                    "float",
-                    _LGB["reg_lambda"],
-                    0.01,
-                    100.0,
-                    log=True,
-                ),
+                *_subsamples(_LGB, 0.1),
+                _l2("reg_lambda", _LGB["reg_lambda"], 0.01),
                 _early_stopping(50),
             ),
             _lightgbm,
@@ -432,34 +393,10 @@ REGISTRY: dict[str, ModelSpec] = {
             "catboost",
             "CatBoost",
             (
-                Param(
-                    "n_estimators",
-                    "Boosting rounds (max)",
-                    "int",
-                    _CB["n_estimators"],
-                    20,
-                    3000,
-                    step=10,
-                ),
-                Param(
-                    "learning_rate",
-                    "Learning rate",
-                    "float",
-                    _CB["learning_rate"],
-                    0.005,
-                    0.5,
-                    log=True,
-                ),
+                _rounds(_CB["n_estimators"], 3000),
+                _learning_rate(_CB["learning_rate"]),
                 Param("depth", "Tree depth (symmetric trees)", "int", _CB["depth"], 2, 10),
-                Param(
-                    "l2_leaf_reg",
-                    "L2 regularisation",
-                    "float",
-                    _CB["l2_leaf_reg"],
-                    0.1,
-                    100.0,
-                    log=True,
-                ),
+                _l2("l2_leaf_reg", _CB["l2_leaf_reg"], 0.1),
                 _early_stopping(0),
             ),
             _catboost,

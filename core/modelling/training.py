@@ -175,13 +175,7 @@ def fit_model(
         should_stop,
         target_transform,
     )
-    trainer = {
-        "boosting": _fit_boosting,
-        "lightgbm": _fit_lightgbm,
-        "catboost": _fit_catboost,
-        "forest": _fit_forest,
-        "epochs": _fit_epochs,
-    }.get(spec.training, _fit_single)
+    trainer = _trainer(spec.training)
     text_seconds = time.perf_counter() - t0  # the stacked text score (if any) is part of the fit
     waiting = _waiting(on_progress, phase, metric)
     with compute.slot(f"fit {model_id}", waiting, should_stop=should_stop) as threads:
@@ -361,9 +355,17 @@ def _fit_boosting(ctx: _Ctx) -> tuple:
     client = distributed.active_client() if ctx.model_id == "xgboost" else None
     if client is not None:  # VALENCE_LAB_DASK_SCHEDULER / --engine dask: xgboost.dask
         est, stopped, best = distributed.fit_xgboost(
-            client, ctx.X, ctx.y, ctx.fit, ctx.val, ctx.regression, len(ctx.classes or []),
-            params, ctx.seed, live.report,
-        )  # fmt: skip
+            client,
+            ctx.X,
+            ctx.y,
+            ctx.fit,
+            ctx.val,
+            ctx.regression,
+            len(ctx.classes or []),
+            params,
+            ctx.seed,
+            live.report,
+        )
         return est, live, stopped, total, best
     key = "mae" if ctx.regression else "merror"
     rounds = int(params.get("early_stopping_rounds", 0))
@@ -651,13 +653,7 @@ def _fit_blend(ctx: _Ctx, members: list[tuple[str, list[str]]]) -> tuple:
             ctx.transform,
             ctx.threads,
         )
-        trainer = {
-            "boosting": _fit_boosting,
-            "lightgbm": _fit_lightgbm,
-            "catboost": _fit_catboost,
-            "forest": _fit_forest,
-            "epochs": _fit_epochs,
-        }.get(spec.training, _fit_single)
+        trainer = _trainer(spec.training)
         est, _, member_stopped, _, _ = trainer(sub)
         fitted.append((member, est, positions, w))
         offset += steps
@@ -733,3 +729,14 @@ def _fit_single(ctx: _Ctx) -> tuple:
     est.fit(ctx.X.iloc[ctx.fit], ctx.y[ctx.fit])
     live.report(1, *ctx.scores(est))
     return est, live, False, 1, None
+
+
+def _trainer(training: str) -> Callable[[_Ctx], tuple]:
+    """The fitting loop for a model spec's ``training`` kind (a single fit by default)."""
+    return {
+        "boosting": _fit_boosting,
+        "lightgbm": _fit_lightgbm,
+        "catboost": _fit_catboost,
+        "forest": _fit_forest,
+        "epochs": _fit_epochs,
+    }.get(training, _fit_single)

@@ -84,8 +84,14 @@ def auto_tune(
         scored = []
         if client is not None:  # every candidate of the rung is a Dask task
 
-            def finished(i: int, score: float, pool: list = pool, use: np.ndarray = use,
-                         rung: int = rung, scored: list = scored) -> None:  # fmt: skip
+            def finished(
+                i: int,
+                score: float,
+                pool: list = pool,
+                use: np.ndarray = use,
+                rung: int = rung,
+                scored: list = scored,
+            ) -> None:
                 nonlocal done
                 scored.append((score, pool[i]))
                 trials.append({"rung": rung, "rows": len(use), metric: score, **pool[i]})
@@ -95,9 +101,14 @@ def auto_tune(
 
             settings = (model_id, task, feature_set, seed, metric)
             distributed.map_tasks(
-                client, _trial, (*shared, use, val_pos, settings), pool, finished, should_stop,
+                client,
+                _trial,
+                (*shared, use, val_pos, settings),
+                pool,
+                finished,
+                should_stop,
                 deadline=time.monotonic() + max(0.0, max_seconds - (time.perf_counter() - t0)),
-            )  # fmt: skip
+            )
             pool_iter: list = []
         else:
             pool_iter = pool
@@ -170,8 +181,16 @@ def _trial(
 ) -> float:
     """One auto-tune trial (a Dask task): fit on ``use``, score on ``val_pos``."""
     model_id, task, feature_set, seed, metric = settings
-    fit = fit_model(rows.iloc[use], y[use], model_id, task, cand, feature_set, seed,
-                    validation_size=0.0 if model_id != "xgboost" else 0.15)  # fmt: skip
+    fit = fit_model(
+        rows.iloc[use],
+        y[use],
+        model_id,
+        task,
+        cand,
+        feature_set,
+        seed,
+        validation_size=0.0 if model_id != "xgboost" else 0.15,
+    )
     return metrics.score(metric, y[val_pos], fit.model.predict(rows.iloc[val_pos]))
 
 

@@ -120,7 +120,7 @@ def test_new_code_version_never_reads_old_artefacts(cache_dir, tmp_path, monkeyp
     catalog = _catalog(tmp_path)
     warm.build(catalog, ["ols"])
     old = warm.folder(catalog)
-    monkeypatch.setattr(warm, "WARM_VERSION", warm.WARM_VERSION + 1)
+    monkeypatch.setattr(warm.store, "WARM_VERSION", warm.WARM_VERSION + 1)  # read by version_key
     warm.version_key.cache_clear()
     try:
         assert warm.folder(catalog) != old and not warm.is_ready(catalog, "ols")

@@ -133,10 +133,23 @@ def _dump(path, n: int = 60) -> pd.DataFrame:
         )
         con.execute(
             "INSERT INTO audio_features VALUES (?,?,NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (f"af{i}", t.acousticness, t.danceability, int(t.duration_ms), t.energy,
-             t.instrumentalness, int(t.key), t.liveness, t.loudness, int(t["mode"]),
-             t.speechiness, t.tempo, 4, t.valence),
-        )  # fmt: skip
+            (
+                f"af{i}",
+                t.acousticness,
+                t.danceability,
+                int(t.duration_ms),
+                t.energy,
+                t.instrumentalness,
+                int(t.key),
+                t.liveness,
+                t.loudness,
+                int(t["mode"]),
+                t.speechiness,
+                t.tempo,
+                4,
+                t.valence,
+            ),
+        )
         con.execute("INSERT INTO r_track_artist VALUES (?, ?)", (t.track_id, f"ar{i % 7}"))
         con.execute("INSERT INTO r_albums_tracks VALUES (?, ?)", (f"al{i % 5}", t.track_id))
     for a in range(7):

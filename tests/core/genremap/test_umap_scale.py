@@ -17,9 +17,14 @@ def test_fit_on_a_sample_and_transform_the_rest(tmp_path, monkeypatch):
     feats = projection.default_features(df)
     seen = []
     layout = projection.umap_layout(
-        df, feats, n_neighbors=10, fit_size=400, source_id="t", checksum="c",
+        df,
+        feats,
+        n_neighbors=10,
+        fit_size=400,
+        source_id="t",
+        checksum="c",
         on_progress=lambda p: seen.append(p.message),
-    )  # fmt: skip
+    )
     assert layout.coords.shape == (1500, 2) and np.isfinite(layout.coords).all()
     assert any("random sample of 400 of 1,500" in m for m in seen)
     assert sum(m.startswith("Placed") for m in seen) == 1  # 1,100 rows: one chunk of 50,000

@@ -123,10 +123,22 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
 def test_cli_engine_dask(cluster, local_holdout, tmp_path):
     env = {**os.environ, distributed.SCHEDULER_ENV: cluster}
     proc = subprocess.run(
-        [sys.executable, "-m", "core", "evaluate", "--source", "tidytuesday-spotify-songs",
-         "--engine", "dask"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=600,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "evaluate",
+            "--source",
+            "tidytuesday-spotify-songs",
+            "--engine",
+            "dask",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
     assert out["engine"] == "dask"

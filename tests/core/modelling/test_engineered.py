@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from core.catalog import data
+from core.catalog.schema import REQUIRED_COLUMNS
 from core.modelling import features, splits, tasks, textscore
 from core.modelling.experiment import RunConfig, run_experiment
 from tests.conftest import make_synthetic_tracks
@@ -30,20 +31,7 @@ def _tidy_like() -> bytes:
             "playlist_subgenre": ["dance pop", "big room", "dance pop"],
         }
     )
-    for col in (
-        "danceability",
-        "energy",
-        "key",
-        "loudness",
-        "mode",
-        "speechiness",
-        "acousticness",
-        "instrumentalness",
-        "liveness",
-        "valence",
-        "tempo",
-        "duration_ms",
-    ):
+    for col in REQUIRED_COLUMNS:
         raw[col] = [base[col][0], base[col][0], base[col][1]]
     return raw.to_csv(index=False).encode()
 
