@@ -79,6 +79,7 @@ def auto_tune(
     trials, done, t0 = [], 0, time.perf_counter()
     client = distributed.active_client()
     shared = [distributed.scatter(client, rows), distributed.scatter(client, y)] if client else []
+    settings = (model_id, task, feature_set, seed, metric, target_transform)
     for rung, (_, n_rows) in enumerate(plan):
         use = np.sort(order[:n_rows])
         scored = []
@@ -99,7 +100,6 @@ def auto_tune(
                 if on_progress is not None:
                     on_progress(Progress("tune", done, total, "fit", metric, None, score))
 
-            settings = (model_id, task, feature_set, seed, metric)
             distributed.map_tasks(
                 client,
                 _trial,
@@ -116,22 +116,7 @@ def auto_tune(
             out_of_time = time.perf_counter() - t0 > max_seconds
             if (should_stop is not None and should_stop()) or out_of_time:
                 break
-            # early stopping needs a split
-            early = model_id in ("xgboost", "lightgbm", "catboost", "blend")
-            fit = fit_model(
-                rows.iloc[use],
-                y[use],
-                model_id,
-                task,
-                cand,
-                feature_set,
-                seed,
-                on_progress=only_waits(on_progress),
-                validation_size=0.15 if early else 0.0,
-                target_transform=target_transform,
-            )
-            pred = fit.model.predict(rows.iloc[val_pos])
-            score = metrics.score(metric, y[val_pos], pred)
+            score = _trial(rows, y, use, val_pos, settings, cand, on_progress)
             scored.append((score, cand))
             trials.append({"rung": rung, "rows": len(use), metric: score, **cand})
             done += 1
@@ -176,11 +161,13 @@ def _trial(
     y: np.ndarray,
     use: np.ndarray,
     val_pos: np.ndarray,
-    settings: tuple[str, str, str, int, str],
+    settings: tuple[str, str, str, int, str, str],
     cand: dict[str, Any],
+    on_progress: ProgressFn | None = None,
 ) -> float:
-    """One auto-tune trial (a Dask task): fit on ``use``, score on ``val_pos``."""
-    model_id, task, feature_set, seed, metric = settings
+    """One auto-tune trial, locally or as a Dask task: fit on ``use``, score on ``val_pos``."""
+    model_id, task, feature_set, seed, metric, target_transform = settings
+    early = model_id in ("xgboost", "lightgbm", "catboost", "blend")  # early stopping: a split
     fit = fit_model(
         rows.iloc[use],
         y[use],
@@ -189,7 +176,9 @@ def _trial(
         cand,
         feature_set,
         seed,
-        validation_size=0.0 if model_id != "xgboost" else 0.15,
+        on_progress=only_waits(on_progress),
+        validation_size=0.15 if early else 0.0,
+        target_transform=target_transform,
     )
     return metrics.score(metric, y[val_pos], fit.model.predict(rows.iloc[val_pos]))
 

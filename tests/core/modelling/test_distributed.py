@@ -85,14 +85,29 @@ def test_cv_folds_as_dask_tasks_match_local(frame, cluster):
     assert remote["metrics"]["mae"] == pytest.approx(local["metrics"]["mae"], abs=1e-4)
 
 
-def test_autotune_trials_as_dask_tasks_match_local(frame, cluster):
-    kwargs = {"task": "valence", "model_id": "xgboost", "n_candidates": 4, "max_seconds": 3600}
+@pytest.mark.parametrize(
+    ("model_id", "transform"),
+    [("xgboost", "none"), ("lightgbm", "logit")],  # the Dask trial once fitted LightGBM unsplit
+)
+def test_autotune_trials_as_dask_tasks_match_local(frame, cluster, model_id, transform):
+    kwargs = {
+        "task": "valence",
+        "model_id": model_id,
+        "n_candidates": 4,
+        "max_seconds": 3600,
+        "target_transform": transform,
+    }
     with distributed.use_engine("local"):
         local = auto_tune(frame, **kwargs)
     with distributed.use_engine("dask", cluster):
         remote = auto_tune(frame, **kwargs)
     assert len(remote["trials"]) == len(local["trials"])
     assert remote["best_score"] == pytest.approx(local["best_score"], abs=0.002)
+    # every trial is the same fit (split, target transform) wherever it runs
+    by_rung = ["rung", "mae"]
+    assert remote["trials"].sort_values(by_rung)["mae"].to_numpy() == pytest.approx(
+        local["trials"].sort_values(by_rung)["mae"].to_numpy(), abs=1e-3
+    )
 
 
 def test_the_same_data_scattered_twice_survives_the_first_release(cluster):
