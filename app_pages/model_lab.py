@@ -11,6 +11,7 @@ from ui import lab
 from ui.catalog import require_catalog
 from ui.lab_compare import render as compare_runs
 from ui.lab_results import show_result
+from ui.widgets import choose
 
 st.title("Model lab")
 st.caption(
@@ -22,32 +23,14 @@ df = catalog.df
 
 task_options = tasks.available_tasks(df)
 c1, c2, c3 = st.columns(3)
-task = c1.selectbox(
-    "Task", task_options, format_func=tasks.TASKS.get, key="lab_task", bind="query-params"
-)
+linked = {"bind": "query-params"}
+task = choose(c1.selectbox, "Task", tasks.TASKS, options=task_options, key="lab_task", **linked)
 regression = tasks.is_regression(task)
-model_id = c2.selectbox(
-    "Model",
-    list(models.REGISTRY),
-    format_func=lambda m: models.REGISTRY[m].label,
-    key="lab_model",
-    bind="query-params",
-)
-feature_set = c3.selectbox(
-    "Features",
-    list(features.FEATURE_SETS),
-    format_func=features.FEATURE_SETS.get,
-    key="lab_features",
-    bind="query-params",
-)
+model_labels = {m: spec.label for m, spec in models.REGISTRY.items()}
+model_id = choose(c2.selectbox, "Model", model_labels, key="lab_model", **linked)
+feature_set = choose(c3.selectbox, "Features", features.FEATURE_SETS, key="lab_features", **linked)
 c4, c5, c6, c7 = st.columns(4)
-split = c4.selectbox(
-    "Split",
-    list(splits.SPLITS),
-    format_func=splits.SPLITS.get,
-    key="lab_split",
-    bind="query-params",
-)
+split = choose(c4.selectbox, "Split", splits.SPLITS, key="lab_split", **linked)
 folds = c5.select_slider(
     "Cross-validation folds (0 = holdout only)", [0, 3, 5, 10], key="lab_folds", bind="query-params"
 )

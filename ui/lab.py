@@ -26,10 +26,11 @@ from core.modelling.leaderboard import (
     tune_plan,
 )
 from core.modelling.params import Param
-from core.safety import csv_bytes, escape_markdown
+from core.safety import escape_markdown
 from ui import keys
 from ui.lab_compare import remember
 from ui.progress import describe
+from ui.widgets import choose, csv_download
 
 JOB_KEY = keys.LAB_JOB
 BOARD_KEY = keys.LAB_LEADERBOARD
@@ -319,13 +320,8 @@ def leaderboard(task: str) -> None:
         f"({'lower' if metric in metrics.LOWER_IS_BETTER else 'higher'} is better). "
         "Click a column header to sort; parameters are the `param:` columns."
     )
-    st.download_button(
-        "Download leaderboard (CSV)",
-        csv_bytes(frame),
-        file_name=f"valence_lab_leaderboard_{shown or task}.csv",
-        mime="text/csv",
-        key="lab_board_csv",
-    )
+    name = f"valence_lab_leaderboard_{shown or task}.csv"
+    csv_download("Download leaderboard (CSV)", frame, name, key="lab_board_csv")
 
 
 def target_select(container: Any, regression: bool) -> str:
@@ -339,10 +335,10 @@ def target_select(container: Any, regression: bool) -> str:
             help="Only valence regression has a target transform.",
         )
         return "none"
-    return container.selectbox(
+    return choose(
+        container.selectbox,
         "Target transform",
-        list(tasks.TARGET_TRANSFORMS),
-        format_func=tasks.TARGET_TRANSFORMS.get,
+        tasks.TARGET_TRANSFORMS,
         key="lab_target",
         bind="query-params",
         help="Logit: the model learns log(v / (1 - v)) of valence "

@@ -37,6 +37,7 @@ from core.safety import code_span, escape_markdown
 from ui import keys
 from ui import lookup as ui
 from ui.models import active_model
+from ui.widgets import choose
 
 MODES = ["Search Spotify", "Paste links or IDs", "Upload a CSV"]
 SHOWN_INVALID = 20
@@ -98,11 +99,8 @@ def render_search(catalog: Catalog) -> None:
         search_hits(hits)
         found = unique_labels(pd.DataFrame(hits)).values()
         labels = dict(zip([h["track_id"] for h in hits], found, strict=True))
-        picked = st.multiselect(
-            "Pick tracks (at most 10 results per search)",
-            list(labels),
-            format_func=labels.get,
-            key="look_pick",
+        picked = choose(
+            st.multiselect, "Pick tracks (at most 10 results per search)", labels, key="look_pick"
         )
         if st.button("Look up the picked tracks", key="look_pick_go", disabled=not picked):
             ui.run_lookup(picked, catalog, label="search")
@@ -283,7 +281,7 @@ def render_track_detail(table: pd.DataFrame, model: TrainedModel, catalog: Catal
         st.info("No track has audio features, so there is nothing to explain.")
         return
     labels = unique_labels(ok)
-    pick = st.selectbox("Track", list(labels), format_func=labels.get, key="look_track")
+    pick = choose(st.selectbox, "Track", labels, key="look_track")
     row = ok.loc[[pick]]
     left, right = st.columns(2)
     with left:

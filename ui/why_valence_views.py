@@ -28,6 +28,7 @@ from ui.interactions import render as render_interactions
 from ui.progress import ProgressBar
 from ui.warm import expected, precomputed
 from ui.whatif import render as render_whatif
+from ui.widgets import choose
 
 SHAP_ROWS = (500, 1000, 2000, 5000)
 CRITERIA = {"adj_r2": "adjusted R²", "aic": "AIC", "bic": "BIC"}
@@ -197,11 +198,11 @@ def stats_tab(v: WhyView) -> None:
         charts.plot_coefficients(table, title="Standardised effects with 95 % intervals"),
         width="stretch",
     )
-    crit = st.segmented_control(
+    crit = choose(
+        st.segmented_control,
         "Selection criterion",
-        list(CRITERIA),
+        CRITERIA,
         default="adj_r2",
-        format_func=CRITERIA.get,
         key="why_criterion",
         bind="query-params",
     )
