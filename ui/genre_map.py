@@ -20,6 +20,9 @@ from ui.cache import has, memo
 from ui.warm import precomputed
 
 SEED = 0
+MANY_GENRES = 20  # above this, colour by genre group (or top genres + other)
+TOP_GENRES = 12
+ClusterError = projection.ClusterInputError
 
 
 def _umap_params(
