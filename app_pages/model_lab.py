@@ -7,10 +7,11 @@ from core.modelling.experiment import RunConfig, run_experiment
 from core.modelling.params import ParamError
 from core.modelling.tuning import auto_tune
 from core.safety import escape_markdown
-from ui import lab
+from ui import lab, lab_inputs
 from ui.catalog import require_catalog
 from ui.lab_compare import render as compare_runs
 from ui.lab_results import show_result
+from ui.widgets import choose
 
 st.title("Model lab")
 st.caption(
@@ -22,56 +23,38 @@ df = catalog.df
 
 task_options = tasks.available_tasks(df)
 c1, c2, c3 = st.columns(3)
-task = c1.selectbox(
-    "Task", task_options, format_func=tasks.TASKS.get, key="lab_task", bind="query-params"
-)
+linked = {"bind": "query-params"}
+task = choose(c1.selectbox, "Task", tasks.TASKS, options=task_options, key="lab_task", **linked)
 regression = tasks.is_regression(task)
-model_id = c2.selectbox(
-    "Model",
-    list(models.REGISTRY),
-    format_func=lambda m: models.REGISTRY[m].label,
-    key="lab_model",
-    bind="query-params",
-)
-feature_set = c3.selectbox(
-    "Features",
-    list(features.FEATURE_SETS),
-    format_func=features.FEATURE_SETS.get,
-    key="lab_features",
-    bind="query-params",
-)
+model_labels = {m: spec.label for m, spec in models.REGISTRY.items()}
+model_id = choose(c2.selectbox, "Model", model_labels, key="lab_model", **linked)
+feature_set = choose(c3.selectbox, "Features", features.FEATURE_SETS, key="lab_features", **linked)
 c4, c5, c6, c7 = st.columns(4)
-split = c4.selectbox(
-    "Split",
-    list(splits.SPLITS),
-    format_func=splits.SPLITS.get,
-    key="lab_split",
-    bind="query-params",
-)
+split = choose(c4.selectbox, "Split", splits.SPLITS, key="lab_split", **linked)
 folds = c5.select_slider(
     "Cross-validation folds (0 = holdout only)", [0, 3, 5, 10], key="lab_folds", bind="query-params"
 )
 seed = int(c6.number_input("Seed", 0, 10_000, 0, key="lab_seed", bind="query-params"))
-target = lab.target_select(c7, regression)
+target = lab_inputs.target_select(c7, regression)
 
 spec = models.get_spec(model_id)
 space = spec.params_for(regression)
-lab.apply_pending(model_id, space)
-lab.show_inputs(df, feature_set, task, features.input_columns(df, feature_set, task))
+lab_inputs.apply_pending(model_id, space)
+lab_inputs.show_inputs(df, feature_set, task, features.input_columns(df, feature_set, task))
 if spec.note:
     st.caption(spec.note)
-link_notes = lab.url_notices(model_id, space)
+link_notes = lab_inputs.url_notices(model_id, space)
 if link_notes:  # one notice for a link with many bad values
     st.warning("  \n".join(link_notes))
 
 params: dict = {}
 with st.expander(f"Hyperparameters of {spec.label}", expanded=bool(space)):
     if space:
-        params = lab.param_widgets(model_id, space)
+        params = lab_inputs.param_widgets(model_id, space)
         st.button(
             "Reset to defaults",
             key="lab_reset",
-            on_click=lab.reset_params,
+            on_click=lab_inputs.reset_params,
             args=(model_id, space),
             icon=":material/restart_alt:",
         )

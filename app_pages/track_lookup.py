@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import keys
+from ui import lookup_results_views as results
 from ui import lookup_views as views
 from ui.catalog import require_catalog
 from ui.lookup import budget_caption
@@ -28,9 +29,9 @@ result = st.session_state.get(keys.LOOK_RESULT)
 if not result:
     st.info("Look some tracks up to see their features, predicted valence and similar tracks.")
     st.stop()
-table, valence_model = views.render_results(result, catalog)
+table, valence_model = results.render_results(result, catalog)
 render_mood_arc(table, result["upload"])
 st.subheader("Genre profile")
 render_playlist_profile(catalog, table)
-views.render_track_detail(table, valence_model, catalog)
-views.render_taste(result["upload"], table)
+results.render_track_detail(table, valence_model, catalog)
+results.render_taste(result["upload"], table)

@@ -9,8 +9,8 @@ from core.safety import escape_markdown
 from ui import keys
 from ui.catalog import require_catalog
 from ui.models import active_model, lab_classifier
+from ui.why_valence_stats_views import CRITERIA
 from ui.why_valence_views import (
-    CRITERIA,
     RENDERERS,
     SHAP_ROWS,
     TABS,

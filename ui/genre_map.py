@@ -20,6 +20,9 @@ from ui.cache import has, memo
 from ui.warm import precomputed
 
 SEED = 0
+MANY_GENRES = 20  # above this, colour by genre group (or top genres + other)
+TOP_GENRES = 12
+ClusterError = projection.ClusterInputError
 
 
 def _umap_params(
@@ -205,22 +208,9 @@ def cluster_controls(n: int, section: str) -> tuple[int, int, str]:
     if not used:
         return k_default, k_default, clusters.COVARIANCE_TYPES[0]
     c1, c2, c3 = st.columns(3)
-    k = c1.slider(
-        "KMeans clusters (k)",
-        2,
-        max(2, min(20, n - 1)),
-        k_default,
-        key="map_k",
-        bind="query-params",
-    )
-    n_comp = c2.slider(
-        "GMM components",
-        2,
-        max(2, min(20, n - 1)),
-        k_default,
-        key="map_gmm",
-        bind="query-params",
-    )
+    most = max(2, min(20, n - 1))
+    k = c1.slider("KMeans clusters (k)", 2, most, k_default, key="map_k", bind="query-params")
+    n_comp = c2.slider("GMM components", 2, most, k_default, key="map_gmm", bind="query-params")
     cov = c3.selectbox(
         "GMM covariance", clusters.COVARIANCE_TYPES, key="map_cov", bind="query-params"
     )

@@ -1,7 +1,8 @@
 """The *Mood arc* section of Track lookup: the arc, the Added At timeline, and a Reorder.
 
 Computation lives in ``core.lookup.moodarc``; figures in ``core.charts.moodarc``. Reorders are
-per user and kept in ``st.session_state``; the CSV goes through ``core.safety.csv_bytes``.
+per user and kept in ``st.session_state``; the CSV goes through ``core.safety.csv_bytes``
+(``ui.widgets.csv_download``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import streamlit as st
 
 from core.charts.moodarc import plot_arc, plot_reorder, plot_timeline
 from core.lookup import moodarc
-from core.safety import csv_bytes
+from ui.widgets import choose, csv_download
 
 CACHE_KEY = "arc_reorders"
 MIN_TRACKS = 3
@@ -83,10 +84,10 @@ def render(table: pd.DataFrame, upload: Any = None) -> None:
         )
 
     st.markdown("**Reorder**")
-    arc = st.segmented_control(
+    arc = choose(
+        st.segmented_control,
         "Sort the playlist into",
-        list(moodarc.ARCS),
-        format_func=moodarc.ARCS.get,
+        moodarc.ARCS,
         default="rising",
         key="arc_shape",
     )
@@ -119,11 +120,10 @@ def render(table: pd.DataFrame, upload: Any = None) -> None:
     preview.insert(0, "old position", after["position"])
     right.dataframe(preview, hide_index=True, width="stretch", height=360)
     export = moodarc.export_frame(frame, result.order, table, upload_frame)
-    st.download_button(
+    csv_download(
         "Download the reordered playlist (Exportify CSV)",
-        csv_bytes(export),
-        file_name=f"playlist-{arc}.csv",
-        mime="text/csv",
+        export,
+        f"playlist-{arc}.csv",
         key="arc_download",
         icon=":material/download:",
     )

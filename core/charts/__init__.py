@@ -1,12 +1,15 @@
 """Plotly figure builders (pure: frame in, figure out) sharing one theme.
 
 Each page area has its own module (``explore``, ``models``, ``explain``, ``clusters``,
-``lookup``); they style figures with ``style`` and colour genres with ``genre_colors``.
+``lookup``); they style figures with ``style``, colour genres with ``genre_colors`` and build
+their common traces with ``markers``, ``lines``, ``hbars`` and ``diagonal`` (a property left
+``None`` is not set, so the traces are the same as written out in full).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import plotly.express as px
 import plotly.graph_objects as go
@@ -46,3 +49,35 @@ def style(fig: go.Figure, *, height: int | None = None, title: str | None = None
 def genre_colors(genres: Iterable[str]) -> dict[str, str]:
     """A stable colour per genre (sorted order), cycling the palette for many genres."""
     return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(sorted(set(map(str, genres))))}
+
+
+def markers(
+    x: Any, y: Any, marker: dict, *, name: str | None = None, gl: bool = False, **props: Any
+) -> go.Scatter | go.Scattergl:
+    """Points only (WebGL with ``gl``, for thousands of them); ``props``: more trace settings."""
+    trace = go.Scattergl if gl else go.Scatter
+    return trace(x=x, y=y, mode="markers", name=name, marker=marker, **props)
+
+
+def lines(
+    x: Any, y: Any, line: dict, *, name: str | None = None, mode: str = "lines", **props: Any
+) -> go.Scatter:
+    """A line (``mode="lines+markers"`` to mark its points); ``props``: more trace settings."""
+    return go.Scatter(x=x, y=y, mode=mode, name=name, line=line, **props)
+
+
+def hbars(x: Any, y: Any, *, name: str | None = None, color: Any = None, **props: Any) -> go.Bar:
+    """Horizontal bars, one per feature on the y axis (importances, SHAP drivers)."""
+    return go.Bar(x=x, y=y, orientation="h", name=name, marker_color=color, **props)
+
+
+def diagonal(
+    name: str, *, lo: float = 0, hi: float = 1, color: str = "#444", **props: Any
+) -> go.Scatter:
+    """The dashed identity line from (lo, lo) to (hi, hi): perfect prediction, chance."""
+    return lines([lo, hi], [lo, hi], {"color": color, "dash": "dash"}, name=name, **props)
+
+
+def legend_below(fig: go.Figure, **legend: Any) -> go.Figure:
+    """A horizontal legend under the plot (side legends squeeze it in a narrow column)."""
+    return fig.update_layout(legend={"orientation": "h", "y": -0.2, **legend})

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy.cluster import hierarchy
 
-from core.charts import ACCENT, DIVERGING, PALETTE, SEQUENTIAL, genre_colors, style
+from core.charts import ACCENT, DIVERGING, PALETTE, SEQUENTIAL, genre_colors, lines, style
 
 OTHER_COLOR = "#c8c8c8"
 _HOVER = (
@@ -141,12 +141,14 @@ def plot_scree(variance: pd.DataFrame) -> go.Figure:
     fig.add_bar(
         x=variance["component"], y=variance["explained"], name="explained", marker_color=PALETTE[0]
     )
-    fig.add_scatter(
-        x=variance["component"],
-        y=variance["cumulative"],
-        name="cumulative",
-        mode="lines+markers",
-        line={"color": ACCENT},
+    fig.add_trace(
+        lines(
+            variance["component"],
+            variance["cumulative"],
+            {"color": ACCENT},
+            name="cumulative",
+            mode="lines+markers",
+        )
     )
     fig.update_layout(yaxis={"title": "share of variance", "tickformat": ".0%", "range": [0, 1.05]})
     return style(fig, height=340, title="Scree: variance explained per component")
@@ -299,14 +301,9 @@ def plot_agreement(table: pd.DataFrame) -> go.Figure:
     """Grouped bars of ARI and NMI against genre for each method."""
     shown = table[table["method"] != "genre (reference)"]
     fig = go.Figure()
-    fig.add_bar(
-        x=shown["method"], y=shown["ari"], name="adjusted Rand index", marker_color=PALETTE[0]
-    )
-    fig.add_bar(
-        x=shown["method"],
-        y=shown["nmi"],
-        name="normalised mutual information",
-        marker_color=PALETTE[1],
-    )
+    for i, (col, name) in enumerate(
+        (("ari", "adjusted Rand index"), ("nmi", "normalised mutual information"))
+    ):
+        fig.add_bar(x=shown["method"], y=shown[col], name=name, marker_color=PALETTE[i])
     fig.update_layout(barmode="group", yaxis={"title": "agreement with genre", "range": [0, 1]})
     return style(fig, height=320)

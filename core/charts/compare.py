@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts import PALETTE, style
+from core.charts import PALETTE, diagonal, legend_below, style
 from core.modelling.compare import RunSummary
 
 
 def _legend_below(fig: go.Figure) -> go.Figure:
     """A horizontal legend under the plot: side legends squeezed the plot at 800 px."""
-    return fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0})
+    return legend_below(fig, yanchor="top", y=-0.22, x=0)
 
 
 def _colors(runs: list[RunSummary]) -> dict[str, str]:
@@ -88,9 +88,7 @@ def plot_predictions(runs: list[RunSummary], seed: int = 0) -> go.Figure:
     hi = max(
         [1.0] + [float(np.nanmax(r.predictions["actual"])) for r in runs if len(r.predictions)]
     )
-    fig.add_scatter(
-        x=[lo, hi], y=[lo, hi], mode="lines", name="perfect", line={"color": "#444", "dash": "dash"}
-    )
+    fig.add_trace(diagonal("perfect", lo=lo, hi=hi))
     fig.update_xaxes(title="actual")
     fig.update_yaxes(title="predicted")
     return _legend_below(style(fig, height=460, title="Predicted vs actual (test tracks)"))

@@ -11,7 +11,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts import ACCENT, genre_colors, style
+from core.charts import ACCENT, diagonal, genre_colors, style
 
 
 def _curves(
@@ -38,14 +38,7 @@ def _curves(
 def plot_roc(curves: pd.DataFrame, table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """One ROC curve per class (legend: AUC), with the chance diagonal."""
     fig = _curves(curves, table, "fpr", "tpr", "auc", "AUC {:.3f}")
-    fig.add_scatter(
-        x=[0, 1],
-        y=[0, 1],
-        mode="lines",
-        name="chance",
-        line={"color": "#999", "dash": "dash"},
-        hoverinfo="skip",
-    )
+    fig.add_trace(diagonal("chance", color="#999", hoverinfo="skip"))
     fig.update_xaxes(title="false positive rate")
     fig.update_yaxes(title="true positive rate")
     return style(fig, height=420, title=title)
@@ -61,15 +54,7 @@ def plot_pr(curves: pd.DataFrame, table: pd.DataFrame, *, title: str | None = No
 
 def plot_reliability(bins: pd.DataFrame, ece: float, *, title: str | None = None) -> go.Figure:
     """Accuracy against confidence per bin (marker size: rows), with the perfect diagonal."""
-    fig = go.Figure()
-    fig.add_scatter(
-        x=[0, 1],
-        y=[0, 1],
-        mode="lines",
-        name="perfectly calibrated",
-        line={"color": "#999", "dash": "dash"},
-        hoverinfo="skip",
-    )
+    fig = go.Figure(diagonal("perfectly calibrated", color="#999", hoverinfo="skip"))
     if len(bins):
         size = 8 + 22 * (bins["count"] / bins["count"].max()) ** 0.5
         fig.add_scatter(

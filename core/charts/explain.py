@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.charts import ACCENT, DIVERGING, style
+from core.charts import ACCENT, DIVERGING, hbars, markers, style
 
 if TYPE_CHECKING:
     from core.explain.shapley import ShapResult
@@ -87,14 +87,9 @@ def plot_importance(importance: pd.DataFrame, *, title: str | None = None) -> go
     """Bar chart of mean |SHAP| per feature (frame from ``explain.mean_abs_shap``)."""
     frame = importance.sort_values("mean_abs_shap")
     colors = [UP if v >= 0 else DOWN for v in frame["mean_shap_corr"].fillna(0)]
+    hover = "%{y}: %{x:.4f}<extra></extra>"
     fig = go.Figure(
-        go.Bar(
-            x=frame["mean_abs_shap"],
-            y=frame["feature"],
-            orientation="h",
-            marker_color=colors,
-            hovertemplate="%{y}: %{x:.4f}<extra></extra>",
-        )
+        hbars(frame["mean_abs_shap"], frame["feature"], color=colors, hovertemplate=hover)
     )
     fig.update_xaxes(title="mean |SHAP| (average effect on the prediction)")
     return style(fig, height=120 + 26 * len(frame), title=title)
@@ -144,15 +139,8 @@ def plot_dependence(
         marker.update(
             color=frame["interaction_value"], colorscale=DIVERGING, colorbar={"title": interaction}
         )
-    fig = go.Figure(
-        go.Scattergl(
-            x=frame["value"],
-            y=frame["shap"],
-            mode="markers",
-            marker=marker,
-            hovertemplate=f"{feature} %{{x:.3g}}<br>SHAP %{{y:+.3f}}<extra></extra>",
-        )
-    )
+    hover = f"{feature} %{{x:.3g}}<br>SHAP %{{y:+.3f}}<extra></extra>"
+    fig = go.Figure(markers(frame["value"], frame["shap"], marker, gl=True, hovertemplate=hover))
     fig.update_xaxes(title=feature)
     fig.update_yaxes(title=f"SHAP of {feature}", zeroline=True)
     return style(fig, height=420, title=title)
@@ -271,21 +259,17 @@ def plot_pair_dependence(
 ) -> go.Figure:
     """The interaction of ``a`` and ``b`` against ``a``'s value, coloured by ``b``'s value."""
     a, b = html.escape(str(a)), html.escape(str(b))
+    marker = {
+        "size": 5,
+        "color": frame["other_value"],
+        "colorscale": DIVERGING,
+        "showscale": a != b,
+        "colorbar": {"title": b},
+        "opacity": 0.7,
+    }
+    hover = f"{a} %{{x:.3g}}<br>effect %{{y:+.4f}}<extra></extra>"
     fig = go.Figure(
-        go.Scattergl(
-            x=frame["value"],
-            y=frame["interaction"],
-            mode="markers",
-            marker={
-                "size": 5,
-                "color": frame["other_value"],
-                "colorscale": DIVERGING,
-                "showscale": a != b,
-                "colorbar": {"title": b},
-                "opacity": 0.7,
-            },
-            hovertemplate=f"{a} %{{x:.3g}}<br>effect %{{y:+.4f}}<extra></extra>",
-        )
+        markers(frame["value"], frame["interaction"], marker, gl=True, hovertemplate=hover)
     )
     fig.add_hline(y=0, line={"color": "#999", "dash": "dot"})
     fig.update_xaxes(title=a)

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.catalog.sampling import sample_rows
-from core.charts import ACCENT, style
+from core.charts import ACCENT, hbars, markers, style
 
 QUADRANTS: tuple[tuple[float, float, str], ...] = (
     (0.97, 0.97, "happy · energetic"),
@@ -35,16 +35,9 @@ def plot_mood_map(
         Seed of the catalog sample.
     """
     cat = sample_rows(catalog_df, sample, seed)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scattergl(
-            x=cat["valence"],
-            y=cat["energy"],
-            mode="markers",
-            name="catalog",
-            marker={"size": 4, "color": "rgba(150,150,150,0.25)"},
-            hoverinfo="skip",
-        )
+    cloud = {"size": 4, "color": "rgba(150,150,150,0.25)"}
+    fig = go.Figure(
+        markers(cat["valence"], cat["energy"], cloud, name="catalog", gl=True, hoverinfo="skip")
     )
     val = pd.to_numeric(tracks.get("valence"), errors="coerce")
     if "predicted_valence" in tracks:
@@ -56,17 +49,15 @@ def plot_mood_map(
         mine.get("track_name", pd.Series("", index=mine.index)).fillna(mine["track_id"]).astype(str)
     )
     artists = mine.get("artists", pd.Series("", index=mine.index)).fillna("").astype(str)
+    source = mine.get("feature_source", pd.Series("", index=mine.index)).astype(str)
     fig.add_trace(
-        go.Scatter(
-            x=mine["_v"],
-            y=mine["_e"],
-            mode="markers",
+        markers(
+            mine["_v"],
+            mine["_e"],
+            {"size": 11, "color": ACCENT, "line": {"width": 1, "color": "#111"}},
             name="your tracks",
-            marker={"size": 11, "color": ACCENT, "line": {"width": 1, "color": "#111"}},
             text=names + " — " + artists.str.replace(";", ", "),
-            customdata=np.stack(
-                [mine.get("feature_source", pd.Series("", index=mine.index)).astype(str)], axis=-1
-            ),
+            customdata=np.stack([source], axis=-1),
             hovertemplate=(
                 "%{text}<br>valence %{x:.2f} · energy %{y:.2f}"
                 "<br>features: %{customdata[0]}<extra></extra>"
@@ -93,9 +84,7 @@ def plot_taste_drivers(importance: pd.DataFrame, *, top: int = 10) -> go.Figure:
     """Mean |SHAP| of the taste model per feature, coloured by direction (liked higher / lower)."""
     imp = importance.head(top).iloc[::-1]
     colors = np.where(imp["direction"] >= 0, ACCENT, "#9467bd")
-    fig = go.Figure(
-        go.Bar(x=imp["mean_abs_shap"], y=imp["feature"], orientation="h", marker_color=colors)
-    )
+    fig = go.Figure(hbars(imp["mean_abs_shap"], imp["feature"], color=colors))
     fig.update_xaxes(title="mean |SHAP| (rating points)")
     return style(
         fig, height=120 + 26 * len(imp), title="What your ratings follow (green: more is liked)"

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.catalog.sampling import sample_rows
-from core.charts import ACCENT, SEQUENTIAL, style
+from core.charts import ACCENT, SEQUENTIAL, diagonal, hbars, markers, style
 
 METRIC_LABELS = {"mae": "MAE", "accuracy": "Accuracy"}
 MAX_POINTS = 3_000
@@ -32,21 +32,20 @@ def plot_learning_curve(history: pd.DataFrame, metric: str, unit: str = "round")
     return style(fig, height=300)
 
 
+def _sampled_tracks(
+    pred: pd.DataFrame, x: str, y: str, color: str, seed: int, *, hover_names: bool = False
+) -> go.Figure:
+    """A figure of (a sample of) the test tracks as faint points, column ``y`` against ``x``."""
+    sample = sample_rows(pred, MAX_POINTS, seed)
+    marker = {"size": 4, "opacity": 0.35, "color": color}
+    text = sample.get("track_name") if hover_names else None
+    return go.Figure(markers(sample[x], sample[y], marker, name="tracks", text=text))
+
+
 def plot_predicted_vs_actual(pred: pd.DataFrame, seed: int = 0) -> go.Figure:
     """Predicted against actual valence (a sample of points) with the identity line."""
-    sample = sample_rows(pred, MAX_POINTS, seed)
-    fig = go.Figure()
-    fig.add_scatter(
-        x=sample["actual"],
-        y=sample["predicted"],
-        mode="markers",
-        name="tracks",
-        marker={"size": 4, "opacity": 0.35, "color": ACCENT},
-        text=sample.get("track_name"),
-    )
-    fig.add_scatter(
-        x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"color": "#444", "dash": "dash"}
-    )
+    fig = _sampled_tracks(pred, "actual", "predicted", ACCENT, seed, hover_names=True)
+    fig.add_trace(diagonal("perfect"))
     fig.update_xaxes(title="actual valence", range=[0, 1])
     fig.update_yaxes(title="predicted valence", range=[0, 1])
     return style(fig, height=380)
@@ -54,15 +53,7 @@ def plot_predicted_vs_actual(pred: pd.DataFrame, seed: int = 0) -> go.Figure:
 
 def plot_residuals(pred: pd.DataFrame, seed: int = 0) -> go.Figure:
     """Residual (predicted - actual) against predicted valence."""
-    sample = sample_rows(pred, MAX_POINTS, seed)
-    fig = go.Figure()
-    fig.add_scatter(
-        x=sample["predicted"],
-        y=sample["residual"],
-        mode="markers",
-        marker={"size": 4, "opacity": 0.35, "color": "#5b6ee1"},
-        name="tracks",
-    )
+    fig = _sampled_tracks(pred, "predicted", "residual", "#5b6ee1", seed)
     fig.add_hline(y=0, line_dash="dash", line_color="#444")
     fig.update_xaxes(title="predicted valence")
     fig.update_yaxes(title="residual (predicted - actual)")
@@ -95,22 +86,15 @@ def plot_confusion(cm: pd.DataFrame) -> go.Figure:
 def plot_importances(imp: pd.DataFrame) -> go.Figure:
     """Permutation (and impurity, when present) importance per input column."""
     order = imp.sort_values("permutation")
-    fig = go.Figure()
-    fig.add_bar(
-        y=order["feature"],
-        x=order["permutation"],
-        orientation="h",
-        name="permutation",
-        error_x={"type": "data", "array": order.get("permutation_sd")},
-        marker_color=ACCENT,
+    error = {"type": "data", "array": order.get("permutation_sd")}
+    fig = go.Figure(
+        hbars(
+            order["permutation"], order["feature"], name="permutation", color=ACCENT, error_x=error
+        )
     )
     if "impurity" in order and order["impurity"].notna().any():
-        fig.add_bar(
-            y=order["feature"],
-            x=order["impurity"],
-            orientation="h",
-            name="impurity (share)",
-            marker_color="#9aa5b1",
+        fig.add_trace(
+            hbars(order["impurity"], order["feature"], name="impurity (share)", color="#9aa5b1")
         )
     fig.update_layout(barmode="group")
     fig.update_xaxes(title="importance (drop in score when shuffled / impurity share)")

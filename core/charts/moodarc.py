@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts import ACCENT, style
+from core.charts import ACCENT, legend_below, lines, markers, style
 
 ENERGY = "#ff7f0e"
 PREDICTED = "#9467bd"
+VALENCE_RANGE = [-0.02, 1.02]
+MONTHLY = {"xperiod": "M1", "xperiodalignment": "middle"}  # a month's value drawn mid-month
 
 
 def _hover_text(labels: pd.Series) -> list[str]:
@@ -47,42 +49,31 @@ def plot_arc(frame: pd.DataFrame, smoothed: np.ndarray, *, title: str | None = N
         if not mask.any():
             continue
         fig.add_trace(
-            go.Scatter(
-                x=pos[mask],
-                y=frame["valence"][mask],
-                mode="markers",
+            markers(
+                pos[mask],
+                frame["valence"][mask],
+                {"size": 7, "color": color, "symbol": symbol},
                 name=name,
-                marker={"size": 7, "color": color, "symbol": symbol},
                 text=[t for t, m in zip(text, mask, strict=True) if m],
                 customdata=frame["valence_source"][mask],
                 hovertemplate="#%{x}: %{text}<br>valence %{y:.2f} (%{customdata})<extra></extra>",
             )
         )
+    arc = {"color": ACCENT, "width": 4}
+    fig.add_trace(lines(pos, smoothed, arc, name="mood arc (smoothed valence)", hoverinfo="skip"))
     fig.add_trace(
-        go.Scatter(
-            x=pos,
-            y=smoothed,
-            mode="lines",
-            name="mood arc (smoothed valence)",
-            line={"color": ACCENT, "width": 4},
-            hoverinfo="skip",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=pos,
-            y=frame["energy"],
-            mode="lines",
+        lines(
+            pos,
+            frame["energy"],
+            {"color": ENERGY, "width": 1.5, "dash": "dot"},
             name="energy",
-            line={"color": ENERGY, "width": 1.5, "dash": "dot"},
             text=text,
             hovertemplate="#%{x}: %{text}<br>energy %{y:.2f}<extra></extra>",
         )
     )
     fig.update_xaxes(title="position in the playlist")
-    fig.update_yaxes(title="valence / energy", range=[-0.02, 1.02])
-    fig.update_layout(legend={"orientation": "h", "y": -0.2})
-    return style(fig, height=420, title=title)
+    fig.update_yaxes(title="valence / energy", range=VALENCE_RANGE)
+    return style(legend_below(fig), height=420, title=title)
 
 
 def plot_timeline(
@@ -90,44 +81,39 @@ def plot_timeline(
 ) -> go.Figure:
     """Each track's valence at the date it was added, with the monthly mean and count."""
     dated = frame.dropna(subset=["added_at", "valence"])
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=months["month"],
-            y=months["tracks"],
-            name="tracks added",
-            yaxis="y2",
-            marker_color="rgba(150,150,150,0.35)",
-            xperiod="M1",
-            xperiodalignment="middle",
-            hovertemplate="%{x|%b %Y}: %{y} tracks added<extra></extra>",
-        )
+    counts = go.Bar(
+        x=months["month"],
+        y=months["tracks"],
+        name="tracks added",
+        yaxis="y2",
+        marker_color="rgba(150,150,150,0.35)",
+        hovertemplate="%{x|%b %Y}: %{y} tracks added<extra></extra>",
+        **MONTHLY,
     )
+    fig = go.Figure(counts)
     fig.add_trace(
-        go.Scatter(
-            x=dated["added_at"].dt.tz_convert(None),
-            y=dated["valence"],
-            mode="markers",
+        markers(
+            dated["added_at"].dt.tz_convert(None),
+            dated["valence"],
+            {"size": 6, "color": ACCENT, "opacity": 0.6},
             name="a track",
-            marker={"size": 6, "color": ACCENT, "opacity": 0.6},
             text=_hover_text(dated["label"]),
             hovertemplate="%{x|%d %b %Y}: %{text}<br>valence %{y:.2f}<extra></extra>",
         )
     )
     fig.add_trace(
-        go.Scatter(
-            x=months["month"],
-            y=months["valence"],
-            mode="lines+markers",
+        lines(
+            months["month"],
+            months["valence"],
+            {"color": "#222", "width": 2},
             name="mean valence that month",
-            line={"color": "#222", "width": 2},
-            xperiod="M1",
-            xperiodalignment="middle",
+            mode="lines+markers",
             hovertemplate="%{x|%b %Y}: mean valence %{y:.2f}<extra></extra>",
+            **MONTHLY,
         )
     )
     fig.update_layout(
-        yaxis={"title": "valence", "range": [-0.02, 1.02]},
+        yaxis={"title": "valence", "range": VALENCE_RANGE},
         yaxis2={
             "title": "tracks added",
             "overlaying": "y",
@@ -137,10 +123,9 @@ def plot_timeline(
             "tickformat": "d",
             "rangemode": "tozero",
         },  # bars kept in the lower part, under the valence points
-        legend={"orientation": "h", "y": -0.2},
     )
     fig.update_xaxes(title="added to the playlist")
-    return style(fig, height=400, title=title)
+    return style(legend_below(fig), height=400, title=title)
 
 
 def plot_reorder(
@@ -153,18 +138,17 @@ def plot_reorder(
         (after, "new order", ACCENT, 3),
     ):
         fig.add_trace(
-            go.Scatter(
-                x=np.arange(1, len(frame) + 1),
-                y=frame["valence"],
-                mode="lines+markers",
+            lines(
+                np.arange(1, len(frame) + 1),
+                frame["valence"],
+                {"color": color, "width": width},
                 name=name,
-                line={"color": color, "width": width},
+                mode="lines+markers",
                 marker={"size": 4},
                 text=_hover_text(frame["label"]),
                 hovertemplate="#%{x}: %{text}<br>valence %{y:.2f}<extra></extra>",
             )
         )
     fig.update_xaxes(title="position")
-    fig.update_yaxes(title="valence", range=[-0.02, 1.02])
-    fig.update_layout(legend={"orientation": "h", "y": -0.2})
-    return style(fig, height=360, title=title)
+    fig.update_yaxes(title="valence", range=VALENCE_RANGE)
+    return style(legend_below(fig), height=360, title=title)
