@@ -1,7 +1,8 @@
 """core.outbound: per-call deadlines, the shared time budget and bounded bodies.
 
-Calls go to the fake ReccoBeats server on 127.0.0.1 (tests/fakes); tests/security/
-test_deadlines.py drives the same session against hostile dripping servers.
+Calls go to the fake ReccoBeats server on 127.0.0.1 (tests/fakes), and to a silent one
+(tests/security/drip.py) for deadlines; tests/security/test_deadlines.py drives the same
+session against dripping servers with timing checks.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from core import outbound
 from core.outbound import Budget, DeadlineExceeded, DeadlineSession, default_deadline, watched
 from tests.conftest import make_synthetic_tracks
 from tests.fakes import FakeReccoBeats, records_from_frame
+from tests.security.drip import HostileServer
 
 TRACKS = make_synthetic_tracks(3, 2, seed=21)
 IDS = TRACKS["track_id"].tolist()
@@ -90,10 +92,18 @@ def test_a_spent_budget_blocks_the_call_before_it_is_sent(recco):
     assert sum(recco.requests.values()) == 0
 
 
-def test_a_server_slower_than_the_deadline_fails_with_a_deadline_message(recco):
-    recco.slow_s = 5.0
+@pytest.fixture
+def silent() -> Iterator[HostileServer]:
+    """A server that reads the request and never answers."""
+    server = HostileServer("never")
+    yield server
+    server.close()
+
+
+def test_a_server_slower_than_the_deadline_fails_with_a_deadline_message(silent):
     with pytest.raises(DeadlineExceeded, match=r"http://127\.0\.0\.1 did not finish answering"):
-        DeadlineSession(1.0).get(_features_url(recco, IDS))
+        DeadlineSession(1.0).get(f"{silent.root}/v1/audio-features?ids=x")
+    assert silent.wait_all_closed(5.0)  # the socket was let go
 
 
 def test_a_refused_connection_is_not_called_a_deadline():
@@ -105,13 +115,12 @@ def test_a_refused_connection_is_not_called_a_deadline():
     assert not isinstance(err.value, DeadlineExceeded)
 
 
-def test_watched_block_cuts_off_calls_inside_it(recco):
-    recco.slow_s = 5.0
+def test_watched_block_cuts_off_calls_inside_it(silent, recco):
     session = DeadlineSession(30.0)
     with pytest.raises(requests.RequestException), watched(1.0):
-        session.get(_features_url(recco, IDS))
-    recco.slow_s = 0.0
-    assert session.get(_features_url(recco, IDS)).ok  # the next call is not cut off
+        session.get(f"{silent.root}/v1/track")
+    assert silent.wait_all_closed(5.0)
+    assert session.get(_features_url(recco, IDS)).ok  # a later call is not cut off
 
 
 @pytest.mark.parametrize(
