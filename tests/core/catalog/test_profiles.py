@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from core.catalog import profiles
-from core.charts.profiles import plot_effect_sizes
 from tests.conftest import make_synthetic_tracks
 
 
@@ -50,5 +49,3 @@ def test_closest_genre_of_tracks_drawn_from_one_genre():
     t = profiles.compare_groups(mine, cat[cat["genre"] == "g0"])
     alike, apart = profiles.evidence(t)
     assert apart[0] == "energy" and "energy" not in alike
-    fig = plot_effect_sizes(t, "your tracks", "<i>g0</i>")
-    assert "&lt;i&gt;" in fig.layout.title.text

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from core.charts.explain import plot_waterfall
-from core.charts.lookup import plot_mood_map
 from core.lookup.resolve import resolve_tracks
 from core.lookup.results import (
     add_predictions,
@@ -46,7 +45,7 @@ def test_predictions_neighbours_and_explanation(catalog_df, valence_model, genre
     assert plot_waterfall(shap_row, 0, title="t").data[0].type == "waterfall"
 
 
-def test_summary_csv_and_mood_map(catalog_df, valence_model) -> None:
+def test_summary_and_csv(catalog_df, valence_model) -> None:
     ids = catalog_df["track_id"].head(8).tolist()
     table = add_predictions(resolve_tracks(ids, catalog_df).table, valence_model)
     summary = summarise(table, catalog_df)
@@ -62,8 +61,6 @@ def test_summary_csv_and_mood_map(catalog_df, valence_model) -> None:
     ours = [c for c in back.columns if c not in user.columns]
     assert ours and all(c.startswith("vl_") for c in ours)  # the file's columns once, ours prefixed
     assert list(back.columns).count("valence") == 1
-    fig = plot_mood_map(catalog_df, table, sample=100)
-    assert len(fig.data) == 2 and len(fig.data[1].x) == 8
 
 
 def test_track_labels_tell_releases_apart() -> None:

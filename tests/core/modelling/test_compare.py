@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.charts import compare as charts
 from core.modelling import compare
 from core.modelling.experiment import RunConfig, run_experiment
 
@@ -40,10 +39,6 @@ def test_metric_table_has_fold_error_bars_only_with_cv(runs):
     assert table.loc[a.label, "cv_sd"] == pytest.approx(np.std(folds, ddof=1))
     assert table.loc[b.label, "folds"] == 0 and np.isnan(table.loc[b.label, "cv_mean"])
     assert table.loc[b.label, "test"] == pytest.approx(runs[1].metrics["mae"])
-    fig = charts.plot_metric(table.reset_index(), "MAE")
-    assert list(fig.data[0].error_y.array[:1]) == [pytest.approx(np.std(folds, ddof=1))]
-    charts.plot_curves([a, b], "MAE")
-    charts.plot_predictions([a, b])
 
 
 def test_per_class_recall_of_classification_runs(synthetic_tracks):
@@ -54,4 +49,3 @@ def test_per_class_recall_of_classification_runs(synthetic_tracks):
     for row in recall.itertuples():
         mask = p["actual"] == row[2]
         assert row.recall == pytest.approx((p.loc[mask, "predicted"] == row[2]).mean())
-    charts.plot_class_recall(recall, [s])
