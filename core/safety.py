@@ -155,7 +155,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(series.dtype, pd.CategoricalDtype):
             series = series.astype(object)
         try:  # vectorised for text columns (114k-row downloads)
-            risky = series.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+            starts = series.str.startswith(FORMULA_PREFIXES)  # NaN where a cell is no string
+            risky = pd.Series(starts.to_numpy(dtype=object) == True, index=series.index)  # noqa: E712
         except (AttributeError, TypeError):  # no strings at all (lists, dates, …)
             out[col] = series.map(neutralise_cell)
             continue
