@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import plotly.express as px
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from core.safety import neutralise_plotly_links
 
@@ -21,9 +21,7 @@ FONT = "Inter, Source Sans Pro, sans-serif"
 ACCENT = "#1DB954"  # Spotify green, used for valence itself
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "Viridis"
-PALETTE: list[str] = (
-    px.colors.qualitative.Bold + px.colors.qualitative.Pastel + px.colors.qualitative.Dark24
-)
+PALETTE: list[str] = qualitative.Bold + qualitative.Pastel + qualitative.Dark24
 
 
 def style(fig: go.Figure, *, height: int | None = None, title: str | None = None) -> go.Figure:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -95,6 +94,8 @@ def plot_box(
     violin: bool,
 ) -> go.Figure:
     """Box or violin plot of a feature by group (``df`` should already be sampled)."""
+    import plotly.express as px  # 0.2-0.4 s to import: only the charts that use it
+
     maker = px.violin if violin else px.box
     kwargs = {"box": True, "points": False} if violin else {"points": False}
     fig = maker(
@@ -112,6 +113,8 @@ def plot_box(
 
 def plot_correlation(corr: pd.DataFrame, method: str) -> go.Figure:
     """Annotated correlation heatmap on a fixed −1..1 diverging scale."""
+    import plotly.express as px
+
     fig = px.imshow(
         corr.round(2),
         text_auto=".2f",
@@ -159,6 +162,8 @@ def plot_scatter(
         vals = plot_df[size].astype("float64")
         span = (vals.max() - vals.min()) or 1.0
         plot_df["_size"] = 3 + 12 * (vals - vals.min()) / span
+    import plotly.express as px
+
     fig = px.scatter(
         plot_df,
         x=x,

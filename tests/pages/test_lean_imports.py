@@ -9,7 +9,16 @@ import sys
 
 from tests.conftest import ROOT
 
-HEAVY = ("scipy.cluster", "sklearn", "xgboost", "shap", "umap", "statsmodels", "numba")
+HEAVY = (
+    "scipy.cluster",
+    "sklearn",
+    "xgboost",
+    "shap",
+    "umap",
+    "statsmodels",
+    "numba",
+    "plotly.express",  # 0.2-0.4 s: box, violin, heatmap and scatter import it when drawn
+)
 
 SCRIPT = """
 import json, sys
