@@ -207,14 +207,16 @@ def _to_bool(series: pd.Series) -> pd.Series:
     return text.map({"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False})
 
 
-def _arrow_text(series: pd.Series) -> pa.Array:
+def arrow_text(series: pd.Series) -> pa.Array:
     """A column as an Arrow string array (no copy when it already is one)."""
-    return pa.array(series.astype("string[pyarrow]").array)
+    values = pa.array(series.astype("string[pyarrow]").array)
+    # a CSV read in chunks gives chunked columns; the kernels here want one array
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _release_year(series: pd.Series) -> pd.Series:
     """The first 19xx/20xx in each value (Arrow regex kernel, not a Python loop)."""
-    encoded = pc.dictionary_encode(_arrow_text(series))  # dates repeat: match each one once
+    encoded = pc.dictionary_encode(arrow_text(series))  # dates repeat: match each one once
     found = pc.extract_regex(encoded.dictionary, r"(?P<year>(?:19|20)[0-9][0-9])")
     years = pc.take(pc.cast(pc.struct_field(found, [0]), pa.int16()), encoded.indices)
     return pd.Series(pd.arrays.ArrowExtensionArray(years), index=series.index).astype("Int16")
@@ -224,14 +226,17 @@ def _track_ids(series: pd.Series) -> pd.Series:
     """``parse_track_id`` on every value; bare 22-character ids take a vectorised fast path."""
     if not (pd.api.types.is_string_dtype(series) or series.isna().all()):
         return series.map(parse_track_id).astype("string")
-    text = _arrow_text(series)
-    bare = pc.fill_null(pc.match_substring_regex(text, r"^[0-9A-Za-z]{22}$"), False)
-    out = series.astype("string").where(bare.to_numpy(zero_copy_only=False), pd.NA)
-    other = ~bare.to_numpy(zero_copy_only=False) & series.notna().to_numpy()
-    if other.any():  # URIs, links, quoted ids, junk: the strict parser, row by row
-        parsed = series[other].map(parse_track_id).astype("string")
-        out.iloc[other.nonzero()[0]] = parsed.to_numpy()
-    return out
+    text = arrow_text(series)
+    # 22 ASCII letters or digits (a length test and a class test: 10x a regex at 1M rows)
+    bare = pc.fill_null(
+        pc.and_(pc.equal(pc.binary_length(text), 22), pc.ascii_is_alnum(text)), False
+    )
+    other = pc.and_(pc.invert(bare), pc.is_valid(text))
+    out = pc.if_else(bare, text, pa.scalar(None, text.type))
+    if pc.any(other).as_py():  # URIs, links, quoted ids, junk: the strict parser, row by row
+        parsed = [parse_track_id(v) for v in pc.filter(text, other).to_pylist()]
+        out = pc.replace_with_mask(out, other, pa.array(parsed, type=text.type))
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=series.index)
 
 
 def _release_month(series: pd.Series) -> pd.Series:
@@ -240,7 +245,7 @@ def _release_month(series: pd.Series) -> pd.Series:
     Like ``_release_year``: each distinct date is matched once by Arrow's regex kernel (pandas'
     ``str.extract`` ran a Python regex per row: ~0.2 s per 30k rows).
     """
-    encoded = pc.dictionary_encode(_arrow_text(series))
+    encoded = pc.dictionary_encode(arrow_text(series))
     found = pc.extract_regex(encoded.dictionary, r"^\s*(?:19|20)[0-9][0-9]-(?P<month>[0-9][0-9])")
     months = pc.cast(pc.struct_field(found, [0]), pa.int8())
     months = pc.if_else(
@@ -282,8 +287,9 @@ def map_schema(
     _normalise_codes(out, match)
     _normalise_scales(out, match)
     for col in ("track_name", "artists", "album_name", "genre", "subgenre"):
-        if col in out:
-            out[col] = out[col].astype("string").str.strip()
+        if col in out:  # Arrow's trim directly (pandas' str.strip wraps it at ~2x the cost)
+            trimmed = pc.utf8_trim_whitespace(arrow_text(out[col]))
+            out[col] = pd.Series(pd.arrays.ArrowStringArray(trimmed), index=out.index)
     return out, match
 
 
