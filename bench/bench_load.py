@@ -22,43 +22,23 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.fakes.browser import free_port, launch_options, start_streamlit, wait_healthy
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 LATENCY_S = 0.05
 SETTLE_TIMEOUT_S = 150.0
 QUIET_S = 1.0
 DEADLINE_S = 420.0  # the whole load phase
 PAGES = ["explore", "model-lab", "why-valence", "genre-map", "track-lookup"]
-
-
-def _port() -> int:
-    wanted = int(os.environ.get("BENCH_LOAD_PORT", "8640"))
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", wanted))
-            return wanted
-        except OSError:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
 
 
 class Sampler:
@@ -232,7 +212,7 @@ async def _drive(base: str, n: int, ids: list[str], csv: Path, sampler: Sampler)
 
     out: dict[str, Any] = {}
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        browser = await p.chromium.launch(**launch_options())
         warmup: list[float] = []
         errors: list[str] = []
         await (await open_page(browser, f"{base}/", warmup, errors)).close()
@@ -324,34 +304,13 @@ def run(ctx: dict) -> dict:
         csv, index=False
     )
 
-    port = _port()
+    port = free_port(int(os.environ.get("BENCH_LOAD_PORT", "8640")))
     log = (tmp / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_streamlit(port, log, env, "--server.fileWatcherType", "none")
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_health(base, 60)
+        if not wait_healthy(base, 60):
+            raise RuntimeError("the streamlit server did not start")
         sampler = Sampler(server.pid)
         out |= asyncio.run(_drive(base, n, list(fresh["track_id"]), csv, sampler))
         closed = time.perf_counter()
@@ -396,18 +355,6 @@ def _default_source(env: dict[str, str]) -> str:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-def _wait_health(base: str, timeout_s: float) -> None:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the streamlit server did not start")
 
 
 if __name__ == "__main__":
