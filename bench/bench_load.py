@@ -109,27 +109,41 @@ async def wait_text(page: Any, text: str, timeout_s: float = SETTLE_TIMEOUT_S) -
     return time.perf_counter() - t0
 
 
+async def on_page(
+    browser: Any, url: str, what: str, settles: list[float], errors: list[str], action: Any
+) -> Any:
+    """Open ``url`` (a new session), return what ``action(page)`` returns; close the tab.
+
+    An exception of ``action`` goes into ``errors`` as ``what: …``, and the result is None.
+    """
+    page = await open_page(browser, url, settles, errors)
+    try:
+        return await action(page)
+    except Exception as exc:
+        errors.append(f"{what}: {type(exc).__name__}: {exc}"[:300])
+        return None
+    finally:
+        await page.close()
+
+
 async def train(browser: Any, base: str, settles: list[float], errors: list[str]) -> float | None:
     """Open the Model lab, press Train (XGBoost defaults); seconds from click to the result."""
-    page = await open_page(browser, f"{base}/model-lab", settles, errors)
-    try:
+
+    async def press_train(page: Any) -> float:
         t0 = time.perf_counter()
         await page.locator(".st-key-lab_train button").click(timeout=SETTLE_TIMEOUT_S * 1000)
         await wait_text(page, "This model is now used by the other pages")
         return time.perf_counter() - t0
-    except Exception as exc:
-        errors.append(f"train: {type(exc).__name__}: {exc}"[:300])
-        return None
-    finally:
-        await page.close()
+
+    return await on_page(browser, f"{base}/model-lab", "train", settles, errors, press_train)
 
 
 async def lookup(
     browser: Any, base: str, ids: list[str], settles: list[float], errors: list[str]
 ) -> float | None:
     """Paste ids on Track lookup and press Look up; seconds from click to the result table."""
-    page = await open_page(browser, f"{base}/track-lookup", settles, errors)
-    try:
+
+    async def paste_and_look_up(page: Any) -> float:
         box = page.locator(".st-key-look_ids textarea")
         await box.fill("\n".join(ids))
         await box.press("Control+Enter")
@@ -139,26 +153,22 @@ async def lookup(
         await wait_text(page, "Audio features from")
         await settle(page)
         return time.perf_counter() - t0
-    except Exception as exc:
-        errors.append(f"lookup: {type(exc).__name__}: {exc}"[:300])
-        return None
-    finally:
-        await page.close()
+
+    url = f"{base}/track-lookup"
+    return await on_page(browser, url, "lookup", settles, errors, paste_and_look_up)
 
 
 async def upload(browser: Any, base: str, csv: Path, settles: list[float], errors: list) -> None:
     """Upload a private CSV in the sidebar; its settle time counts as a page settle."""
-    page = await open_page(browser, f"{base}/", settles, errors)
-    try:
+
+    async def upload_file(page: Any) -> None:
         t0 = time.perf_counter()
         await page.locator(".st-key-upload_file input[type='file']").set_input_files(str(csv))
         await wait_text(page, "Upload:")
         waited = time.perf_counter() - t0
         settles.append(waited + await settle(page))
-    except Exception as exc:
-        errors.append(f"upload: {type(exc).__name__}: {exc}"[:300])
-    finally:
-        await page.close()
+
+    await on_page(browser, f"{base}/", "upload", settles, errors, upload_file)
 
 
 async def browse(browser: Any, base: str, paths: list[str], settles: list, errors: list) -> None:
