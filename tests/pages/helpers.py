@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -15,6 +17,25 @@ def app_test(page: str | None = None, timeout: float = 120) -> AppTest:
         at.switch_page(page)
         at.run()
     return at
+
+
+def render_explore_tab(at: AppTest, tab: str) -> None:
+    """Show Explore's ``tab``; it must not raise, and draws a chart unless it is the table."""
+    at.session_state["exp_tab"] = tab
+    at.run()
+    assert not at.exception
+    if tab != "Table":
+        assert len(at.get("plotly_chart")) >= 1
+
+
+def each_distribution_kind(at: AppTest) -> Iterator[str]:
+    """Explore's Distributions tab drawn as a box, a violin and a histogram (none raises)."""
+    at.session_state["exp_tab"] = "Distributions"
+    at.run()
+    for kind in ("Box", "Violin", "Histogram"):
+        at.button_group(key="exp_dist_kind").set_value(kind).run()
+        assert not at.exception, kind
+        yield kind
 
 
 def texts(at: AppTest) -> str:
