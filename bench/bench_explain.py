@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tempfile
 
-from bench.common import run_child
+from bench.common import render_page_code, run_child
 
 TIDY = "tidytuesday-spotify-songs"
 
@@ -65,15 +65,7 @@ _PAGE = """
 import time
 from streamlit.testing.v1 import AppTest
 out = {{}}
-def render(query):
-    at = AppTest.from_file("app.py", default_timeout=600)
-    at.query_params.update(query)
-    at.run()
-    at.switch_page("app_pages/why_valence.py")
-    t = time.perf_counter(); at.run(); first = time.perf_counter() - t
-    assert not at.exception, at.exception
-    t = time.perf_counter(); at.run(); rerun = time.perf_counter() - t
-    return round(first, 3), round(rerun, 3)
+{render}
 t = time.perf_counter(); render({{}})
 out["warmup_trains_default_model_s"] = round(time.perf_counter() - t, 2)
 out["first_render_drivers_cached_s"], out["rerun_drivers_s"] = render({{}})
@@ -96,5 +88,6 @@ def run(ctx: dict) -> dict:
     result["inference"] = run_child(_INFERENCE.format(tidy=TIDY), env=env)
     code = _RECIPE.format(tidy=TIDY, black_box=not quick)
     result["recipe"] = run_child(code, env=env, timeout=1500)
-    result["page"] = run_child(_PAGE.format(), env=env, timeout=1500)
+    render = render_page_code("app_pages/why_valence.py", 600)
+    result["page"] = run_child(_PAGE.format(render=render), env=env, timeout=1500)
     return result

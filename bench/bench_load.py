@@ -22,43 +22,23 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.fakes.browser import free_port, launch_options, start_streamlit, wait_healthy
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 LATENCY_S = 0.05
 SETTLE_TIMEOUT_S = 150.0
 QUIET_S = 1.0
 DEADLINE_S = 420.0  # the whole load phase
 PAGES = ["explore", "model-lab", "why-valence", "genre-map", "track-lookup"]
-
-
-def _port() -> int:
-    wanted = int(os.environ.get("BENCH_LOAD_PORT", "8640"))
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", wanted))
-            return wanted
-        except OSError:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
 
 
 class Sampler:
@@ -129,27 +109,41 @@ async def wait_text(page: Any, text: str, timeout_s: float = SETTLE_TIMEOUT_S) -
     return time.perf_counter() - t0
 
 
+async def on_page(
+    browser: Any, url: str, what: str, settles: list[float], errors: list[str], action: Any
+) -> Any:
+    """Open ``url`` (a new session), return what ``action(page)`` returns; close the tab.
+
+    An exception of ``action`` goes into ``errors`` as ``what: …``, and the result is None.
+    """
+    page = await open_page(browser, url, settles, errors)
+    try:
+        return await action(page)
+    except Exception as exc:
+        errors.append(f"{what}: {type(exc).__name__}: {exc}"[:300])
+        return None
+    finally:
+        await page.close()
+
+
 async def train(browser: Any, base: str, settles: list[float], errors: list[str]) -> float | None:
     """Open the Model lab, press Train (XGBoost defaults); seconds from click to the result."""
-    page = await open_page(browser, f"{base}/model-lab", settles, errors)
-    try:
+
+    async def press_train(page: Any) -> float:
         t0 = time.perf_counter()
         await page.locator(".st-key-lab_train button").click(timeout=SETTLE_TIMEOUT_S * 1000)
         await wait_text(page, "This model is now used by the other pages")
         return time.perf_counter() - t0
-    except Exception as exc:
-        errors.append(f"train: {type(exc).__name__}: {exc}"[:300])
-        return None
-    finally:
-        await page.close()
+
+    return await on_page(browser, f"{base}/model-lab", "train", settles, errors, press_train)
 
 
 async def lookup(
     browser: Any, base: str, ids: list[str], settles: list[float], errors: list[str]
 ) -> float | None:
     """Paste ids on Track lookup and press Look up; seconds from click to the result table."""
-    page = await open_page(browser, f"{base}/track-lookup", settles, errors)
-    try:
+
+    async def paste_and_look_up(page: Any) -> float:
         box = page.locator(".st-key-look_ids textarea")
         await box.fill("\n".join(ids))
         await box.press("Control+Enter")
@@ -159,26 +153,22 @@ async def lookup(
         await wait_text(page, "Audio features from")
         await settle(page)
         return time.perf_counter() - t0
-    except Exception as exc:
-        errors.append(f"lookup: {type(exc).__name__}: {exc}"[:300])
-        return None
-    finally:
-        await page.close()
+
+    url = f"{base}/track-lookup"
+    return await on_page(browser, url, "lookup", settles, errors, paste_and_look_up)
 
 
 async def upload(browser: Any, base: str, csv: Path, settles: list[float], errors: list) -> None:
     """Upload a private CSV in the sidebar; its settle time counts as a page settle."""
-    page = await open_page(browser, f"{base}/", settles, errors)
-    try:
+
+    async def upload_file(page: Any) -> None:
         t0 = time.perf_counter()
         await page.locator(".st-key-upload_file input[type='file']").set_input_files(str(csv))
         await wait_text(page, "Upload:")
         waited = time.perf_counter() - t0
         settles.append(waited + await settle(page))
-    except Exception as exc:
-        errors.append(f"upload: {type(exc).__name__}: {exc}"[:300])
-    finally:
-        await page.close()
+
+    await on_page(browser, f"{base}/", "upload", settles, errors, upload_file)
 
 
 async def browse(browser: Any, base: str, paths: list[str], settles: list, errors: list) -> None:
@@ -232,7 +222,7 @@ async def _drive(base: str, n: int, ids: list[str], csv: Path, sampler: Sampler)
 
     out: dict[str, Any] = {}
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        browser = await p.chromium.launch(**launch_options())
         warmup: list[float] = []
         errors: list[str] = []
         await (await open_page(browser, f"{base}/", warmup, errors)).close()
@@ -324,34 +314,13 @@ def run(ctx: dict) -> dict:
         csv, index=False
     )
 
-    port = _port()
+    port = free_port(int(os.environ.get("BENCH_LOAD_PORT", "8640")))
     log = (tmp / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_streamlit(port, log, env, "--server.fileWatcherType", "none")
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_health(base, 60)
+        if not wait_healthy(base, 60):
+            raise RuntimeError("the streamlit server did not start")
         sampler = Sampler(server.pid)
         out |= asyncio.run(_drive(base, n, list(fresh["track_id"]), csv, sampler))
         closed = time.perf_counter()
@@ -396,18 +365,6 @@ def _default_source(env: dict[str, str]) -> str:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-def _wait_health(base: str, timeout_s: float) -> None:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the streamlit server did not start")
 
 
 if __name__ == "__main__":

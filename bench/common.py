@@ -69,6 +69,28 @@ def run_child(code: str, env: dict[str, str] | None = None, timeout: int = 900) 
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# A child's ``render(query)``: a fresh AppTest of app.py with ``query`` as its link, switched to
+# a page; returns (first render, rerun) seconds. Fill in with ``.format(page=…, timeout=…,
+# clear=…)``; ``clear`` is a statement run first (``pass``, or one that clears caches).
+_RENDER_PAGE = """
+def render(query):
+    {clear}
+    at = AppTest.from_file("app.py", default_timeout={timeout})
+    at.query_params.update(query)
+    at.run()
+    at.switch_page({page!r})
+    t = time.perf_counter(); at.run(); first = time.perf_counter() - t
+    assert not at.exception, at.exception
+    t = time.perf_counter(); at.run(); rerun = time.perf_counter() - t
+    return round(first, 3), round(rerun, 3)
+"""
+
+
+def render_page_code(page: str, timeout: int, clear: str = "pass") -> str:
+    """Child code defining ``render(query)`` for ``page`` (needs ``time`` and ``AppTest``)."""
+    return _RENDER_PAGE.format(page=page, timeout=timeout, clear=clear)
+
+
 def synthetic_catalog_csv(base: pd.DataFrame, n_rows: int, path: Path, seed: int = 0) -> Path:
     """Write a CSV of ``n_rows`` tracks resampled from ``base`` with fresh unique ids and artists.
 

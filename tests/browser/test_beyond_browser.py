@@ -4,8 +4,8 @@ What-if, Mood arc, classifier diagnostics (a click on a confusion cell lists its
 Compare runs, the interaction matrix (a click on a cell draws its dependence plot) and the
 genre profiles of looked-up tracks.
 
-Reuses the server and browser fixtures of ``test_browser.py``; screenshots go to
-artifacts/screenshots/ (git-ignored).
+Reuses the server fixture of ``test_browser.py`` and the browser of ``tests.fakes.browser``;
+screenshots go to artifacts/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import re
 import pandas as pd
 import pytest
 
-from tests.browser.test_browser import SHOTS, _settle, browser, server  # noqa: F401
+from tests.browser.test_browser import SHOTS, server  # noqa: F401
 from tests.conftest import shared_file
+from tests.fakes.browser import browser_fixture, open_page, settle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1400, 800)
@@ -75,7 +76,7 @@ def _click_cell(page, i: int, j: int, nth: int = 0) -> None:
     page.mouse.move(x, y)
     page.wait_for_timeout(300)
     page.mouse.click(x, y)
-    _settle(page)
+    settle(page)
 
 
 def _labels(page, nth: int = 0) -> list[str]:
@@ -97,13 +98,12 @@ def _metric(page, label: str) -> str:
 def test_whatif_link_opens_and_a_slider_moves_the_prediction(server, browser, width):  # noqa: F811
     tracks = pd.read_csv(shared_file("tidytuesday_spotify_songs.csv"), nrows=50)
     track_id = tracks["track_id"].iloc[0]
-    page = browser.new_page(viewport={"width": width, "height": 1100})
-    try:
-        page.goto(
-            f"{server}/why-valence?why_tab=What-if&wi_track={track_id}&wi_set=energy%3D0.9",
-            wait_until="domcontentloaded",
-        )
-        _settle(page)
+    with open_page(
+        browser,
+        f"{server}/why-valence?why_tab=What-if&wi_track={track_id}&wi_set=energy%3D0.9",
+        width,
+        1100,
+    ) as page:
         _no_errors(page)
         page.get_by_text("Predicted valence").first.wait_for(timeout=60_000)
         before = _metric(page, "Predicted valence")
@@ -113,13 +113,11 @@ def test_whatif_link_opens_and_a_slider_moves_the_prediction(server, browser, wi
         slider.focus()
         for _ in range(15):
             page.keyboard.press("ArrowRight")
-        _settle(page)
+        settle(page)
         _no_errors(page)
         after = _metric(page, "Predicted valence")
         assert after != before
         assert "wi_set=" in page.url and "danceability" in page.url
-    finally:
-        page.close()
 
 
 def _playlist_csv(tmp_path) -> str:
@@ -143,28 +141,23 @@ def _playlist_csv(tmp_path) -> str:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_mood_arc_of_an_uploaded_playlist(server, browser, width, tmp_path):  # noqa: F811
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": width, "height": 1100})
-    try:
-        page.goto(f"{server}/track-lookup?look_mode=Upload+a+CSV", wait_until="domcontentloaded")
-        _settle(page)
+    with open_page(browser, f"{server}/track-lookup?look_mode=Upload+a+CSV", width, 1100) as page:
         uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']").last
         uploader.set_input_files(_playlist_csv(tmp_path))
         page.get_by_role("button", name=re.compile(r"Look up 40 tracks")).click()
         page.get_by_role("heading", name="Mood arc").wait_for(
             timeout=600_000
         )  # a cold server trains the default models
-        _settle(page)
+        settle(page)
         _no_errors(page)
         assert page.get_by_text("Spotify playlists are not modified").count() == 1
         assert page.get_by_role("button", name=re.compile("Download the reordered")).count() == 1
         page.get_by_role("heading", name="Mood arc").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"moodarc-{width}.png"), full_page=True)
         page.get_by_text("Smoothest transitions", exact=True).first.click()
-        _settle(page)
+        settle(page)
         _no_errors(page)
         assert _metric(page, "Mean jump after") != _metric(page, "Mean jump now")
-    finally:
-        page.close()
 
 
 def _train(page, model_label: str) -> None:
@@ -174,24 +167,21 @@ def _train(page, model_label: str) -> None:
     )
     box.click()
     page.get_by_role("option", name=model_label, exact=True).click()
-    _settle(page)
+    settle(page)
     runs = page.get_by_role("heading", name=re.compile(r"^Run \\d+")).count()
     page.get_by_role("button", name="Train").click()
     page.get_by_role("heading", name=re.compile(rf"^Run {runs + 1}:")).wait_for(timeout=300_000)
-    _settle(page, 300)
+    settle(page, 300)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_genre_diagnostics_and_a_click_on_a_confusion_cell(server, browser, width):  # noqa: F811
-    page = browser.new_page(viewport={"width": width, "height": 1100})
-    try:
-        page.goto(
-            f"{server}/model-lab?lab_task=Genre+%28classification%29", wait_until="domcontentloaded"
-        )
-        _settle(page)
+    with open_page(
+        browser, f"{server}/model-lab?lab_task=Genre+%28classification%29", width, 1100
+    ) as page:
         _train(page, "Linear (OLS / logistic)")
         page.get_by_role("tab", name="Predictions").click()
-        _settle(page)
+        settle(page)
         page.get_by_text("Inside the confusion matrix").first.wait_for(timeout=30_000)
         _no_errors(page)
         _no_error_boundary(page)
@@ -216,16 +206,11 @@ def test_genre_diagnostics_and_a_click_on_a_confusion_cell(server, browser, widt
         assert table.is_visible()
         _shoot(page, "diagnostics-examples", width, page.get_by_text("Inside the confusion matrix"))
         _shoot(page, "diagnostics", width, page.locator("[data-testid='stPlotlyChart']"))
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_compare_two_runs(server, browser, width):  # noqa: F811
-    page = browser.new_page(viewport={"width": width, "height": 1100})
-    try:
-        page.goto(f"{server}/model-lab", wait_until="domcontentloaded")  # valence
-        _settle(page)
+    with open_page(browser, f"{server}/model-lab", width, 1100) as page:  # valence
         _train(page, "Linear (OLS / logistic)")
         _train(page, "XGBoost")  # boosted: it has a learning curve to overlay
         _no_errors(page)
@@ -244,16 +229,13 @@ def test_compare_two_runs(server, browser, width):  # noqa: F811
         _no_errors(page)
         _no_error_boundary(page)
         _shoot(page, "compare-runs", width, page.get_by_text("What differs between"))
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_click_on_an_interaction_cell_draws_its_dependence_plot(server, browser, width):  # noqa: F811
-    page = browser.new_page(viewport={"width": width, "height": 1100})
-    try:
-        page.goto(f"{server}/why-valence?why_tab=Interactions", wait_until="domcontentloaded")
-        _settle(page, 300)
+    with open_page(
+        browser, f"{server}/why-valence?why_tab=Interactions", width, 1100, timeout_s=300
+    ) as page:
         page.get_by_text("Which features act together").first.wait_for(timeout=300_000)
         _no_errors(page)
         labels = _labels(page)
@@ -272,22 +254,17 @@ def test_a_click_on_an_interaction_cell_draws_its_dependence_plot(server, browse
         title = page.get_by_text(f"How {a} and {b} act together")
         title.first.wait_for(timeout=30_000)
         _shoot(page, "interactions", width, page.get_by_text("Tracks explained"))
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_genre_profile_of_looked_up_tracks(server, browser, width, tmp_path):  # noqa: F811
-    page = browser.new_page(viewport={"width": width, "height": 1100})
-    try:
-        page.goto(f"{server}/track-lookup?look_mode=Upload+a+CSV", wait_until="domcontentloaded")
-        _settle(page)
+    with open_page(browser, f"{server}/track-lookup?look_mode=Upload+a+CSV", width, 1100) as page:
         uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']").last
         uploader.set_input_files(_playlist_csv(tmp_path))
         page.get_by_role("button", name=re.compile(r"Look up 40 tracks")).click()
         heading = page.get_by_role("heading", name="Genre profile")
         heading.wait_for(timeout=600_000)
-        _settle(page)
+        settle(page)
         _no_errors(page)
         _no_error_boundary(page)
         verdict = page.get_by_text(re.compile("Your tracks sound most like"))
@@ -297,9 +274,7 @@ def test_genre_profile_of_looked_up_tracks(server, browser, width, tmp_path):  #
         assert _select_value(page, "Compare your tracks with")
         _shoot(page, "genre-profile", width, heading)
         page.goto(f"{server}/explore?exp_tab=Genre+profiles", wait_until="domcontentloaded")
-        _settle(page)
+        settle(page)
         _no_errors(page)
         assert page.get_by_text("Cohen's d", exact=False).count() >= 1
         _shoot(page, "genre-profiles-explore", width)
-    finally:
-        page.close()

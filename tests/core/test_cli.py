@@ -20,21 +20,24 @@ def _run(capsys, *argv):
     return code, out, err
 
 
+def _run_on(capsys, command: str, data, **options):
+    """``command --data DATA --opt value …`` (an option ``save_model`` is ``--save-model``)."""
+    argv = [command, "--data", str(data)]
+    for name, value in options.items():
+        argv += [f"--{name.replace('_', '-')}", str(value)]
+    return _run(capsys, *argv)
+
+
 def test_evaluate_prints_one_json_object(capsys, csv_path, tmp_path):
     model_file = tmp_path / "m.skops"
-    code, out, _ = _run(
+    code, out, _ = _run_on(
         capsys,
         "evaluate",
-        "--data",
-        str(csv_path),
-        "--task",
-        "valence",
-        "--model",
-        "xgboost",
-        "--params",
-        '{"n_estimators": 30}',
-        "--save-model",
-        str(model_file),
+        csv_path,
+        task="valence",
+        model="xgboost",
+        params='{"n_estimators": 30}',
+        save_model=model_file,
     )
     assert code == 0
     result = json.loads(out)
@@ -45,16 +48,7 @@ def test_evaluate_prints_one_json_object(capsys, csv_path, tmp_path):
     assert export.load_model_file(model_file).task == "valence"
 
     pred_out = tmp_path / "pred.csv"
-    code, out, _ = _run(
-        capsys,
-        "predict",
-        "--data",
-        str(csv_path),
-        "--model-file",
-        str(model_file),
-        "--out",
-        str(pred_out),
-    )
+    code, out, _ = _run_on(capsys, "predict", csv_path, model_file=model_file, out=pred_out)
     assert code == 0 and json.loads(out)["rows"] == 300
     assert "predicted_valence" in pred_out.read_text().splitlines()[0]
 
@@ -62,15 +56,8 @@ def test_evaluate_prints_one_json_object(capsys, csv_path, tmp_path):
     new = make_synthetic_tracks(40, 3, seed=6).drop(columns=["valence", "loudness"])
     new_path = tmp_path / "new.csv"
     new.to_csv(new_path, index=False)
-    code, out, err = _run(
-        capsys,
-        "predict",
-        "--data",
-        str(new_path),
-        "--model-file",
-        str(model_file),
-        "--out",
-        str(tmp_path / "new_pred.csv"),
+    code, out, err = _run_on(
+        capsys, "predict", new_path, model_file=model_file, out=tmp_path / "new_pred.csv"
     )
     assert code == 0, err
     summary = json.loads(out)
@@ -78,19 +65,8 @@ def test_evaluate_prints_one_json_object(capsys, csv_path, tmp_path):
 
 
 def test_evaluate_folds_report_spread(capsys, csv_path):
-    code, out, _ = _run(
-        capsys,
-        "evaluate",
-        "--data",
-        str(csv_path),
-        "--task",
-        "genre",
-        "--model",
-        "tree",
-        "--folds",
-        "3",
-        "--features",
-        "context",
+    code, out, _ = _run_on(
+        capsys, "evaluate", csv_path, task="genre", model="tree", folds=3, features="context"
     )
     assert code == 0
     result = json.loads(out)
@@ -100,22 +76,17 @@ def test_evaluate_folds_report_spread(capsys, csv_path):
 
 
 def test_bad_input_exits_2_with_a_message(capsys, csv_path, tmp_path):
-    code, out, err = _run(
-        capsys,
-        "evaluate",
-        "--data",
-        str(csv_path),
-        "--params",
-        '{"max_depth": 0, "learning_rate": 0}',
+    code, out, err = _run_on(
+        capsys, "evaluate", csv_path, params='{"max_depth": 0, "learning_rate": 0}'
     )
     assert code == 2 and out == "" and "Max depth" in err and "Learning rate" in err
-    code, _, err = _run(capsys, "evaluate", "--data", str(csv_path), "--params", "{oops")
+    code, _, err = _run_on(capsys, "evaluate", csv_path, params="{oops")
     assert code == 2 and "not valid JSON" in err
     junk = tmp_path / "junk.csv"
     junk.write_text("a,b\n1,2\n")
-    code, _, err = _run(capsys, "evaluate", "--data", str(junk))
+    code, _, err = _run_on(capsys, "evaluate", junk)
     assert code == 2 and err.startswith("error:")
-    code, _, err = _run(capsys, "predict", "--data", str(csv_path), "--model-file", str(junk))
+    code, _, err = _run_on(capsys, "predict", csv_path, model_file=junk)
     assert code == 2 and "skops" in err
 
 
@@ -127,19 +98,14 @@ def test_recipe_subcommand_is_parsed():
 
 
 def test_evaluate_lightgbm_logit_engineered(capsys, csv_path):
-    code, out, _ = _run(
+    code, out, _ = _run_on(
         capsys,
         "evaluate",
-        "--data",
-        str(csv_path),
-        "--model",
-        "lightgbm",
-        "--target",
-        "logit",
-        "--features",
-        "engineered",
-        "--params",
-        '{"n_estimators": 40}',
+        csv_path,
+        model="lightgbm",
+        target="logit",
+        features="engineered",
+        params='{"n_estimators": 40}',
     )
     assert code == 0
     result = json.loads(out)
@@ -150,9 +116,7 @@ def test_evaluate_lightgbm_logit_engineered(capsys, csv_path):
 
 
 def test_evaluate_refuses_a_logit_genre_target(capsys, csv_path):
-    code, out, err = _run(
-        capsys, "evaluate", "--data", str(csv_path), "--task", "genre", "--target", "logit"
-    )
+    code, out, err = _run_on(capsys, "evaluate", csv_path, task="genre", target="logit")
     assert code == 2 and out == ""
     assert "valence regression only" in err
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import TIDY, make_synthetic_tracks, shared_file
-from tests.pages.helpers import app_test, texts
+from tests.pages.helpers import app_test, texts, upload_file
 from ui.registry import registered_pages
 
 
@@ -24,10 +24,8 @@ def test_offline_default_falls_back_and_says_so():
 
 
 def test_upload_sample_file_becomes_working_dataset():
-    at = app_test()
     payload = shared_file("spotify_tracks_6genres_sample.csv").read_bytes()
-    at.file_uploader(key="upload_file").set_value(("sample.csv", payload, "text/csv")).run()
-    assert not at.exception
+    at = upload_file(app_test(), "sample.csv", payload)
     assert at.selectbox(key="dataset").value == "upload:sample.csv"
     assert "4,669 tracks" in texts(at)
     # switching back to a public dataset keeps the upload available in this session
@@ -36,19 +34,15 @@ def test_upload_sample_file_becomes_working_dataset():
 
 
 def test_upload_tidytuesday_file_works():
-    at = app_test()
     payload = shared_file("tidytuesday_spotify_songs.csv").read_bytes()
-    at.file_uploader(key="upload_file").set_value(("spotify_songs.csv", payload, "text/csv")).run()
-    assert not at.exception
+    at = upload_file(app_test(), "spotify_songs.csv", payload)
     assert at.selectbox(key="dataset").value == "upload:spotify_songs.csv"
     assert "6 genres" in texts(at)
 
 
 def test_malformed_upload_gives_a_message_and_keeps_the_dataset():
-    at = app_test()
     bad = b"name,artist,energy\nsong,someone,0.4\n"
-    at.file_uploader(key="upload_file").set_value(("bad.csv", bad, "text/csv")).run()
-    assert not at.exception
+    at = upload_file(app_test(), "bad.csv", bad)
     msg = " ".join(e.value for e in at.error)
     assert "Missing required columns" in msg and "valence" in msg and "Recognised" in msg
     assert at.selectbox(key="dataset").value == TIDY
@@ -56,11 +50,7 @@ def test_malformed_upload_gives_a_message_and_keeps_the_dataset():
 
 def test_upload_without_genres_renders_explore():
     df = make_synthetic_tracks(120).drop(columns=["genre"])
-    at = app_test()
-    at.file_uploader(key="upload_file").set_value(
-        ("nogenre.csv", df.to_csv(index=False).encode(), "text/csv")
-    ).run()
-    assert not at.exception
+    at = upload_file(app_test(), "nogenre.csv", df.to_csv(index=False).encode())
     assert at.selectbox(key="dataset").value == "upload:nogenre.csv"
     for tab in ("Distributions", "Correlations", "Genre means", "Scatter", "Over time", "Table"):
         at.session_state["exp_tab"] = tab
@@ -69,13 +59,7 @@ def test_upload_without_genres_renders_explore():
 
 
 def test_bad_dataset_in_url_falls_back_with_notice():
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import ROOT
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["dataset"] = "no-such-dataset"
-    at.run()
+    at = app_test(query={"dataset": "no-such-dataset"})
     assert not at.exception
     assert at.selectbox(key="dataset").value == TIDY
     assert "not available here" in texts(at)

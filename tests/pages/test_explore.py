@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pages.helpers import app_test, texts
+from tests.pages.helpers import app_test, each_distribution_kind, render_explore_tab, texts
 
 TABS = ["Distributions", "Correlations", "Genre means", "Scatter", "Over time", "Table"]
 
@@ -41,11 +41,7 @@ def test_year_and_popularity_filters(at):
 
 @pytest.mark.parametrize("tab", TABS)
 def test_each_tab_renders(at, tab):
-    at.session_state["exp_tab"] = tab
-    at.run()
-    assert not at.exception
-    if tab != "Table":
-        assert len(at.get("plotly_chart")) >= 1
+    render_explore_tab(at, tab)
 
 
 def test_scatter_reports_fit_r2_and_sample(at):
@@ -58,11 +54,7 @@ def test_scatter_reports_fit_r2_and_sample(at):
 
 
 def test_distribution_kinds(at):
-    at.session_state["exp_tab"] = "Distributions"
-    at.run()
-    for kind in ("Box", "Violin", "Histogram"):
-        at.button_group(key="exp_dist_kind").set_value(kind).run()
-        assert not at.exception, kind
+    for _kind in each_distribution_kind(at):
         assert len(at.get("plotly_chart")) == 1
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,21 +10,14 @@ from core.catalog import data
 from core.catalog.sampling import sample_rows
 from core.genremap import projection
 from tests.conftest import make_synthetic_tracks
+from tests.pages.helpers import app_test
 from ui import genre_map as gm
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/genre_map.py"
 
 
 def _open(upload: data.Catalog | None = None, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params.update(query or {})
-    if upload is not None:
-        at.session_state["upload_catalog"] = upload
-        at.session_state["dataset"] = upload.source_id
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
+    at = app_test(PAGE, query=query, upload=upload)
     assert not at.exception
     return at
 

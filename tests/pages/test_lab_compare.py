@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import SAMPLE
+from tests.pages.helpers import app_test, train
 
 PAGE = "app_pages/model_lab.py"
 
 
-def _train(at: AppTest) -> None:
-    at.button(key="lab_train").click().run()
-    if "lab_job" in at.session_state:
-        assert at.session_state["lab_job"]["job"].wait(180)
-    at.run()
-    assert not at.exception
-
-
 def test_two_runs_are_compared():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    at.selectbox(key="dataset").set_value(SAMPLE).run()
-    at.switch_page(PAGE)
-    at.run()
+    at = app_test(PAGE, 180, dataset=SAMPLE)
     at.selectbox(key="lab_model").set_value("tree").run()
-    _train(at)
+    train(at)
     assert "Train at least two models" in " ".join(c.value for c in at.caption)
     at.slider(key="lab_tree_max_depth").set_value(3).run()
     at.select_slider(key="lab_folds").set_value(3).run()
-    _train(at)
+    train(at)
     assert not at.exception
     picked = at.multiselect(key="lab_compare_runs").value
     assert picked == ["run 1: tree", "run 2: tree"]

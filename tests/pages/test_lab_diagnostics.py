@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
 from core.modelling import diagnostics
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import SAMPLE
+from tests.pages.helpers import app_test, train
 
 PAGE = "app_pages/model_lab.py"
 
 
 def test_a_genre_run_shows_its_diagnostics_and_confusion_cells():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    at.selectbox(key="dataset").set_value(SAMPLE).run()
-    at.switch_page(PAGE)
-    at.run()
+    at = app_test(PAGE, 180, dataset=SAMPLE)
     at.selectbox(key="lab_task").set_value("genre").run()
     at.selectbox(key="lab_model").set_value("linear").run()
-    at.button(key="lab_train").click().run()
-    entry = at.session_state["lab_job"] if "lab_job" in at.session_state else None  # noqa: SIM401
-    if entry is not None:
-        assert entry["job"].wait(180)
-    at.run()
-    assert not at.exception
+    train(at)
     result = at.session_state["lab_result"]["result"]
     metrics = {m.label: m.value for m in at.metric}
     _, roc = diagnostics.roc_curves(result.predictions["actual"], result.proba)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core import warm
 from core.catalog import data
 from core.explain import recipe
-from tests.conftest import ROOT, make_synthetic_tracks
+from tests.conftest import make_synthetic_tracks
 from tests.pages.helpers import app_test, texts
 
 PAGE = "app_pages/why_valence.py"
@@ -118,19 +117,11 @@ def test_recipe_tab_renders_a_fitted_report(at, tidy_catalog):
 
 
 def test_link_parameters_are_applied_or_refused_with_a_notice():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params.update({"why_rows": "500", "why_feature": "energy"})
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
+    at = app_test(PAGE, query={"why_rows": "500", "why_feature": "energy"})
     assert not at.exception
     assert "on 500 rows" in texts(at)
     assert at.selectbox(key="why_feature").value == "energy"
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params.update({"why_rows": "7", "why_criterion": "r2"})
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
+    at = app_test(PAGE, query={"why_rows": "7", "why_criterion": "r2"})
     assert not at.exception
     warnings = " ".join(str(w.value) for w in at.warning)
     assert "why_rows='7'" in warnings and "why_criterion='r2'" in warnings
@@ -141,12 +132,7 @@ def test_catalog_without_genre_or_track_names():
     df = make_synthetic_tracks(240, seed=2).drop(columns=["genre", "track_name", "album_name"])
     upload = data.load_upload(df.to_csv(index=False).encode(), "bare.csv")
     assert "genre" not in upload.df or upload.df["genre"].isna().all()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["upload_catalog"] = upload
-    at.session_state["dataset"] = upload.source_id
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
+    at = app_test(PAGE, upload=upload)
     assert not at.exception
     assert "no genre labels" in texts(at)
     at.session_state["why_tab"] = "One track"
@@ -187,12 +173,11 @@ def test_lab_models_mlp_sampled_and_classifier_class_choice(tidy_catalog):
     mlp = make_pipeline(
         StandardScaler(), MLPRegressor(hidden_layer_sizes=(8,), max_iter=200, random_state=0)
     )
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["lab_active_model"] = _lab_model(train, mlp, "valence")
-    at.session_state["lab_active_source"] = tidy_catalog.source_id
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
+    active = {
+        "lab_active_model": _lab_model(train, mlp, "valence"),
+        "lab_active_source": tidy_catalog.source_id,
+    }
+    at = app_test(PAGE, state=active)
     assert not at.exception
     shown = texts(at)
     assert "the model you trained in the Model lab (mlp" in shown
@@ -217,11 +202,7 @@ def test_the_explained_track_comes_back_from_a_link(tidy_catalog):
     labels = track_labels(tidy_catalog.df)
     hits = labels[labels.str.contains("Someone You Loved", regex=False)]
     target = hits.iloc[-1]  # not the first match, which the picker shows by default
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
-    at.query_params.update(
-        {"why_tab": "One track", "why_search": "Someone You Loved", "why_track": target}
-    )
-    at.run()
-    at.switch_page(PAGE).run()
+    link = {"why_tab": "One track", "why_search": "Someone You Loved", "why_track": target}
+    at = app_test(PAGE, 240, query=link)
     assert not at.exception
     assert labels[at.selectbox(key="why_track").value] == target

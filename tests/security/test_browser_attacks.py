@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -23,20 +19,13 @@ import pytest
 
 from core.modelling import models
 from tests.conftest import ROOT
+from tests.fakes.browser import browser_fixture, streamlit_server  # noqa: F401
+from tests.fakes.browser import settle as settle_page
 from tests.security.hostile import ATTACKER, MARKDOWN_ATTACKS, hostile_tracks
 from ui.registry import registered_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots" / "security"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 #: Query parameters the pages read (bound widgets and the ones read by hand).
 PARAMS = {
     "explore": ["exp_genres", "exp_pop", "exp_years", "exp_tab"],
@@ -72,70 +61,15 @@ LINKY = """(host) => {
 }"""
 
 
-def _port() -> int:
-    if os.environ.get("VALENCE_LAB_BROWSER_PORT"):
-        return int(os.environ["VALENCE_LAB_BROWSER_PORT"])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on a small public dataset only (the 6-genre sample), so pages settle fast."""
-    port = _port()
     data_dir = tmp_path_factory.mktemp("data")
     sample = Path(os.environ["VALENCE_LAB_DATA_DIR"]) / "spotify_tracks_6genres_sample.csv"
     (data_dir / sample.name).symlink_to(sample)
     log = ROOT / "artifacts" / "streamlit-security.log"
-    log.parent.mkdir(exist_ok=True)
-    with log.open("w") as fh:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "VALENCE_LAB_DATA_DIR": str(data_dir)},
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            proc.terminate()
-            pytest.fail(f"streamlit did not start; log:\n{log.read_text()[-3000:]}")
+    with streamlit_server(log, {"VALENCE_LAB_DATA_DIR": str(data_dir)}) as url:
         yield url
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: apt-get install chromium"
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -155,18 +89,7 @@ def page(browser):
 
 
 def settle(tab, timeout_s: float = 400) -> None:
-    tab.wait_for_selector("[data-testid='stSidebarNav']", timeout=timeout_s * 1000)
-    deadline = time.time() + timeout_s
-    quiet_since = None
-    while time.time() < deadline:
-        if tab.locator("[data-testid='stStatusWidget']").count() > 0:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.time()
-        elif time.time() - quiet_since > 1.5:
-            return
-        time.sleep(0.25)
-    raise AssertionError("the page kept running")
+    settle_page(tab, timeout_s, anchor="stSidebarNav", state="visible")
 
 
 def assert_inert(tab, where: str) -> None:

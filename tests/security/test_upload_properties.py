@@ -7,6 +7,7 @@ import csv
 import io
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,31 +119,21 @@ def _ids_or_message(raw: bytes) -> None:
     assert result.frame["track_id"].str.len().eq(22).all()
 
 
+@pytest.mark.parametrize("check", [_catalog_or_message, _ids_or_message], ids=["catalog", "ids"])
 @SETTINGS
-@given(st.binary(max_size=2048))
-def test_catalog_reader_random_bytes(raw: bytes) -> None:
-    _catalog_or_message(raw)
+@given(raw=st.binary(max_size=2048))
+def test_reader_random_bytes(check, raw: bytes) -> None:
+    check(raw)
 
 
+@pytest.mark.parametrize("check", [_catalog_or_message, _ids_or_message], ids=["catalog", "ids"])
 @SETTINGS
-@given(csv_files())
-def test_catalog_reader_random_csv_shapes(raw: bytes) -> None:
-    _catalog_or_message(raw)
+@given(raw=csv_files())
+def test_reader_random_csv_shapes(check, raw: bytes) -> None:
+    check(raw)
 
 
 @SETTINGS
 @given(plausible_catalogs())
 def test_catalog_reader_plausible_files(raw: bytes) -> None:
     _catalog_or_message(raw)
-
-
-@SETTINGS
-@given(st.binary(max_size=2048))
-def test_id_reader_random_bytes(raw: bytes) -> None:
-    _ids_or_message(raw)
-
-
-@SETTINGS
-@given(csv_files())
-def test_id_reader_random_csv_shapes(raw: bytes) -> None:
-    _ids_or_message(raw)
