@@ -30,6 +30,7 @@ from pandas.arrays import ArrowStringArray
 from core.catalog import large, sources
 from core.catalog.schema import (
     AUDIO_COLUMNS,
+    LEADING_COLUMNS,
     REQUIRED_COLUMNS,
     UNIT_FEATURES,
     SchemaError,
@@ -506,26 +507,7 @@ def clean_tracks(
 
 def _finish(df: pd.DataFrame) -> pd.DataFrame:
     """Stable column order: text first, then context, then audio features."""
-    first = [
-        c
-        for c in (
-            "track_id",
-            "track_name",
-            "artists",
-            "primary_artist",
-            "album_name",
-            "genre",
-            "genres",
-            "subgenre",
-            "subgenres",
-            "popularity",
-            "explicit",
-            "release_year",
-            "release_month",
-            "n_playlists",
-        )
-        if c in df
-    ]
+    first = [c for c in LEADING_COLUMNS if c in df]
     audio = [c for c in AUDIO_COLUMNS if c in df]
     rest = [c for c in df.columns if c not in first and c not in audio]
     return df[first + audio + rest]

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from core.catalog import sqlite_source
 from core.catalog.schema import (
     AUDIO_COLUMNS,
+    LEADING_COLUMNS,
     REQUIRED_COLUMNS,
     SchemaError,
     SchemaMatch,
@@ -62,20 +63,6 @@ _PANDAS_NA = [
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 ]  # fmt: skip
 _TEXT = ("track_id", "track_name", "artists", "album_name", "genre", "subgenre")
-#: Columns a cleaned Parquet starts with (when present), before the audio features.
-_LEADING_COLUMNS = (
-    "track_id",
-    "track_name",
-    "artists",
-    "primary_artist",
-    "album_name",
-    "genre",
-    "genres",
-    "subgenre",
-    "popularity",
-    "explicit",
-    "release_year",
-)
 _VALID_RANGES: dict[str, tuple[float, float]] = {}  # filled from data.py on first use
 
 
@@ -251,7 +238,7 @@ def _valid_ranges() -> dict[str, tuple[float, float]]:
 
 
 def _ordered(columns: list[str]) -> list[str]:
-    first = [c for c in _LEADING_COLUMNS if c in columns]
+    first = [c for c in LEADING_COLUMNS if c in columns]
     audio = [c for c in AUDIO_COLUMNS if c in columns]
     return first + audio + [c for c in columns if c not in first and c not in audio]
 

@@ -69,6 +69,23 @@ TEXT_COLUMNS: tuple[str, ...] = (
     "subgenre",
 )
 CONTEXT_COLUMNS: tuple[str, ...] = ("popularity", "explicit", "release_year")
+#: A cleaned catalog's leading columns (when present): text, then context; audio features follow.
+LEADING_COLUMNS = (
+    "track_id",
+    "track_name",
+    "artists",
+    "primary_artist",
+    "album_name",
+    "genre",
+    "genres",
+    "subgenre",
+    "subgenres",
+    "popularity",
+    "explicit",
+    "release_year",
+    "release_month",
+    "n_playlists",
+)
 
 # canonical name -> accepted header spellings (normalised by ``normalise_header``)
 ALIASES: dict[str, tuple[str, ...]] = {
