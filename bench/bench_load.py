@@ -12,9 +12,7 @@
    (PCA and UMAP), Why valence? tabs, one training, one lookup of 7 ids, one private upload.
    Every page open is a new session; its settle time runs from navigation to the app having
    drawn its title and stopped running -> ``page_settle_p50_s``/``p95``. All tabs share one
-   browser context (static files cached, as in a returning visitor's browser) and Chromium runs
-   under ``nice`` (``BENCH_LOAD_BROWSER_NICE``, default 10) so the rig's own rendering does not
-   preempt the server it measures.
+   browser context (static files cached, as in a returning visitor's browser).
 5. Close every tab; 15 s later the server's resident memory and CPU use (percent of one core,
    over 3 s) -> ``rss_after_close_mb``, ``cpu_after_close_pct``. ``rss_peak_mb`` is sampled
    every 0.25 s throughout.
@@ -225,7 +223,7 @@ async def _drive(base: str, n: int, ids: list[str], csv: Path, sampler: Sampler)
 
     out: dict[str, Any] = {}
     async with async_playwright() as p:
-        chromium = await p.chromium.launch(**_niced(launch_options()))
+        chromium = await p.chromium.launch(**launch_options())
         # One context for every tab, as one visitor's browser: the app's static bundle is
         # fetched and compiled once (HTTP and code caches), while each tab still opens its own
         # websocket, so every page open is a new server session with empty session state.
@@ -269,23 +267,6 @@ async def _drive(base: str, n: int, ids: list[str], csv: Path, sampler: Sampler)
         await browser.close()
         await chromium.close()
     return out
-
-
-def _niced(options: dict[str, Any]) -> dict[str, Any]:
-    """Chromium under ``nice`` (``BENCH_LOAD_BROWSER_NICE``, default 10; 0 turns it off).
-
-    On a deployment the browsers run on the visitors' machines; here they share the server's
-    cores, and eight renderers drawing charts took ~85 % of the CPU in a load run. Niced, they
-    still draw every page (settle times include it) but no longer preempt the server they are
-    measuring. A small wrapper script execs Chromium, so Playwright's pipe to it is unchanged.
-    """
-    level = int(os.environ.get("BENCH_LOAD_BROWSER_NICE", "10"))
-    if level <= 0:
-        return options
-    wrapper = Path(tempfile.mkdtemp(prefix="bench-chromium-")) / "chromium"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n {level} {options["executable_path"]} "$@"\n')
-    wrapper.chmod(0o755)
-    return {**options, "executable_path": str(wrapper)}
 
 
 def run(ctx: dict) -> dict:
