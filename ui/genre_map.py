@@ -16,6 +16,7 @@ from core.catalog.data import Catalog
 from core.genremap import clusters, projection
 from core.progress import ProgressFn
 from core.safety import escape_markdown
+from ui import keys
 from ui.cache import has, memo
 from ui.warm import precomputed
 
@@ -127,7 +128,7 @@ def link_checks(
         "map_projection": {"PCA", "UMAP"}.__contains__,
         "map_cov": set(clusters.COVARIANCE_TYPES).__contains__,
         "map_linkage": set(clusters.LINKAGE_METHODS).__contains__,
-        "map_color": colours.__contains__,
+        keys.MAP_COLOR: colours.__contains__,
         "map_k": int_between(2, 20),
         "map_gmm": int_between(2, 20),
         "map_sample": int_between(min(200, n_rows), n_rows),
@@ -201,7 +202,7 @@ def cluster_controls(n: int, section: str) -> tuple[int, int, str]:
     (the colour chosen on this run, else the link's). Elsewhere the defaults are returned.
     """
     k_default = min(6, n - 1)
-    colour = st.session_state.get("map_color") or st.query_params.get("map_color")
+    colour = st.session_state.get(keys.MAP_COLOR) or st.query_params.get(keys.MAP_COLOR)
     used = section in ("Clusters", "Agreement") or (
         section == "Projection" and colour in CLUSTER_COLOURS
     )

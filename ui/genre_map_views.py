@@ -20,6 +20,7 @@ from core.charts import clusters as charts
 from core.genremap import clusters, projection
 from core.safety import escape_markdown
 from ui import genre_map as gm
+from ui import keys
 from ui.genre_map import MANY_GENRES, TOP_GENRES, ClusterError
 from ui.genre_map_cluster_views import render_agreement, render_clusters, render_tree
 from ui.progress import ProgressBar
@@ -116,7 +117,7 @@ def render_projection(view: MapView) -> None:
     ]
     default = "genre group" if view.n_genres > MANY_GENRES else choices[0]
     color = c2.selectbox(
-        "Colour by", choices, index=choices.index(default), key="map_color", bind="query-params"
+        "Colour by", choices, index=choices.index(default), key=keys.MAP_COLOR, bind="query-params"
     )
     if view.n_genres < 2:
         st.info(

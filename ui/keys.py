@@ -39,6 +39,9 @@ LOOK_CLIENT_ID = "look_client_id"  # typed credentials (password inputs)
 LOOK_CLIENT_SECRET = "look_client_secret"
 LOOK_PREFER_CATALOG = "look_prefer_catalog"  # toggle: catalog values win over the file's
 
+# Genre map
+MAP_COLOR = "map_color"  # "Colour by" (a widget the tree view also reads)
+
 # Why valence?
 WHY_RECIPES = "why_recipes"  # fitted recipe reports by dataset
 WHY_ROWS = "why_rows"  # rows explained (a widget the agreement tab also reads)

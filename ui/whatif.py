@@ -70,7 +70,7 @@ def _read_link(model_key: str, knob_list: list, ids: pd.Series | None) -> dict[s
     if row is not None:
         st.session_state[BASE_KEY] = row
         st.session_state[SEARCH_KEY] = ""
-    elif "wi_track" in st.query_params:
+    elif whatif.TRACK_PARAM in st.query_params:
         st.session_state[BASE_KEY] = whatif.MEDIAN
     return values
 
@@ -155,8 +155,8 @@ def _write_link(base_row: pd.Series | None, values: dict, start: dict) -> None:
     if base_row is not None and pd.notna(base_row.get("track_id")):
         base_id = str(base_row["track_id"])
     link = whatif.encode_link(base_id, values, start)
-    if "wi_set" not in link and "wi_set" in st.query_params:
-        del st.query_params["wi_set"]
+    if whatif.SET_PARAM not in link and whatif.SET_PARAM in st.query_params:
+        del st.query_params[whatif.SET_PARAM]
     for name, value in link.items():
         if st.query_params.get(name) != value:
             st.query_params[name] = value

@@ -30,6 +30,9 @@ from core.lookup.results import NeighbourIndex, nearest_tracks
 from core.modelling import tasks
 from core.modelling.models import TrainedModel
 
+#: The What-if view in a shared link: the base track (an id or ``median``) and the moved knobs.
+TRACK_PARAM = "wi_track"
+SET_PARAM = "wi_set"
 MEDIAN = "median"  # the base "track" that is the catalog median
 #: Longest ``wi_set`` value read from a URL; longer values are ignored with a notice.
 MAX_LINK_CHARS = 1000
@@ -275,10 +278,10 @@ def encode_link(
     ``wi_track`` is a track id or ``median``; ``wi_set`` is ``name=value;…`` (absent when no
     knob moved).
     """
-    params = {"wi_track": base_id or MEDIAN}
+    params = {TRACK_PARAM: base_id or MEDIAN}
     moved = changes(values, base)
     if not moved.empty:
-        params["wi_set"] = ";".join(f"{r.feature}={r.to:g}" for r in moved.itertuples())
+        params[SET_PARAM] = ";".join(f"{r.feature}={r.to:g}" for r in moved.itertuples())
     return params
 
 
@@ -304,7 +307,7 @@ def decode_link(
     """
     notices: list[str] = []
     row = None
-    track = params.get("wi_track")
+    track = params.get(TRACK_PARAM)
     if track and track != MEDIAN:
         hits = track_ids[track_ids == track] if track_ids is not None else pd.Series(dtype=object)
         if hits.empty:
@@ -315,7 +318,7 @@ def decode_link(
             row = hits.index[0]
     by_name = {k.name: k for k in knob_list}
     values: dict[str, float] = {}
-    raw = params.get("wi_set") or ""
+    raw = params.get(SET_PARAM) or ""
     if len(raw) > MAX_LINK_CHARS:
         return row, values, [*notices, "The link's settings are too long and were ignored."]
     for part in filter(None, raw.split(";")):
