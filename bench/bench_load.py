@@ -13,7 +13,10 @@
    Every page open is a new session; its settle time runs from navigation to the app having
    drawn its title and stopped running -> ``page_settle_p50_s``/``p95``. All tabs share one
    browser context (static files cached, as in a returning visitor's browser).
-5. Close every tab; 15 s later the server's resident memory and CPU use (percent of one core,
+5. The same load with browserless sessions (``bench.stream_client``: the app's websocket
+   protocol, no rendering) beside one browser that trains -> ``server_page_run_p50_s``/``p95``:
+   the server's own time per page run, without eight renderers on its cores.
+6. Close every tab; 15 s later the server's resident memory and CPU use (percent of one core,
    over 3 s) -> ``rss_after_close_mb``, ``cpu_after_close_pct``. ``rss_peak_mb`` is sampled
    every 0.25 s throughout.
 """
@@ -178,20 +181,24 @@ async def browse(browser: Any, base: str, paths: list[str], settles: list, error
         await page.close()
 
 
+#: What the browsing sessions open, one new session per page (tabs through their query names).
+TOURS = [
+    [
+        "?exp_tab=Distributions",
+        "?exp_tab=Correlations",
+        "?exp_tab=Genre+means",
+        "?exp_tab=Scatter",
+        "?exp_tab=Over+time",
+    ],
+    ["genre-map", "genre-map?map_projection=UMAP", "genre-map?map_section=Genre+tree"],
+    ["why-valence", "why-valence?why_tab=Statistics", "why-valence?why_tab=Recipe"],
+    ["why-valence", "genre-map", ""],
+    ["", "why-valence?why_tab=Agreement", "track-lookup"],
+]
+
+
 def _workloads(base: str, ids: list[str], csv: Path, n: int) -> list:
-    tours = [
-        [
-            "?exp_tab=Distributions",
-            "?exp_tab=Correlations",
-            "?exp_tab=Genre+means",
-            "?exp_tab=Scatter",
-            "?exp_tab=Over+time",
-        ],
-        ["genre-map", "genre-map?map_projection=UMAP", "genre-map?map_section=Genre+tree"],
-        ["why-valence", "why-valence?why_tab=Statistics", "why-valence?why_tab=Recipe"],
-        ["why-valence", "genre-map", ""],
-        ["", "why-valence?why_tab=Agreement", "track-lookup"],
-    ]
+    tours = TOURS
     jobs: list = [
         lambda b, s, e: train(b, base, s, e),
         lambda b, s, e: lookup(b, base, ids, s, e),
@@ -203,6 +210,48 @@ def _workloads(base: str, ids: list[str], csv: Path, n: int) -> list:
         jobs.append(lambda b, s, e, tour=tour: browse(b, base, tour, s, e))
         i += 1
     return jobs[:n]
+
+
+async def _server_phase(base: str, browser: Any, n: int, errors: list[str]) -> dict[str, Any]:
+    """The same load with browserless sessions: the server's own time per page run.
+
+    One real browser trains (the heavy job, through the CPU gate) while ``n - 1`` sessions of
+    :class:`bench.stream_client.StreamSession` walk the tours, a new session per page; each run
+    is timed from the request to the server's ``script_finished``. No renderer shares the cores,
+    so these figures are the server's (on a deployment the browsers are the visitors' machines).
+    """
+    from bench.stream_client import StreamSession
+
+    runs: list[float] = []
+
+    async def tour(paths: list[str]) -> None:
+        for path in paths:
+            try:
+                async with StreamSession(base, timeout_s=SETTLE_TIMEOUT_S) as session:
+                    run = await session.open(path)
+            except Exception as exc:
+                errors.append(f"stream {path or '/'}: {type(exc).__name__}: {exc}"[:300])
+                continue
+            runs.append(run.seconds)
+            if run.status != "FINISHED_SUCCESSFULLY" or run.exceptions:
+                errors.append(f"stream {path or '/'}: {run.status}, {run.exceptions} exceptions")
+
+    tours = [TOURS[i % len(TOURS)] for i in range(max(0, n - 1))]
+    t0 = time.perf_counter()
+    trained, *_ = await asyncio.wait_for(
+        asyncio.gather(train(browser, base, [], errors), *(tour(t) for t in tours)), DEADLINE_S
+    )
+    out: dict[str, Any] = {
+        "server_phase_s": round(time.perf_counter() - t0, 1),
+        "server_train_loaded_s": round(trained, 2) if trained is not None else None,
+        "server_page_runs": len(runs),
+    }
+    if runs:
+        qs = statistics.quantiles(runs, n=20, method="inclusive") if len(runs) > 1 else runs * 19
+        out["server_page_run_p50_s"] = round(statistics.median(runs), 2)
+        out["server_page_run_p95_s"] = round(qs[18], 2)
+        out["server_page_run_max_s"] = round(max(runs), 2)
+    return out
 
 
 def _cpu_split(sampler: Sampler) -> dict[str, float]:
@@ -263,6 +312,7 @@ async def _drive(base: str, n: int, ids: list[str], csv: Path, sampler: Sampler)
             out["page_settle_p50_s"] = round(statistics.median(settles), 2)
             out["page_settle_p95_s"] = round(qs[18], 2)
             out["page_settle_max_s"] = round(max(settles), 2)
+        out |= await _server_phase(base, browser, n, errors)
         out["errors"] = errors
         await browser.close()
         await chromium.close()

@@ -148,10 +148,12 @@ def test_mood_arc_of_an_uploaded_playlist(server, browser, width, tmp_path):  # 
         page.get_by_role("heading", name="Mood arc").wait_for(
             timeout=600_000
         )  # a cold server trains the default models
+        download = page.get_by_role("button", name=re.compile("Download the reordered"))
+        download.wait_for(timeout=120_000)  # the reorder is drawn after the arc (a loaded CI)
         settle(page)
         _no_errors(page)
         assert page.get_by_text("Spotify playlists are not modified").count() == 1
-        assert page.get_by_role("button", name=re.compile("Download the reordered")).count() == 1
+        assert download.count() == 1
         page.get_by_role("heading", name="Mood arc").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"moodarc-{width}.png"), full_page=True)
         page.get_by_text("Smoothest transitions", exact=True).first.click()
