@@ -12,6 +12,7 @@ from core.catalog import data, large
 from core.catalog.data import CleaningReport, build_catalog, read_table
 from core.catalog.schema import SchemaError
 from tests.conftest import make_synthetic_tracks, shared_file
+from tests.fakes.sqlite_dump import ALBUM_SCHEMA, DUMP_SCHEMA, GENRE_SCHEMA
 
 
 def _large_clean(path, tmp_path) -> tuple[pd.DataFrame, CleaningReport]:
@@ -110,21 +111,10 @@ def _dump(path, n: int = 60) -> pd.DataFrame:
     tracks = make_synthetic_tracks(n, seed=6)
     con = sqlite3.connect(path)
     con.executescript(
-        """CREATE TABLE tracks (id TEXT, disc_number INT, duration INT, explicit INT,
-             audio_feature_id TEXT, name TEXT, preview_url TEXT, track_number INT,
-             popularity INT, is_playable INT);
-           CREATE TABLE audio_features (id TEXT, acousticness REAL, analysis_url TEXT,
-             danceability REAL, duration INT, energy REAL, instrumentalness REAL, key INT,
-             liveness REAL, loudness REAL, mode INT, speechiness REAL, tempo REAL,
-             time_signature INT, valence REAL);
-           CREATE TABLE artists (name TEXT, id TEXT, popularity INT, followers INT);
-           CREATE TABLE albums (id TEXT, name TEXT, album_group TEXT, album_type TEXT,
-             release_date INT, popularity INT);
-           CREATE TABLE genres (id TEXT);
-           CREATE TABLE r_track_artist (track_id TEXT, artist_id TEXT);
-           CREATE TABLE r_albums_tracks (album_id TEXT, track_id TEXT);
-           CREATE TABLE r_artist_genre (genre_id TEXT, artist_id TEXT);
-           CREATE INDEX artists_id ON artists(id);"""
+        DUMP_SCHEMA
+        + ALBUM_SCHEMA
+        + GENRE_SCHEMA
+        + "CREATE TABLE genres (id TEXT); CREATE INDEX artists_id ON artists(id);"
     )
     for i, t in tracks.iterrows():
         con.execute(
