@@ -223,6 +223,7 @@ async def _server_phase(base: str, browser: Any, n: int, errors: list[str]) -> d
     from bench.stream_client import StreamSession
 
     runs: list[float] = []
+    by_path: dict[str, list[float]] = {}
 
     async def tour(paths: list[str]) -> None:
         for path in paths:
@@ -233,6 +234,7 @@ async def _server_phase(base: str, browser: Any, n: int, errors: list[str]) -> d
                 errors.append(f"stream {path or '/'}: {type(exc).__name__}: {exc}"[:300])
                 continue
             runs.append(run.seconds)
+            by_path.setdefault(path or "/", []).append(run.seconds)
             if run.status != "FINISHED_SUCCESSFULLY" or run.exceptions:
                 errors.append(f"stream {path or '/'}: {run.status}, {run.exceptions} exceptions")
 
@@ -251,6 +253,7 @@ async def _server_phase(base: str, browser: Any, n: int, errors: list[str]) -> d
         out["server_page_run_p50_s"] = round(statistics.median(runs), 2)
         out["server_page_run_p95_s"] = round(qs[18], 2)
         out["server_page_run_max_s"] = round(max(runs), 2)
+        out["server_page_run_max_by_path_s"] = {p: round(max(t), 2) for p, t in by_path.items()}
     return out
 
 
