@@ -482,21 +482,35 @@ def strongest_interaction(result: ShapResult, feature: str) -> str | None:
     |correlation| between its SHAP and each other feature inside the bins.
     """
     x = result.data[feature].to_numpy(float)
-    s = result.values[feature].to_numpy(float)
     order = np.argsort(x, kind="stable")
+    others = [f for f in result.feature_names if f != feature]
+    if not others:
+        return None
+    s = result.values[feature].to_numpy(float)[order]
+    z = result.data[others].to_numpy(float)[order]
     n_bins = max(1, min(20, len(order) // 30))
-    best, best_score = None, 0.0
-    for other in result.feature_names:
-        if other == feature:
-            continue
-        z = result.data[other].to_numpy(float)
-        score = 0.0
-        for chunk in np.array_split(order, n_bins):
-            c = _safe_corr(s[chunk], z[chunk])
-            score += 0.0 if np.isnan(c) else abs(c)
-        if score > best_score:
-            best, best_score = other, score
-    return best
+    score = np.zeros(len(others))
+    for chunk in np.array_split(np.arange(len(order)), n_bins):  # all features at once per bin
+        score += np.abs(np.nan_to_num(_binned_corr(s[chunk], z[chunk])))
+    best = int(np.argmax(score))  # the first of equal scores, as the loop it replaced
+    return others[best] if score[best] > 0.0 else None
+
+
+def _binned_corr(s: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Pearson correlation of ``s`` with each column of ``z`` over the rows both have finite.
+
+    NaN for a column with fewer than 3 such rows or no spread (``_safe_corr`` column-wise).
+    """
+    ok = np.isfinite(z) & np.isfinite(s)[:, None]
+    n = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s_mean = np.where(ok, s[:, None], 0.0).sum(axis=0) / n
+        z_mean = np.where(ok, z, 0.0).sum(axis=0) / n
+        ds = np.where(ok, s[:, None] - s_mean, 0.0)
+        dz = np.where(ok, z - z_mean, 0.0)
+        var_s, var_z = (ds**2).sum(axis=0), (dz**2).sum(axis=0)
+        corr = (ds * dz).sum(axis=0) / np.sqrt(var_s * var_z)
+    return np.where((n >= 3) & (var_s > 0) & (var_z > 0), corr, np.nan)
 
 
 def dependence_frame(result: ShapResult, feature: str) -> tuple[pd.DataFrame, str | None]:
