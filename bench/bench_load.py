@@ -212,6 +212,20 @@ def _workloads(base: str, ids: list[str], csv: Path, n: int) -> list:
     return jobs[:n]
 
 
+def _spread(name: str, seconds: list[float]) -> dict[str, float]:
+    """``name``'s p50, p95 and max of a non-empty list of timings, rounded to 10 ms."""
+    qs = (
+        statistics.quantiles(seconds, n=20, method="inclusive")
+        if len(seconds) > 1
+        else seconds * 19
+    )
+    return {
+        f"{name}_p50_s": round(statistics.median(seconds), 2),
+        f"{name}_p95_s": round(qs[18], 2),
+        f"{name}_max_s": round(max(seconds), 2),
+    }
+
+
 async def _server_phase(base: str, browser: Any, n: int, errors: list[str]) -> dict[str, Any]:
     """The same load with browserless sessions: the server's own time per page run.
 
@@ -249,10 +263,7 @@ async def _server_phase(base: str, browser: Any, n: int, errors: list[str]) -> d
         "server_page_runs": len(runs),
     }
     if runs:
-        qs = statistics.quantiles(runs, n=20, method="inclusive") if len(runs) > 1 else runs * 19
-        out["server_page_run_p50_s"] = round(statistics.median(runs), 2)
-        out["server_page_run_p95_s"] = round(qs[18], 2)
-        out["server_page_run_max_s"] = round(max(runs), 2)
+        out |= _spread("server_page_run", runs)
         out["server_page_run_max_by_path_s"] = {p: round(max(t), 2) for p, t in by_path.items()}
     return out
 
@@ -307,14 +318,7 @@ async def _drive(base: str, n: int, ids: list[str], csv: Path, sampler: Sampler)
             out["lookup_loaded_s"] = round(results[1], 2) if results[1] is not None else None
         out["page_opens"] = len(settles)
         if settles:
-            qs = (
-                statistics.quantiles(settles, n=20, method="inclusive")
-                if len(settles) > 1
-                else settles * 19
-            )
-            out["page_settle_p50_s"] = round(statistics.median(settles), 2)
-            out["page_settle_p95_s"] = round(qs[18], 2)
-            out["page_settle_max_s"] = round(max(settles), 2)
+            out |= _spread("page_settle", settles)
         out |= await _server_phase(base, browser, n, errors)
         out["errors"] = errors
         await browser.close()
