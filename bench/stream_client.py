@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -24,7 +24,6 @@ class PageRun:
     seconds: float
     status: str  # script_finished status name, or the error
     exceptions: int  # exception elements the run drew (a page that failed)
-    deltas: int = 0
 
 
 @dataclass
@@ -33,7 +32,6 @@ class StreamSession:
 
     base: str
     timeout_s: float = 150.0
-    runs: list[PageRun] = field(default_factory=list)
     _ws: Any = None
 
     async def __aenter__(self) -> StreamSession:
@@ -63,7 +61,7 @@ class StreamSession:
         msg.rerun_script.page_name = page
         t0 = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
-        exceptions = deltas = 0
+        exceptions = 0
         status = "timeout"
         deadline = t0 + self.timeout_s
         while True:
@@ -77,15 +75,10 @@ class StreamSession:
             fwd = ForwardMsg()
             fwd.ParseFromString(raw)
             kind = fwd.WhichOneof("type")
-            if kind == "delta":
-                deltas += 1
-                element = fwd.delta.new_element
-                if fwd.delta.WhichOneof("type") == "new_element":
-                    exceptions += element.WhichOneof("type") == "exception"
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                exceptions += fwd.delta.new_element.WhichOneof("type") == "exception"
             elif kind == "script_finished":
                 status = ForwardMsg.ScriptFinishedStatus.Name(fwd.script_finished)
                 if status in ("FINISHED_SUCCESSFULLY", "FINISHED_WITH_COMPILE_ERROR"):
                     break  # (fragment runs, and a run ended by st.rerun, are followed by more)
-        run = PageRun(path, time.perf_counter() - t0, status, exceptions, deltas)
-        self.runs.append(run)
-        return run
+        return PageRun(path, time.perf_counter() - t0, status, exceptions)
