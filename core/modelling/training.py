@@ -353,24 +353,27 @@ def _fit_boosting(ctx: _Ctx) -> tuple:
     every = math.ceil(total / MAX_CURVE_POINTS) if total > MAX_CURVE_POINTS else 1
     live = ctx.live("round", total)
     client = distributed.active_client() if ctx.model_id == "xgboost" else None
+    rounds = int(params.get("early_stopping_rounds", 0))
+    early = bool(rounds and len(ctx.val))
+    tr = ctx.curve_rows
     if client is not None:  # VALENCE_LAB_DASK_SCHEDULER / --engine dask: xgboost.dask
         est, stopped, best = distributed.fit_xgboost(
             client,
             ctx.X,
             ctx.y,
             ctx.fit,
-            ctx.val,
+            ctx.val if early else ctx.val[:0],
+            tr,
             ctx.regression,
             len(ctx.classes or []),
             params,
             ctx.seed,
             live.report,
         )
+        if len(ctx.val) and not early:  # the curve scored afterwards, as the local path does
+            _rescore(ctx, live, est.get_booster(), tr, every)
         return est, live, stopped, total, best
     key = "mae" if ctx.regression else "merror"
-    rounds = int(params.get("early_stopping_rounds", 0))
-    early = bool(rounds and len(ctx.val))
-    tr = ctx.curve_rows
     if every == 1:
         eval_set = [(ctx.X.iloc[tr], ctx.y[tr])]
         if len(ctx.val):
@@ -415,6 +418,20 @@ def _fit_boosting(ctx: _Ctx) -> tuple:
         live.report(done, sampled.train(booster, done), sampled.validation(booster, done))
     best = getattr(est, "best_iteration", None) if early else None
     return est, live, stopped[0], total, None if best is None else int(best) + 1
+
+
+def _rescore(ctx: _Ctx, live: _Live, booster: Any, train_rows: np.ndarray, every: int) -> None:
+    """Replace a finished fit's curve by the local path's points.
+
+    Train and validation are scored from the booster at the first, every ``every``-th and the
+    last round.
+    """
+    done = booster.num_boosted_rounds()
+    scores = _BoosterScores(ctx, train_rows, score_validation=True)
+    steps = sorted({1, done, *range(every, done + 1, every)})
+    points = [(s, scores.train(booster, s), scores.validation(booster, s)) for s in steps]
+    live.rows = [{"step": s, "train": t, "validation": v} for s, t, v in points[:-1]]
+    live.report(*points[-1])  # the last point also goes out as progress
 
 
 def _callback(fn: Callable[[Any, int, dict], bool]) -> Any:

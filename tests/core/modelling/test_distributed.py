@@ -67,6 +67,31 @@ def test_stop_ends_a_dask_fit_early(frame, cluster):
     assert res.fit.stopped and res.fit.steps_done < 1000
 
 
+def test_a_dask_fit_without_early_stopping_draws_the_local_curve(frame, cluster):
+    """Validation rows are not scored every round on the workers; the curve comes out alike."""
+    config = RunConfig(params={"n_estimators": 240, "early_stopping_rounds": 0})
+    with distributed.use_engine("local"):
+        local = run_experiment(frame, config).fit.history
+    seen = []
+    with distributed.use_engine("dask", cluster):
+        remote = run_experiment(frame, config, on_progress=seen.append).fit.history
+    assert remote["step"].tolist() == local["step"].tolist()  # 1, 3, 6, ..., 240
+    assert remote["validation"].notna().all() and seen[-1].validation is not None
+    for col in ("train", "validation"):  # two workers fit a slightly different model
+        assert remote[col].to_numpy() == pytest.approx(local[col].to_numpy(), abs=0.01)
+
+
+def test_a_local_cluster_shares_the_cores_and_tells_openmp(monkeypatch):
+    monkeypatch.setenv("VALENCE_LAB_CPU_BUDGET", "2")
+    monkeypatch.delenv(distributed.SCHEDULER_ENV, raising=False)
+    with distributed.use_engine("dask", workers=1):
+        client = distributed.active_client()
+        client.wait_for_workers(1)
+        (nthreads,) = client.nthreads().values()
+        omp = client.run(lambda: os.environ.get("OMP_NUM_THREADS"))
+    assert nthreads == 2 and list(omp.values()) == ["2"]  # a nanny's default would cap it at 1
+
+
 def test_genre_classifier_on_dask(frame, cluster):
     with distributed.use_engine("dask", cluster):
         res = run_experiment(frame, RunConfig(task="genre"))
