@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.model_selection import (
     GroupKFold,
     GroupShuffleSplit,
@@ -14,6 +16,8 @@ from sklearn.model_selection import (
     ShuffleSplit,
     StratifiedKFold,
 )
+
+from core.catalog.schema import arrow_text
 
 SPLITS: dict[str, str] = {
     "grouped": "Grouped by primary artist (honest)",
@@ -24,12 +28,36 @@ GROUP_COLUMN = "primary_artist"
 
 def artist_groups(df: pd.DataFrame) -> np.ndarray:
     """Group label of each row: its primary artist (rows without one form their own group)."""
+    return _group_names(df).to_numpy(zero_copy_only=False).astype(object)
+
+
+def _group_names(df: pd.DataFrame) -> pa.Array:
+    """Primary artists as Arrow strings; a row without one is named ``__row<position>``."""
     if GROUP_COLUMN in df:
-        groups = df[GROUP_COLUMN].astype("string")
+        names = arrow_text(df[GROUP_COLUMN].astype("string"))
     else:
-        groups = pd.Series(pd.NA, index=df.index, dtype="string")
-    fallback = pd.Series([f"__row{i}" for i in range(len(df))], index=df.index, dtype="string")
-    return groups.fillna(fallback).to_numpy(dtype=object)
+        names = pa.nulls(len(df), pa.large_string())
+    missing = names.is_null()
+    if pc.any(missing).as_py():  # fallback names for those rows only (f-strings for 1M: 0.5 s)
+        rows = np.flatnonzero(missing.to_numpy(zero_copy_only=False))
+        fallback = pa.array([f"__row{i}" for i in rows], type=names.type)
+        names = pc.replace_with_mask(names, missing, fallback)
+    return names
+
+
+def group_codes(df: pd.DataFrame) -> np.ndarray:
+    """Each row's group as an integer, numbered in the sorted order of the group names.
+
+    Splitters given these codes make exactly the splits the names make (they number groups
+    by sorting them), without sorting a million Python strings: Arrow codes the names and
+    sorts only the distinct ones (UTF-8 byte order is Python's code-point order). A grouped
+    split of 1M tracks took 5.2 s with the names.
+    """
+    encoded = pc.dictionary_encode(_group_names(df))
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[encoded.indices.to_numpy()]
 
 
 def _check(df: pd.DataFrame, test_size: float) -> None:
@@ -59,8 +87,8 @@ def grouped_split(
         Train and test positions into ``df``.
     """
     _check(df, test_size)
-    groups = artist_groups(df)
-    if len(set(groups)) < 2:
+    groups = group_codes(df)
+    if groups.max(initial=0) < 1:
         raise ValueError("A grouped split needs at least two artists.")
     splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
     train, test = next(splitter.split(np.zeros(len(df)), groups=groups))
@@ -87,7 +115,8 @@ def group_folds(
     """
     # integer codes in the sorted order of the names: the same folds as the names give, but
     # scikit-learn's np.isin over object arrays took ~1 s per fold on 28k tracks
-    groups = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)[1]
+    if not np.issubdtype(np.asarray(groups).dtype, np.integer):  # codes (group_codes) as they are
+        groups = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)[1]
     if k < 2:
         raise ValueError(f"Cross-validation needs at least 2 folds, got {k}")
     if len(set(groups)) < k:
@@ -103,7 +132,7 @@ def grouped_folds(
     df: pd.DataFrame, k: int = 5, seed: int | None = 0
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``k`` grouped folds by primary artist as positional indices (see :func:`group_folds`)."""
-    return group_folds(artist_groups(df), k, seed)
+    return group_folds(group_codes(df), k, seed)
 
 
 def stratified_folds(labels: np.ndarray, k: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -115,7 +144,7 @@ def stratified_folds(labels: np.ndarray, k: int = 5) -> list[tuple[np.ndarray, n
 
 def count_groups(df: pd.DataFrame) -> int:
     """Distinct primary artists (rows without one count as their own group)."""
-    return len(set(artist_groups(df)))
+    return len(pc.unique(_group_names(df)))
 
 
 def random_folds(

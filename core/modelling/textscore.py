@@ -92,7 +92,7 @@ def fit_text_score(
     y = np.asarray(y)
     width = 1 if regression else n_classes
     oof = np.full((len(rows), width), np.nan)
-    n_groups = len(set(splits.artist_groups(rows)))
+    n_groups = splits.count_groups(rows)
     k = min(inner_folds, n_groups)
     if k >= 2:
         for train, test in splits.grouped_folds(rows, k, seed):

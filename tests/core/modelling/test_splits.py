@@ -68,3 +68,43 @@ def test_group_folds_shuffled_or_not_and_stratified_fallback():
     strat = splits.stratified_folds(labels, 5)
     assert len(strat) == 3  # the rarest class has 3 rows
     assert all(set(labels[test]) == {"a", "b"} for _, test in strat)
+
+
+def test_group_codes_number_groups_in_the_names_sorted_order():
+    """Integer codes make exactly the splits and folds the names made (sklearn sorts groups)."""
+    from sklearn.model_selection import GroupKFold, GroupShuffleSplit
+
+    from core.modelling import splits
+
+    rng = np.random.default_rng(3)
+    pool = [
+        "zed",
+        "Zed",
+        "émile",
+        "emile",
+        "ømega",
+        "ß",
+        "a b",
+        "10cc",
+        "2pac",
+        "🎵 x",
+        "(unknown)",
+    ]
+    names = pd.Series(rng.choice(pool, 400), dtype="string")
+    names[rng.random(400) < 0.05] = pd.NA  # each its own group, named after its row
+    df = pd.DataFrame({"primary_artist": names})
+    by_name = splits.artist_groups(df)
+    assert (
+        by_name[names.isna().to_numpy()] == [f"__row{i}" for i in np.flatnonzero(names.isna())]
+    ).all()
+    codes = splits.group_codes(df)
+    assert (codes == np.unique(by_name.astype(str), return_inverse=True)[1]).all()
+    assert splits.count_groups(df) == len(set(by_name))
+    old = next(
+        GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=0).split(df, groups=by_name)
+    )
+    train, test = splits.grouped_split(df, 0.2, 0)
+    assert (train == np.sort(old[0])).all() and (test == np.sort(old[1])).all()
+    old_folds = GroupKFold(5, shuffle=True, random_state=0).split(df, groups=by_name)
+    for (a, b), (c, d) in zip(splits.grouped_folds(df, 5, 0), old_folds, strict=True):
+        assert (a == c).all() and (b == d).all()
