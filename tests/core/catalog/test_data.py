@@ -127,6 +127,28 @@ def test_cache_key_changes_with_file_contents(monkeypatch, tmp_path):
     assert (len(a.df), len(b.df)) == (50, 60)
 
 
+def test_a_new_file_is_hashed_once_beside_its_parse(monkeypatch, tmp_path):
+    """The first load hashes while pandas parses; a warm load neither hashes nor parses again."""
+    src_dir = tmp_path / "src"
+    src_dir.mkdir()
+    monkeypatch.setenv("VALENCE_LAB_DATA_DIR", str(src_dir))
+    monkeypatch.setenv("VALENCE_LAB_CACHE_DIR", str(tmp_path / "cache"))
+    make_synthetic_tracks(80, seed=4).to_csv(src_dir / "a.csv", index=False)
+    hashed, parsed = [], []
+    real_hash, real_read = data.file_checksum, data.read_table
+    monkeypatch.setattr(data, "file_checksum", lambda p: hashed.append(p) or real_hash(p))
+    monkeypatch.setattr(data, "read_table", lambda p: parsed.append(p) or real_read(p))
+    first = data.load_catalog("local:a.csv", allow_download=False)
+    assert first.checksum == real_hash(src_dir / "a.csv") and len(hashed) == len(parsed) == 1
+    data.wait_for_cache_writes()
+    assert data.load_catalog("local:a.csv", allow_download=False).checksum == first.checksum
+    assert len(hashed) == len(parsed) == 1  # remembered checksum, Parquet copy
+    (src_dir / "b.csv").write_bytes((src_dir / "a.csv").read_bytes())
+    again = data.load_catalog("local:b.csv", allow_download=False)
+    assert len(hashed) == 2 and again.checksum == first.checksum
+    pd.testing.assert_frame_equal(again.df, first.df)
+
+
 def test_upload_ids_are_recognised_in_one_place():
     assert data.is_upload_id(f"{data.UPLOAD_PREFIX}my playlist.csv")
     assert not data.is_upload_id("tidytuesday-spotify-songs")
