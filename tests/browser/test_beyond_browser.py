@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser.test_browser import SHOTS, server  # noqa: F401
 from tests.conftest import shared_file
-from tests.fakes.browser import browser_fixture, open_page, settle  # noqa: F401
+from tests.fakes.browser import browser_fixture, open_page, scroll_to, settle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1400, 800)
@@ -154,7 +154,7 @@ def test_mood_arc_of_an_uploaded_playlist(server, browser, width, tmp_path):  # 
         _no_errors(page)
         assert page.get_by_text("Spotify playlists are not modified").count() == 1
         assert download.count() == 1
-        page.get_by_role("heading", name="Mood arc").scroll_into_view_if_needed()
+        scroll_to(page.get_by_role("heading", name="Mood arc"))
         page.screenshot(path=str(SHOTS / f"moodarc-{width}.png"), full_page=True)
         page.get_by_text("Smoothest transitions", exact=True).first.click()
         settle(page)
@@ -204,7 +204,7 @@ def test_genre_diagnostics_and_a_click_on_a_confusion_cell(server, browser, widt
         caption.first.wait_for(timeout=30_000)
         assert labels[i] in caption.first.inner_text()
         table = page.locator("[data-testid='stDataFrame']").last
-        table.scroll_into_view_if_needed()
+        scroll_to(table)
         assert table.is_visible()
         _shoot(page, "diagnostics-examples", width, page.get_by_text("Inside the confusion matrix"))
         _shoot(page, "diagnostics", width, page.locator("[data-testid='stPlotlyChart']"))
@@ -217,7 +217,7 @@ def test_compare_two_runs(server, browser, width):  # noqa: F811
         _train(page, "XGBoost")  # boosted: it has a learning curve to overlay
         _no_errors(page)
         heading = page.get_by_role("heading", name="Compare runs")
-        heading.scroll_into_view_if_needed()
+        scroll_to(heading)
         page.get_by_text("What differs between their settings").wait_for(timeout=30_000)
         charts = page.locator("[data-testid='stPlotlyChart']")
         # the metric overlay, the learning curves and predicted vs actual of the two runs
@@ -271,7 +271,7 @@ def test_genre_profile_of_looked_up_tracks(server, browser, width, tmp_path):  #
         _no_error_boundary(page)
         verdict = page.get_by_text(re.compile("Your tracks sound most like"))
         assert verdict.count() == 1
-        heading.scroll_into_view_if_needed()
+        scroll_to(heading)
         assert page.get_by_text("Cohen's d", exact=False).count() >= 1
         assert _select_value(page, "Compare your tracks with")
         _shoot(page, "genre-profile", width, heading)

@@ -153,6 +153,24 @@ def settle(page: Any, timeout_s: float = 120, *, anchor: str = "", state: str = 
     raise AssertionError(f"the page kept running: {page.url}")
 
 
+def scroll_to(locator: Any, tries: int = 5) -> None:
+    """Scroll ``locator`` into view, again if a rerun replaced its element meanwhile.
+
+    Playwright finds the element, then waits for it to be stable; a script rerun that redraws
+    the page in between detaches it ("Element is not attached to the DOM").
+    """
+    from playwright.sync_api import Error
+
+    for attempt in range(tries):
+        try:
+            locator.scroll_into_view_if_needed(timeout=30_000)
+            return
+        except Error as exc:
+            if "not attached" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.5)
+
+
 @contextmanager
 def open_page(
     browser: Any, url: str, width: int = 1440, height: int = 1000, timeout_s: float = 120
