@@ -34,7 +34,7 @@ def artist_groups(df: pd.DataFrame) -> np.ndarray:
 def _group_names(df: pd.DataFrame) -> pa.Array:
     """Primary artists as Arrow strings; a row without one is named ``__row<position>``."""
     if GROUP_COLUMN in df:
-        names = arrow_text(df[GROUP_COLUMN].astype("string"))
+        names = arrow_text(df[GROUP_COLUMN])
     else:
         names = pa.nulls(len(df), pa.large_string())
     missing = names.is_null()
