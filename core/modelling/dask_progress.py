@@ -20,10 +20,40 @@ class RemoteProgress(TrainingCallback):
     The stop decision is all-reduced so every worker leaves the boosting loop at the same round.
     """
 
-    def __init__(self, topic: str, stop_name: str, metric: str, every_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        topic: str,
+        stop_name: str,
+        metric: str,
+        every_s: float = 0.2,
+        threads: int | None = None,
+    ) -> None:
         super().__init__()
         self.topic, self.stop_name, self.metric, self.every_s = topic, stop_name, metric, every_s
+        self.threads = threads
         self._last = 0.0
+        self._limits: Any = None
+
+    def before_training(self, model: Any) -> Any:
+        """Let the boosting loop use ``threads`` OpenMP threads in this worker's task thread.
+
+        XGBoost caps its threads at OpenMP's limit, which a Dask nanny sets to the worker's
+        own thread count (``OMP_NUM_THREADS``); a worker training for its whole host
+        (:func:`core.modelling.distributed.training_plan`) needs the host's. The limit is the
+        calling thread's own, and :meth:`after_training` puts it back.
+        """
+        if self.threads:
+            from threadpoolctl import threadpool_limits
+
+            self._limits = threadpool_limits(limits=self.threads, user_api="openmp")
+        return model
+
+    def after_training(self, model: Any) -> Any:
+        """Restore the task thread's OpenMP limit."""
+        if self._limits is not None:
+            self._limits.restore_original_limits()
+            self._limits = None
+        return model
 
     def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
         """Report (rank 0, throttled) and return the stop decision every worker agreed on."""

@@ -91,3 +91,52 @@ def test_reports_are_throttled(client):
 def test_an_unknown_metric_fails_the_fit(client):
     with pytest.raises(KeyError, match="auc"):
         _run(client, stop=False, metric="auc")
+
+
+def _openmp_threads_while_training(topic: str, stop_name: str, threads: int | None) -> tuple:
+    """Runs on the worker under an OpenMP limit of 1 (a nanny's ``OMP_NUM_THREADS=1``): the
+    limit each boosting round saw, and the one left after the fit."""
+    import xgboost as xgb
+    from threadpoolctl import threadpool_info, threadpool_limits
+    from xgboost.callback import TrainingCallback
+
+    def limit() -> int:
+        return next(i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp")
+
+    class Spy(TrainingCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[int] = []
+
+        def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
+            self.seen.append(limit())
+            return False
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    dtrain = xgb.DMatrix(X, label=X[:, 0])
+    spy = Spy()
+    with threadpool_limits(limits=1, user_api="openmp"):
+        xgb.train(
+            {"nthread": threads or 1, "max_depth": 2},
+            dtrain,
+            3,
+            evals=[(dtrain, "train")],
+            callbacks=[RemoteProgress(topic, stop_name, "rmse", threads=threads), spy],
+            verbose_eval=False,
+        )
+        after = limit()
+    return spy.seen, after
+
+
+@pytest.mark.parametrize(("threads", "during"), [(2, 2), (None, 1)])
+def test_a_worker_training_for_its_host_lifts_the_openmp_limit_while_it_trains(
+    client, threads, during
+):
+    run = uuid.uuid4().hex
+    Variable(f"s-{run}", client=client).set(False)
+    seen, after = client.submit(
+        _openmp_threads_while_training, f"t-{run}", f"s-{run}", threads, pure=False
+    ).result()
+    assert seen == [during] * 3  # XGBoost caps its threads at this limit
+    assert after == 1  # the worker thread's own limit is back for the next task

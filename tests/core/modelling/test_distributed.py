@@ -77,8 +77,33 @@ def test_a_dask_fit_without_early_stopping_draws_the_local_curve(frame, cluster)
         remote = run_experiment(frame, config, on_progress=seen.append).fit.history
     assert remote["step"].tolist() == local["step"].tolist()  # 1, 3, 6, ..., 240
     assert remote["validation"].notna().all() and seen[-1].validation is not None
-    for col in ("train", "validation"):  # two workers fit a slightly different model
+    for col in ("train", "validation"):  # XGBoost's distributed sketch: a slightly other model
         assert remote[col].to_numpy() == pytest.approx(local[col].to_numpy(), abs=0.01)
+
+
+def test_xgboost_trains_in_one_worker_per_host_with_all_its_threads(frame, cluster):
+    """Two 1-thread workers on one host: the data and the boosting go to one of them, with 2
+    threads, instead of two processes all-reducing histograms over loopback."""
+    from distributed import get_task_stream
+
+    with distributed.use_engine("dask", cluster):
+        client = distributed.active_client()
+        assert distributed.training_plan(client) == ([min(client.nthreads())], 2)
+        with get_task_stream(client) as ts:
+            run_experiment(frame, RunConfig(params={"n_estimators": 30}))
+    # data partitions, quantile sketches and the boosting task: all on the chosen worker
+    assert ts.data and {t["worker"] for t in ts.data} == {min(client.nthreads())}
+
+
+def test_the_training_plan_takes_one_worker_per_host():
+    workers = {
+        "tcp://a:1": {"host": "a", "nthreads": 1},
+        "tcp://a:2": {"host": "a", "nthreads": 3},
+        "tcp://b:1": {"host": "b", "nthreads": 4},
+    }
+    assert distributed.plan_for(workers) == (["tcp://a:2", "tcp://b:1"], 4)
+    workers["tcp://b:1"]["nthreads"] = 2  # hosts differ: each worker keeps its own count
+    assert distributed.plan_for(workers) == (["tcp://a:2", "tcp://b:1"], None)
 
 
 def test_a_local_cluster_shares_the_cores_and_tells_openmp(monkeypatch):
@@ -89,7 +114,38 @@ def test_a_local_cluster_shares_the_cores_and_tells_openmp(monkeypatch):
         client.wait_for_workers(1)
         (nthreads,) = client.nthreads().values()
         omp = client.run(lambda: os.environ.get("OMP_NUM_THREADS"))
+        profiler = client.run(_profiler_on)
+        preloaded = client.run(lambda: "xgboost.dask" in sys.modules)
     assert nthreads == 2 and list(omp.values()) == ["2"]  # a nanny's default would cap it at 1
+    assert list(profiler.values()) == [False]  # no stack sampling every 10 ms beside a fit
+    assert list(preloaded.values()) == [True]  # imported as it started, not in the first fit
+
+
+def test_tasks_on_a_local_cluster_use_one_thread_each_though_openmp_may_use_the_host(
+    monkeypatch,
+):
+    monkeypatch.setenv("VALENCE_LAB_CPU_BUDGET", "2")
+    monkeypatch.delenv(distributed.SCHEDULER_ENV, raising=False)
+    with distributed.use_engine("dask", workers=2):
+        client = distributed.active_client()
+        client.wait_for_workers(2)
+        omp = client.run(lambda: os.environ.get("OMP_NUM_THREADS"))
+        limits = distributed.map_tasks(client, _openmp_limit, [], [0, 1, 2, 3])
+    assert list(omp.values()) == ["2", "2"]  # the worker that trains for the host uses both
+    assert limits == [1, 1, 1, 1]  # two tasks at once on two cores: one thread each
+
+
+def _openmp_limit(_item: int) -> int:
+    import xgboost  # noqa: F401  (loads the OpenMP runtime)
+    from threadpoolctl import threadpool_info
+
+    return next(i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp")
+
+
+def _profiler_on() -> bool:
+    import dask
+
+    return dask.config.get("distributed.worker.profile.enabled")
 
 
 def test_genre_classifier_on_dask(frame, cluster):
