@@ -39,6 +39,7 @@ from core.catalog.schema import (
     arrow_text,
     map_schema_columns,
     replace_rows,
+    rows_with_bytes,
 )
 from core.progress import ProgressFn
 
@@ -302,10 +303,8 @@ def _primary_artist(artists: pd.Series) -> pd.Series:
     if text.null_count:
         text = pc.fill_null(text, "")
     fast = pc.ascii_lower(pc.utf8_trim(text, _PY_ASCII_SPACE))
-    special = pc.or_(
-        pc.or_(pc.match_substring(text, ";"), pc.invert(pc.string_is_ascii(text))),
-        pc.equal(pc.binary_length(fast), 0),
-    ).to_numpy(zero_copy_only=False)
+    special = rows_with_bytes(text, lambda b: (b == ord(";")) | (b >= 0x80))  # list, non-ASCII
+    special |= pc.equal(pc.binary_length(fast), 0).to_numpy(zero_copy_only=False)
     if special.any():
         names = pc.filter(text, special).to_pylist()
         exact = [n.split(";", 1)[0].strip().lower() or "(unknown)" for n in names]
@@ -339,22 +338,27 @@ def _distinct_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (id, value) code pairs in first-seen order: ids, values, counts, first rows."""
     width = int(values.max()) + 1 if len(values) else 1
-    key = ids.astype(np.int64) * width + values
-    unique, first, n = np.unique(key, return_index=True, return_counts=True)
-    order = np.argsort(first, kind="stable")
-    unique, first, n = unique[order], first[order], n[order]
-    return unique // width, unique % width, n, first
+    pairs, unique = pd.factorize(ids.astype(np.int64) * width + values)  # first-seen order
+    first = np.empty(len(unique), dtype=np.int64)
+    first[pairs[::-1]] = np.arange(len(pairs) - 1, -1, -1)  # the last write is the first row
+    return unique // width, unique % width, np.bincount(pairs, minlength=len(unique)), first
 
 
-def _collapse_duplicate_ids(cols: dict[str, pd.Series], report: CleaningReport) -> np.ndarray:
-    """Rows to keep, one per track_id (the first); repeated ids are relabelled in ``cols``.
+#: Per column, the rows to relabel (a mask) and their new values in order.
+Relabels = dict[str, tuple[np.ndarray, pa.Array]]
+
+
+def _collapse_duplicate_ids(
+    cols: dict[str, pd.Series], report: CleaningReport
+) -> tuple[np.ndarray, Relabels]:
+    """Rows to keep, one per track_id (the first), and the new labels of repeated ids' rows.
 
     ``cols`` holds the rows left by the drop rules (RangeIndex); it gains ``n_playlists``. The
     kept row gets the id's most frequent genre (ties: first seen) and all its genres.
     Integer codes throughout, no per-group Python work.
     """
     if "track_id" not in cols:
-        return np.ones(len(cols["primary_artist"]), dtype=bool)
+        return np.ones(len(cols["primary_artist"]), dtype=bool), {}
     codes, uniques = _text_codes(arrow_text(cols["track_id"]))  # first-seen order
     n_rows, n_uniques = len(codes), len(uniques)
     has_id = codes >= 0
@@ -365,7 +369,7 @@ def _collapse_duplicate_ids(cols: dict[str, pd.Series], report: CleaningReport) 
     cols["n_playlists"] = pd.Series(np.where(has_id, per_row, 1).astype(np.int64), copy=False)
     repeated = has_id & (per_row > 1)
     if not repeated.any():
-        return np.ones(n_rows, dtype=bool)
+        return np.ones(n_rows, dtype=bool), {}
     # codes number ids in first-seen order: a row is its id's first when its code tops all before
     running_max = np.maximum.accumulate(codes)
     first_seen = has_id & (codes > np.r_[-1, running_max[:-1]])
@@ -394,12 +398,8 @@ def _collapse_duplicate_ids(cols: dict[str, pd.Series], report: CleaningReport) 
         subs = _join_in_order(pair_id, pair_sub, sub_names, n_ids)
         relabel.append(("subgenres", pc.if_else(pc.equal(subs, ""), None, subs)))
     report.duplicate_ids_collapsed = int(n_rows - kept_mask.sum())
-    first_of_repeated = repeated & first_seen
-    # relabel the kept (first) row of each repeated id, in place of a copy
-    for col, values in relabel:
-        new = replace_rows(arrow_text(cols[col]), first_of_repeated, values)
-        cols[col] = pd.Series(ArrowStringArray(new), copy=False)
-    return kept_mask
+    # the kept (first) row of each repeated id is relabelled when the rows are taken out
+    return kept_mask, {col: (repeated & first_seen, values) for col, values in relabel}
 
 
 def _repeated_rows(numbers: Mapping[str, Any]) -> np.ndarray:
@@ -461,26 +461,18 @@ def _collapse_same_song(cols: dict[str, pd.Series], report: CleaningReport) -> n
     return keep
 
 
-_UNPLAYABLE: tuple[tuple[str, str, Callable[[pd.Series], pd.Series]], ...] = (
+_UNPLAYABLE: tuple[tuple[str, str, Callable[[np.ndarray], np.ndarray]], ...] = (
     ("duration_ms", "too_short", lambda v: v < MIN_DURATION_MS),
     ("tempo", "zero_tempo", lambda v: v == 0),
     ("time_signature", "zero_time_signature", lambda v: v == 0),
 )
 
 
-def _drop_unplayable(
-    df: dict[str, pd.Series], report: CleaningReport, drop: np.ndarray
-) -> np.ndarray:
-    """``drop`` plus tracks under 30 s, tempo 0 and time signature 0 (columns the file has).
-
-    Each rule is counted among the rows not dropped yet.
-    """
-    for col, counter, is_bad in _UNPLAYABLE:
-        if col in df:
-            hit = is_bad(df[col]).to_numpy(dtype=bool, na_value=False) & ~drop
-            setattr(report, counter, int(hit.sum()))
-            drop = drop | hit
-    return drop
+def _float_values(values: pd.Series) -> np.ndarray:
+    """A column as float64, NaN where missing (a float64 column as it is, without a copy)."""
+    if values.dtype == np.float64:
+        return values.to_numpy()
+    return values.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _take(values: pd.Series, positions: np.ndarray) -> pd.Series:
@@ -496,23 +488,43 @@ def _take(values: pd.Series, positions: np.ndarray) -> pd.Series:
     return pd.Series(values.array.take(positions), copy=False)
 
 
+def _take_relabelled(
+    values: pd.Series, positions: np.ndarray, mask: np.ndarray, labels: pa.Array
+) -> pd.Series:
+    """``_take`` of a text column whose rows under ``mask`` get ``labels``, in one Arrow take."""
+    text = arrow_text(values)
+    index = np.arange(len(text))
+    index[mask] = len(text) + np.arange(len(labels))
+    taken = pa.concat_arrays([text, labels.cast(text.type)]).take(index[positions])
+    return pd.Series(ArrowStringArray(taken), copy=False)
+
+
 def _rows_left(columns: dict[str, pd.Series], n_rows: int, report: CleaningReport) -> np.ndarray:
-    """Positions of the rows no drop rule removes: missing, impossible, unplayable (counted)."""
+    """Positions of the rows no drop rule removes: missing, impossible, unplayable (counted).
+
+    Each rule is counted among the rows the rules before it left.
+    """
+    numbers = {c: _float_values(columns[c]) for c in _VALID_RANGES if c in columns}
     drop = np.zeros(n_rows, dtype=bool)
     for col in REQUIRED_COLUMNS:
         if col in columns:
-            drop |= columns[col].isna().to_numpy()
+            drop |= np.isnan(numbers[col]) if col in numbers else columns[col].isna().to_numpy()
     report.missing_features = int(drop.sum())
 
     bad = np.zeros(n_rows, dtype=bool)
     for col, (lo, hi) in _VALID_RANGES.items():
-        if col in columns:
-            values = columns[col].to_numpy(dtype=float, na_value=np.nan)
-            bad |= (values < lo) | (values > hi)
+        if col in numbers:
+            bad |= (numbers[col] < lo) | (numbers[col] > hi)
     bad &= ~drop
     report.impossible_values = int(bad.sum())
     drop |= bad
-    return np.flatnonzero(~_drop_unplayable(columns, report, drop))
+    # tracks under 30 s, tempo 0 and time signature 0 (columns the file has)
+    for col, counter, is_bad in _UNPLAYABLE:
+        if col in numbers:
+            hit = is_bad(numbers[col]) & ~drop
+            setattr(report, counter, int(hit.sum()))
+            drop |= hit
+    return np.flatnonzero(~drop)
 
 
 def clean_tracks(
@@ -523,9 +535,15 @@ def clean_tracks(
 
 
 def _clean(
-    columns: dict[str, pd.Series], n_rows: int, match: SchemaMatch | None
+    columns: dict[str, pd.Series],
+    n_rows: int,
+    match: SchemaMatch | None,
+    order: Callable[[Iterable[str]], list[str]] = list,
 ) -> tuple[pd.DataFrame, CleaningReport]:
-    """``clean_tracks`` on the columns of a table of ``n_rows`` rows (positions, not labels)."""
+    """``clean_tracks`` on the columns of a table of ``n_rows`` rows (positions, not labels).
+
+    ``order`` puts the columns in order before they are framed (ordering a frame copies it).
+    """
     report = CleaningReport(rows_read=n_rows)
     if match is not None:
         report.schema = match.schema
@@ -548,31 +566,42 @@ def _clean(
             left[col] = _take(columns[col], rows)
             if copy is not None:
                 left[copy] = left[col]
-    keep = _collapse_duplicate_ids(left, report)
+    keep, relabels = _collapse_duplicate_ids(left, report)
     kept = np.flatnonzero(keep)
     song = {c: _take(columns[c], rows[kept]) for c in ("track_name", *_SAME_SONG) if c in columns}
     song["primary_artist"] = _take(left["primary_artist"], kept)
     kept = kept[_collapse_same_song(song, report)]
-    # one take of every column for all the rules; the relabelled and derived ones from ``left``
-    out = {c: _take(left[c], kept) if c in left else _take(columns[c], rows[kept]) for c in columns}
-    out |= {c: _take(left[c], kept) for c in left if c not in out}
+    # one take of every column for all the rules; the derived and relabelled ones from ``left``
+    out: dict[str, pd.Series] = {}
+    for col in [*columns, *(c for c in left if c not in columns)]:
+        if col in relabels:
+            out[col] = _take_relabelled(left[col], kept, *relabels[col])
+        else:
+            out[col] = _take(left[col], kept) if col in left else _take(columns[col], rows[kept])
     for col in ("key", "mode", "duration_ms", "time_signature"):
         if col in out and out[col].dtype != np.int64:  # whole numbers already: no copy
             values = out[col].fillna(4) if col == "time_signature" else out[col]
             out[col] = values.round().astype("int64")
     if "popularity" in out:
         out["popularity"] = out["popularity"].astype("Float64")
-    df = pd.DataFrame(out, copy=False)  # no consolidating copy; shared columns stay copy-on-write
+    out = {c: out[c] for c in order(out)}
+    if len(kept) == n_rows:  # nothing taken out: columns shared with ``columns``, copy-on-write
+        df = pd.DataFrame(out, copy=False)
+    else:  # fresh arrays: framed as they are (a frame of Series aligns every Series' index)
+        arrays = {
+            c: v.to_numpy() if isinstance(v.dtype, np.dtype) else v.array for c, v in out.items()
+        }
+        df = pd.DataFrame(arrays, copy=False)
     report.rows_kept = len(df)
     return df, report
 
 
-def _finish(df: pd.DataFrame) -> pd.DataFrame:
+def _column_order(names: Iterable[str]) -> list[str]:
     """Stable column order: text first, then context, then audio features."""
-    first = [c for c in LEADING_COLUMNS if c in df]
-    audio = [c for c in AUDIO_COLUMNS if c in df]
-    rest = [c for c in df.columns if c not in first and c not in audio]
-    return df[first + audio + rest]
+    names = list(names)
+    first = [c for c in LEADING_COLUMNS if c in names]
+    audio = [c for c in AUDIO_COLUMNS if c in names]
+    return first + audio + [c for c in names if c not in first and c not in audio]
 
 
 def build_catalog(
@@ -580,14 +609,14 @@ def build_catalog(
 ) -> Catalog:
     """Map, clean and order a raw table (files to predict need no valence)."""
     mapped, match = map_schema_columns(raw, require_valence=require_valence)
-    df, report = _clean(mapped, len(raw), match)
+    df, report = _clean(mapped, len(raw), match, order=_column_order)
     if df.empty:
         raise SchemaError(
             "No usable rows remain after cleaning (see the cleaning report).",
             missing=[],
             recognised=sorted(match.mapping),
         )
-    return Catalog(source_id, title, _finish(df), report, checksum)
+    return Catalog(source_id, title, df, report, checksum)
 
 
 def _cache_paths(source_id: str, checksum: str) -> tuple[Path, Path]:
