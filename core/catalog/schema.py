@@ -226,14 +226,19 @@ def _to_bool(series: pd.Series) -> pd.Series:
     return text.map({"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False})
 
 
+def arrow_chunks(series: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A column as Arrow strings, chunked as pandas holds it (a CSV read in chunks): no copy."""
+    return pa.array(series.astype("string[pyarrow]").array)
+
+
 def arrow_text(series: pd.Series) -> pa.Array:
     """A column as an Arrow string array (no copy when it already is one)."""
-    values = pa.array(series.astype("string[pyarrow]").array)
+    values = arrow_chunks(series)
     # a CSV read in chunks gives chunked columns; the kernels here want one array
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def _offsets_and_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def offsets_and_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """A string array's value offsets (``len + 1``) and its UTF-8 bytes, as numpy views."""
     width = np.int64 if pa.types.is_large_string(text.type) else np.int32
     offsets = np.frombuffer(text.buffers()[1], dtype=width)[
@@ -245,24 +250,58 @@ def _offsets_and_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def trim_text(values: pd.Series) -> pd.Series:
-    """Every value stripped of Unicode whitespace by Arrow's kernel, chunk by chunk.
+_PRINTABLE_ASCII = np.zeros(256, dtype=bool)
+_PRINTABLE_ASCII[0x21:0x7F] = True  # no space, no control byte, no byte of a non-ASCII character
 
-    Not combined first: at 1M rows each new copy of a text column costs ~60 ms, mostly the
-    kernel faulting in fresh pages (pandas' ``str.strip`` wraps the same kernel at ~2x the cost).
+
+def edge_rows(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Rows whose first or last byte is a space, a control byte or part of a non-ASCII character.
+
+    Only those can change when stripped of whitespace (ASCII's or Unicode's).
     """
-    text = pa.array(values.astype("string[pyarrow]").array)
-    trimmed = pc.utf8_trim_whitespace(text)
-    return pd.Series(pd.arrays.ArrowStringArray(trimmed), index=values.index)
+    if isinstance(text, pa.ChunkedArray):
+        parts = [edge_rows(chunk) for chunk in text.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    offsets, data = offsets_and_bytes(text)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if text.null_count:
+        filled &= np.asarray(text.is_valid())
+    edge = np.zeros(len(text), dtype=bool)
+    edge[filled] = ~(
+        _PRINTABLE_ASCII[data[starts[filled]]] & _PRINTABLE_ASCII[data[ends[filled] - 1]]
+    )
+    return edge
 
 
-def rows_with_bytes(text: pa.Array, hit: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def trim_text(values: pd.Series) -> pd.Series:
+    """Every value stripped of Unicode whitespace by Arrow's kernel, when any value has some.
+
+    The rows that could change (``edge_rows``) are stripped first; when none of them does, the
+    column stays as it is, chunked as read (at 1M rows each new copy of a text column cost
+    ~60 ms, mostly the kernel faulting in fresh pages).
+    """
+    text = arrow_chunks(values)
+    edge = edge_rows(text)
+    if edge.any():
+        sample = pc.filter(text, edge)
+        if not pc.all(pc.equal(pc.utf8_trim_whitespace(sample), sample)).as_py():
+            text = pc.utf8_trim_whitespace(text)
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=values.index)
+
+
+def rows_with_bytes(
+    text: pa.Array | pa.ChunkedArray, hit: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
     """Which rows hold a byte for which ``hit`` (a vectorised test on uint8) is true.
 
     One pass over the UTF-8 bytes (a string kernel such as ``match_substring`` reads each value
     on its own, ~3x slower); missing values have no bytes.
     """
-    offsets, data = _offsets_and_bytes(text)
+    if isinstance(text, pa.ChunkedArray):
+        parts = [rows_with_bytes(chunk, hit) for chunk in text.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    offsets, data = offsets_and_bytes(text)
     at = np.flatnonzero(hit(data[offsets[0] : offsets[-1]])) + offsets[0]
     found = np.zeros(len(text), dtype=bool)
     found[np.searchsorted(offsets, at, side="right") - 1] = True
@@ -271,7 +310,7 @@ def rows_with_bytes(text: pa.Array, hit: Callable[[np.ndarray], np.ndarray]) -> 
     return found
 
 
-def replace_rows(text: pa.Array, mask: np.ndarray, values: pa.Array) -> pa.Array:
+def replace_rows(text: pa.Array | pa.ChunkedArray, mask: np.ndarray, values: pa.Array) -> pa.Array:
     """``text`` with the rows under ``mask`` replaced by ``values`` in order.
 
     One take from ``text`` + ``values`` (Arrow's ``replace_with_mask`` rebuilds a string array
@@ -280,7 +319,8 @@ def replace_rows(text: pa.Array, mask: np.ndarray, values: pa.Array) -> pa.Array
     n = len(text)
     index = np.arange(n)
     index[mask] = n + np.arange(int(np.count_nonzero(mask)))
-    return pa.concat_arrays([text, values.cast(text.type)]).take(index)
+    parts = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    return pa.concat_arrays([*parts, values.cast(text.type)]).take(index)
 
 
 def _is_alnum(block: np.ndarray) -> np.ndarray:
@@ -288,31 +328,30 @@ def _is_alnum(block: np.ndarray) -> np.ndarray:
     return ((block - 48) < 10) | (((block | 32) - 97) < 26)
 
 
-def _bare_ids(text: pa.Array) -> np.ndarray:
+def _bare_ids(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Rows holding exactly 22 ASCII letters or digits (a bare Spotify id), in numpy.
 
-    Arrow's ``ascii_is_alnum`` read ~5 ns a character. When every row is 22 bytes long (a
-    clean id column) the bytes are one (rows, 22) block; otherwise the 22-byte rows are gathered
-    in blocks that stay in cache.
+    Arrow's ``ascii_is_alnum`` read ~5 ns a character. The 22-byte rows are read in blocks of
+    64k rows that stay in cache (whole-column temporaries cost ~0.1 s of page faults per 1M ids).
     """
-    offsets, data = _offsets_and_bytes(text)
+    if isinstance(text, pa.ChunkedArray):
+        parts = [_bare_ids(chunk) for chunk in text.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    offsets, data = offsets_and_bytes(text)
     starts = offsets[:-1]
     bare = (offsets[1:] - starts) == 22
     if text.null_count:
-        bare &= ~np.asarray(text.is_null())
-    if bare.all():
-        block = data[offsets[0] : offsets[-1]]
-        if _is_alnum(block).all():
-            return bare
-        return _is_alnum(block.reshape(-1, 22)).all(axis=1)
+        bare &= np.asarray(text.is_valid())
     rows = np.flatnonzero(bare)
-    ok = np.ones(len(rows), dtype=bool)
+    contiguous = len(rows) == len(text)  # every row 22 bytes: the bytes are one (rows, 22) block
     step = np.arange(22)
     for lo in range(0, len(rows), 65536):
-        ok[lo : lo + 65536] = _is_alnum(data[starts[rows[lo : lo + 65536]][:, None] + step]).all(
-            axis=1
-        )
-    bare[rows[~ok]] = False
+        hi = min(lo + 65536, len(rows))
+        if contiguous:
+            block = data[starts[lo] : starts[lo] + 22 * (hi - lo)].reshape(-1, 22)
+        else:
+            block = data[starts[rows[lo:hi]][:, None] + step]
+        bare[rows[lo:hi]] = _is_alnum(block).all(axis=1)
     return bare
 
 
@@ -352,7 +391,7 @@ def _starts_with_year(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
     A byte that is neither a digit nor ``-`` reads -99.
     """
-    offsets, data = _offsets_and_bytes(text)
+    offsets, data = offsets_and_bytes(text)
     starts, lengths = offsets[:-1], np.diff(offsets)
     head = np.zeros((len(text), 7), dtype=np.uint8)
     for k in range(7):
@@ -398,12 +437,11 @@ def _track_ids(series: pd.Series) -> pd.Series:
     """``parse_track_id`` on every value; bare 22-character ids take a vectorised fast path."""
     if not (pd.api.types.is_string_dtype(series) or series.isna().all()):
         return series.map(parse_track_id).astype("string")
-    text = arrow_text(series)
+    text = arrow_chunks(series)  # chunked as read: combining 1M ids cost ~50 ms
     other = ~_bare_ids(text)  # URIs, links, quoted ids, junk, missing: the strict parser
     if other.any():
-        parsed = [
-            None if v is None else parse_track_id(v) for v in pc.filter(text, other).to_pylist()
-        ]
+        values = pc.filter(text, other).to_pylist()
+        parsed = [None if v is None else parse_track_id(v) for v in values]
         text = replace_rows(text, other, pa.array(parsed, type=text.type))
     return pd.Series(pd.arrays.ArrowStringArray(text), index=series.index)
 
