@@ -127,8 +127,8 @@ def test_cache_key_changes_with_file_contents(monkeypatch, tmp_path):
     assert (len(a.df), len(b.df)) == (50, 60)
 
 
-def test_a_new_file_is_hashed_once_beside_its_parse(monkeypatch, tmp_path):
-    """The first load hashes while pandas parses; a warm load neither hashes nor parses again."""
+def test_a_new_file_is_hashed_once_beside_its_cleaning(monkeypatch, tmp_path):
+    """The first load hashes while the rules clean; a warm load neither hashes nor parses again."""
     src_dir = tmp_path / "src"
     src_dir.mkdir()
     monkeypatch.setenv("VALENCE_LAB_DATA_DIR", str(src_dir))
