@@ -352,11 +352,16 @@ def _id_codes(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
         mixed ^= words[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)
         mixed ^= words[:, 2]
         codes, uniques = pd.factorize(mixed)
-        first = np.empty(len(uniques), dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first row
-        if (words == words[first[codes]]).all():
+        if (words == words[_first_rows(codes, len(uniques))[codes]]).all():
             return codes.astype(np.int64)
     return _text_codes(pa.chunked_array(parts, type=text.type).combine_chunks())[0]
+
+
+def _first_rows(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """The first row of each code (codes 0..n_codes-1, all present)."""
+    first = np.empty(n_codes, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first row
+    return first
 
 
 def _text_codes(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -371,9 +376,8 @@ def _distinct_pairs(
     """Distinct (id, value) code pairs in first-seen order: ids, values, counts, first rows."""
     width = int(values.max()) + 1 if len(values) else 1
     pairs, unique = pd.factorize(ids.astype(np.int64) * width + values)  # first-seen order
-    first = np.empty(len(unique), dtype=np.int64)
-    first[pairs[::-1]] = np.arange(len(pairs) - 1, -1, -1)  # the last write is the first row
-    return unique // width, unique % width, np.bincount(pairs, minlength=len(unique)), first
+    n = np.bincount(pairs, minlength=len(unique))
+    return unique // width, unique % width, n, _first_rows(pairs, len(unique))
 
 
 #: Per column, the rows to relabel (a mask) and their new values in order.
@@ -485,7 +489,7 @@ def _collapse_same_song(cols: dict[str, pd.Series], report: CleaningReport) -> n
     names = pc.utf8_trim_whitespace(pc.utf8_lower(names))
     artists = pc.take(arrow_text(cols["primary_artist"]), candidates)
     key = [numbers[c][candidates] for c in features]
-    key += [pc.dictionary_encode(t).indices.to_numpy() for t in (names, artists)]
+    key += [_text_codes(t)[0] for t in (names, artists)]
     # a row repeating an earlier one, unless its name is empty (not known to be a song)
     same = ~_first_of_each(key) & pc.not_equal(names, "").to_numpy(zero_copy_only=False)
     report.same_song_collapsed = int(same.sum())
@@ -524,10 +528,7 @@ def _take_relabelled(
     values: pd.Series, positions: np.ndarray, mask: np.ndarray, labels: pa.Array
 ) -> pd.Series:
     """``_take`` of a text column whose rows under ``mask`` get ``labels``, in one Arrow take."""
-    text = arrow_text(values)
-    index = np.arange(len(text))
-    index[mask] = len(text) + np.arange(len(labels))
-    taken = pa.concat_arrays([text, labels.cast(text.type)]).take(index[positions])
+    taken = replace_rows(arrow_chunks(values), mask, labels, positions)
     return pd.Series(ArrowStringArray(taken), copy=False)
 
 

@@ -254,14 +254,19 @@ _PRINTABLE_ASCII = np.zeros(256, dtype=bool)
 _PRINTABLE_ASCII[0x21:0x7F] = True  # no space, no control byte, no byte of a non-ASCII character
 
 
+def _by_chunk(text: pa.ChunkedArray, rows_of: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
+    """``rows_of`` (a row mask of one array) over every chunk, joined (no combined copy)."""
+    parts = [rows_of(chunk) for chunk in text.chunks]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
 def edge_rows(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Rows whose first or last byte is a space, a control byte or part of a non-ASCII character.
 
     Only those can change when stripped of whitespace (ASCII's or Unicode's).
     """
     if isinstance(text, pa.ChunkedArray):
-        parts = [edge_rows(chunk) for chunk in text.chunks]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+        return _by_chunk(text, edge_rows)
     offsets, data = offsets_and_bytes(text)
     starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
@@ -299,8 +304,7 @@ def rows_with_bytes(
     on its own, ~3x slower); missing values have no bytes.
     """
     if isinstance(text, pa.ChunkedArray):
-        parts = [rows_with_bytes(chunk, hit) for chunk in text.chunks]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+        return _by_chunk(text, lambda chunk: rows_with_bytes(chunk, hit))
     offsets, data = offsets_and_bytes(text)
     at = np.flatnonzero(hit(data[offsets[0] : offsets[-1]])) + offsets[0]
     found = np.zeros(len(text), dtype=bool)
@@ -310,17 +314,23 @@ def rows_with_bytes(
     return found
 
 
-def replace_rows(text: pa.Array | pa.ChunkedArray, mask: np.ndarray, values: pa.Array) -> pa.Array:
+def replace_rows(
+    text: pa.Array | pa.ChunkedArray,
+    mask: np.ndarray,
+    values: pa.Array,
+    positions: np.ndarray | None = None,
+) -> pa.Array:
     """``text`` with the rows under ``mask`` replaced by ``values`` in order.
 
     One take from ``text`` + ``values`` (Arrow's ``replace_with_mask`` rebuilds a string array
-    about twice as slowly).
+    about twice as slowly); with ``positions``, only those rows come back, in the same take.
     """
     n = len(text)
     index = np.arange(n)
     index[mask] = n + np.arange(int(np.count_nonzero(mask)))
     parts = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
-    return pa.concat_arrays([*parts, values.cast(text.type)]).take(index)
+    combined = pa.concat_arrays([*parts, values.cast(text.type)])
+    return combined.take(index if positions is None else index[positions])
 
 
 def _is_alnum(block: np.ndarray) -> np.ndarray:
@@ -335,8 +345,7 @@ def _bare_ids(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     64k rows that stay in cache (whole-column temporaries cost ~0.1 s of page faults per 1M ids).
     """
     if isinstance(text, pa.ChunkedArray):
-        parts = [_bare_ids(chunk) for chunk in text.chunks]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+        return _by_chunk(text, _bare_ids)
     offsets, data = offsets_and_bytes(text)
     starts = offsets[:-1]
     bare = (offsets[1:] - starts) == 22
