@@ -31,8 +31,11 @@ from ui.cache import memo
 log = logging.getLogger(__name__)
 
 ENV = "VALENCE_LAB_WARM"
-#: Modules a page needs to use the stored defaults (loading a model imports xgboost and skops):
-#: imported in the background after start-up, so the first visitor of Why valence? does not wait.
+#: Modules the pages need, imported in the background after start-up so that the first visitor
+#: of each page does not wait for them: loading a stored model imports xgboost and skops, and
+#: each page's views import what they use (Why valence?'s take ~0.2 s, mostly spotipy for the
+#: what-if panel's track search; the other pages' ~0.1 s together). Every module a page imports
+#: from ``ui`` or ``core`` is here or imported by one of these (a test checks).
 PRELOAD = (
     "xgboost",
     "skops.io",
@@ -40,6 +43,21 @@ PRELOAD = (
     "core.explain.shapley",
     "core.explain.agreement",
     "core.charts.explain",
+    "ui.explore_views",
+    "ui.explore_cache",
+    "core.catalog.backend",
+    "core.modelling.tuning",
+    "ui.models",
+    "ui.why_valence_views",
+    "ui.genre_map_views",
+    "ui.lab",
+    "ui.lab_inputs",
+    "ui.lab_results",
+    "ui.lab_compare",
+    "ui.lookup_views",
+    "ui.lookup_results_views",
+    "ui.moodarc",
+    "ui.profiles",
 )
 PRELOAD_DELAY_S = 2.0
 POLL_S = 0.4
