@@ -13,9 +13,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
-from core import outbound
 from core.progress import Progress, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -138,6 +135,11 @@ def download(
         f"Download the file yourself and put it in a folder named by {DATA_DIR_ENV}, "
         "or into the app's data/ folder."
     )
+    # imported here: requests and urllib3 cost ~40 ms, and most processes never download
+    import requests
+
+    from core import outbound
+
     tmp = dest.with_suffix(dest.suffix + ".part")
     started = time.monotonic()
     session = outbound.DeadlineSession(deadline)

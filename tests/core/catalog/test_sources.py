@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from core.catalog import sources
-from tests.conftest import make_synthetic_tracks
+from tests.conftest import ROOT, make_synthetic_tracks
 
 BODY = make_synthetic_tracks(40).to_csv(index=False).encode()
 
@@ -125,3 +125,20 @@ def test_extra_local_csvs_are_offered(monkeypatch, tmp_path):
     assert "tidytuesday-spotify-songs" in avail
     assert "local:mine.csv" in avail
     assert "local:tidytuesday_spotify_songs.csv" not in avail
+
+
+def test_loading_a_catalog_does_not_import_the_http_stack():
+    """requests/urllib3 (~40 ms) load only for a download, not in every process that reads."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from core.catalog import data, sources\n"
+        "print(sorted(m for m in ('requests', 'urllib3') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
