@@ -6,8 +6,9 @@
    are already in ``bench/results/load-cache``, which later runs reuse).
 2. Start the server (``BENCH_LOAD_PORT``, default 8640) with the fake ReccoBeats API (50 ms
    latency) and no Spotify credentials.
-3. Alone: first open of every page in a new session, and one training (Model lab, XGBoost at
-   the defaults) -> ``page_first_open_solo_s``, ``train_solo_s``.
+3. Alone: first open of every page in a new session, then each page again in another new
+   session, and one training (Model lab, XGBoost at the defaults) -> ``page_first_open_solo_s``,
+   ``page_open_solo_again_s``, ``train_solo_s``.
 4. Under load: N sessions at once (default 8) doing a mixed workload: Explore tabs, Genre map
    (PCA and UMAP), Why valence? tabs, one training, one lookup of 7 ids, one private upload.
    Every page open is a new session; its settle time runs from navigation to the app having
@@ -301,6 +302,15 @@ async def _drive(base: str, n: int, ids: list[str], csv: Path, sampler: Sampler)
             await (await open_page(browser, f"{base}/{path}", got, errors)).close()
             solo[path] = round(got[0], 2) if got else None
         out["page_first_open_solo_s"] = solo
+        # the same pages again, each in a new session: what every later visitor of a warm server
+        # gets, without the once-per-process costs above (the server's first use of a page's
+        # code and stored parts; the browser's first chart of a kind, e.g. its first WebGL one)
+        again: dict[str, float | None] = {}
+        for path in PAGES:
+            got = []
+            await (await open_page(browser, f"{base}/{path}", got, errors)).close()
+            again[path] = round(got[0], 2) if got else None
+        out["page_open_solo_again_s"] = again
         t = await train(browser, base, [], errors)
         out["train_solo_s"] = round(t, 2) if t is not None else None
 
