@@ -5,7 +5,8 @@
 1. ``python -m core warm`` for every available dataset (the deploy step; a no-op when the artefacts
    are already in ``bench/results/load-cache``, which later runs reuse).
 2. Start the server (``BENCH_LOAD_PORT``, default 8640) with the fake ReccoBeats API (50 ms
-   latency) and no Spotify credentials.
+   latency) and no Spotify credentials; ``BENCH_LOAD_SERVER_NICE`` sets its niceness
+   (default 0; e.g. -10 gives it the cores first, as if the browsers ran elsewhere).
 3. Alone: first open of every page in a new session, then each page again in another new
    session, and one training (Model lab, XGBoost at the defaults) -> ``page_first_open_solo_s``,
    ``page_open_solo_again_s``, ``train_solo_s``.
@@ -17,6 +18,8 @@
 5. The same load with browserless sessions (``bench.stream_client``: the app's websocket
    protocol, no rendering) beside one browser that trains -> ``server_page_run_p50_s``/``p95``:
    the server's own time per page run, without eight renderers on its cores.
+   ``train_job_s``: the server's own time for each of the three trainings (alone, under the
+   browser load, in this phase), from the job log lines; a busy browser shows a result later.
 6. Close every tab; 15 s later the server's resident memory and CPU use (percent of one core,
    over 3 s) -> ``rss_after_close_mb``, ``cpu_after_close_pct``. ``rss_peak_mb`` is sampled
    every 0.25 s throughout.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -389,7 +393,9 @@ def run(ctx: dict) -> dict:
 
     port = free_port(int(os.environ.get("BENCH_LOAD_PORT", "8640")))
     log = (tmp / "server.log").open("w")
-    server = start_streamlit(port, log, env, "--server.fileWatcherType", "none")
+    nice = int(os.environ.get("BENCH_LOAD_SERVER_NICE", "0"))
+    out["server_nice"] = nice
+    server = start_streamlit(port, log, env, "--server.fileWatcherType", "none", nice=nice)
     base = f"http://127.0.0.1:{port}"
     try:
         if not wait_healthy(base, 60):
@@ -415,6 +421,12 @@ def run(ctx: dict) -> dict:
         log.close()
     text = (tmp / "server.log").read_text()
     out["server_tracebacks"] = text.count("Traceback")
+    # the server's own time of each training (core.jobs logs it), in order: alone, under the
+    # browser load, beside the browserless sessions; the browser shows each result later
+    trained = [float(s) for s in re.findall(r"job train-\S+ finished in ([0-9.]+) s", text)]
+    out["train_job_s"] = trained
+    if len(trained) >= 2:
+        out["train_job_loaded_over_solo"] = round(trained[1] / trained[0], 2)
     out["warm_built_by_server"] = text.count("core.warm INFO precomputed")
     out["targets"] = (
         "page_settle_p95_s <= 5; train_loaded_s / train_solo_s <= 3; rss_after_close_mb <= 1000;"

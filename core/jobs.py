@@ -74,6 +74,10 @@ class Job:
             self.error = describe_error(exc)  # one line, no native trace or server path
         finally:
             self.finished = time.time()
+            # the server's own time for the job (queueing for a core included), for operators
+            # and the load bench: a browser shows the result later when its renderer is busy
+            outcome = "failed" if self.error else "stopped" if self._stop.is_set() else "finished"
+            log.info("job %s %s in %.2f s", self.label, outcome, self.elapsed)
 
     def _should_stop(self) -> bool:
         """The work's stop check: a Stop press, or an owner gone for longer than the grace."""

@@ -21,3 +21,20 @@ def test_job_runs_in_background_and_stops():
     assert latest is not None and latest.step == job.result and len(points) == job.result
     failing = Job(lambda p, s: 1 / 0, "bad").start()
     assert failing.wait(10) and "ZeroDivisionError" in failing.error
+
+
+def test_job_logs_how_it_ended_and_its_server_time(caplog):
+    """One log line per job: finished, stopped or failed, with its seconds (read by bench load)."""
+    import logging
+    import re
+
+    caplog.set_level(logging.INFO, logger="core.jobs")
+    assert Job(lambda p, s: 42, "train-xgboost").start().wait(10)
+    stopped = Job(lambda p, s: s() or 0, "tune")
+    stopped.stop()
+    assert stopped.start().wait(10)
+    assert Job(lambda p, s: 1 / 0, "bad").start().wait(10)
+    lines = [r.getMessage() for r in caplog.records if r.name == "core.jobs"]
+    assert re.search(r"^job train-xgboost finished in \d+\.\d\d s$", "\n".join(lines), re.M)
+    assert any(line.startswith("job tune stopped in ") for line in lines)
+    assert any(line.startswith("job bad failed in ") for line in lines)

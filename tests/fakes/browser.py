@@ -72,8 +72,13 @@ def browser_port() -> int:
     return int(os.environ.get("VALENCE_LAB_BROWSER_PORT") or 0) or free_port()
 
 
-def start_streamlit(port: int, log: IO[str], env: dict[str, str], *extra: str) -> subprocess.Popen:
-    """``streamlit run app.py`` headless on 127.0.0.1:``port``, its output in ``log``."""
+def start_streamlit(
+    port: int, log: IO[str], env: dict[str, str], *extra: str, nice: int = 0
+) -> subprocess.Popen:
+    """``streamlit run app.py`` headless on 127.0.0.1:``port``, its output in ``log``.
+
+    ``nice``: the server's niceness, set before it starts (so every thread it starts has it).
+    """
     command = [
         sys.executable,
         "-m",
@@ -90,7 +95,14 @@ def start_streamlit(port: int, log: IO[str], env: dict[str, str], *extra: str) -
         "false",
         *extra,
     ]
-    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        preexec_fn=(lambda: os.nice(nice)) if nice else None,
+    )
 
 
 def wait_healthy(url: str, timeout_s: float = 60) -> bool:
