@@ -213,7 +213,8 @@ def leaderboard(task: str) -> None:
     shown = st.segmented_control(
         "Runs of task",
         options,
-        default=task,
+        # a default beside a value set through session state makes Streamlit log a warning
+        default=None if keys.LAB_BOARD_TASK in st.session_state else task,
         key=keys.LAB_BOARD_TASK,
         format_func=lambda t: f"{t} ({sum(r['task'] == t for r in runs)})",
     )

@@ -173,3 +173,31 @@ def test_catboost_trains_on_the_page_and_draws_its_curve():
     assert _board(at)[-1]["model"] == "catboost"
     active = at.session_state["lab_active_model"]
     assert type(active.estimator).__name__ == "CatBoostRegressor"
+
+
+def test_training_logs_no_widget_state_warning():
+    """The leaderboard's task picker follows the page without Streamlit's state warning."""
+    import logging
+
+    seen: list[str] = []
+
+    class Grab(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    policies = logging.getLogger("streamlit.elements.lib.policies")
+    grab = Grab(level=logging.WARNING)
+    policies.addHandler(grab)
+    try:
+        at = _lab()
+        at.selectbox(key="lab_model").set_value("linear").run()
+        at.button(key="lab_train").click().run()
+        _finish(at)
+        at.selectbox(key="lab_task").set_value("genre").run()
+        at.button(key="lab_train").click().run()
+        _finish(at)
+    finally:
+        policies.removeHandler(grab)
+    assert len(_board(at)) == 2
+    assert at.segmented_control(key="lab_board_task").value == "genre"
+    assert not [m for m in seen if "lab_board_task" in m], seen
