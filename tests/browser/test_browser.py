@@ -10,10 +10,12 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.fakes.browser import browser_fixture, open_page, settle, streamlit_server  # noqa: F401
+from ui.layout import CHART_MIN_REM
 from ui.registry import registered_pages
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts" / "screenshots"
+CHART_MIN_PX = CHART_MIN_REM * 16 - 32  # a column's chart is its width less the padding
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +70,22 @@ def test_share_button_copies_the_link_with_every_control(server, browser):
         context.close()
 
 
+# Charts narrower than CHART_MIN_PX while the main area is wider: at 800 px Why valence?'s two
+# side-by-side charts were ~230 px each, their axis labels and titles cut off.
+CRAMPED_CHARTS = """
+(() => {
+  const main = document.querySelector("[data-testid='stMainBlockContainer']");
+  if (!main) return [];
+  const pad = getComputedStyle(main);
+  const inner = main.clientWidth - parseFloat(pad.paddingLeft) - parseFloat(pad.paddingRight);
+  const room = Math.min(inner, CHART_MIN_PX);
+  return [...main.querySelectorAll("[data-testid='stPlotlyChart']")]
+    .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().width < room - 1)
+    .map((el) => Math.round(el.getBoundingClientRect().width));
+})()
+""".replace("CHART_MIN_PX", str(CHART_MIN_PX))
+
+
 # Buttons, segmented controls and selects whose right edge lies past the main area's (a
 # "Histogram | Box | Violin" control in a narrow column lost "Violin" at 390 px).
 CLIPPED_CONTROLS = """
@@ -103,6 +121,8 @@ def test_narrow_screens_stay_usable(server, browser, width):
                 assert page.get_by_role("heading", level=1).first.is_visible()
             clipped = page.evaluate(CLIPPED_CONTROLS)
             assert not clipped, f"{spec.url_path}: controls cut at the right edge: {clipped}"
+            cramped = page.evaluate(CRAMPED_CHARTS)
+            assert not cramped, f"{spec.url_path}: charts squeezed at {width}px: {cramped}"
             if spec.url_path == "model-lab":  # "Valence (regress" was cut off at 800 px
                 task = page.locator("[data-testid='stSelectbox'] input[aria-label='Task']")
                 cut = task.evaluate("el => el.scrollWidth - el.clientWidth")
