@@ -22,6 +22,7 @@
    the server's own time per page run, without eight renderers on its cores.
    ``train_job_s``: the server's own time for each of the three trainings (alone, under the
    browser load, in this phase), from the job log lines; a busy browser shows a result later.
+   ``train_job_queued_s``: the part of each spent waiting behind other jobs for a core.
 6. Close every tab; 15 s later the server's resident memory and CPU use (percent of one core,
    over 3 s) -> ``rss_after_close_mb``, ``cpu_after_close_pct``. ``rss_peak_mb`` is sampled
    every 0.25 s throughout.
@@ -444,8 +445,12 @@ def run(ctx: dict) -> dict:
     out["server_tracebacks"] = text.count("Traceback")
     # the server's own time of each training (core.jobs logs it), in order: alone, under the
     # browser load, beside the browserless sessions; the browser shows each result later
-    trained = [float(s) for s in re.findall(r"job train-\S+ finished in ([0-9.]+) s", text)]
+    found = re.findall(
+        r"job train-\S+ finished in ([0-9.]+) s(?:, ([0-9.]+) s of it queued)?", text
+    )
+    trained = [float(took) for took, _ in found]
     out["train_job_s"] = trained
+    out["train_job_queued_s"] = [float(q) if q else None for _, q in found]
     if len(trained) >= 2:
         out["train_job_loaded_over_solo"] = round(trained[1] / trained[0], 2)
     out["warm_built_by_server"] = text.count("core.warm INFO precomputed")

@@ -50,8 +50,20 @@ WaitFn = Callable[[int], None]
 StopFn = Callable[[], bool]
 POLL_S = 0.2
 PROBE_S = 0.1
+#: A job that waited at least this long for a core logs its start at INFO (operators and the
+#: load bench read it); quicker starts log at DEBUG, so slider-driven SHAP calls stay quiet.
+WAIT_LOG_S = 0.1
 
-__all__ = ["WaitCancelledError", "Gate", "busy_cores", "free_cores", "gate", "held_threads", "slot"]
+__all__ = [
+    "WaitCancelledError",
+    "Gate",
+    "busy_cores",
+    "free_cores",
+    "gate",
+    "held_threads",
+    "queued_seconds",
+    "slot",
+]
 
 
 class WaitCancelledError(RuntimeError):
@@ -190,6 +202,7 @@ class Gate:
             yield max(1, min(outer, max_threads or outer))
             return
         ticket = _Ticket(next(self._numbers), label)
+        entered = time.monotonic()
         last_ahead = -1
         with self._cond:
             self._queue.append(ticket)
@@ -208,6 +221,7 @@ class Gate:
                     raise WaitCancelledError(f"{label}: stopped while waiting for a free core")
                 self._cond.wait(POLL_S)
             self._queue.popleft()
+            waited = time.monotonic() - entered  # in line (the probe below is not waiting)
             free = self._free()
             held = self.capacity - free
             ticket.threads = free  # claimed now so the next job in line cannot take it too
@@ -218,7 +232,15 @@ class Gate:
             ticket.threads = threads
             self._cond.notify_all()  # give back what the probe said is busy elsewhere
         self._local.threads = threads
-        log.debug("job %s starts with %d thread(s)", label, threads)
+        self._local.queued_s = getattr(self._local, "queued_s", 0.0) + waited
+        # labels are fixed names and model ids, never a visitor's text
+        log.log(
+            logging.INFO if waited >= WAIT_LOG_S else logging.DEBUG,
+            "gate: %s starts with %d thread(s) after %.2f s in the queue",
+            label,
+            threads,
+            waited,
+        )
         try:
             yield threads
         finally:
@@ -250,6 +272,14 @@ def slot(
 ) -> AbstractContextManager[int]:
     """Wait for cores on the process-wide gate, then yield the thread count (see the module doc)."""
     return gate().slot(label, on_wait, max_threads=max_threads, should_stop=should_stop)
+
+
+def queued_seconds() -> float:
+    """Seconds the calling thread has spent waiting for cores on the process-wide gate so far.
+
+    A job runs in a thread of its own, so this is its time in the queue (``core.jobs`` logs it).
+    """
+    return getattr(gate()._local, "queued_s", 0.0)
 
 
 def held_threads() -> int | None:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from core import compute
 from core.compute import WaitCancelledError
 from core.progress import Progress, ProgressFn, StopFn
 from core.safety import describe_error
@@ -77,7 +78,13 @@ class Job:
             # the server's own time for the job (queueing for a core included), for operators
             # and the load bench: a browser shows the result later when its renderer is busy
             outcome = "failed" if self.error else "stopped" if self._stop.is_set() else "finished"
-            log.info("job %s %s in %.2f s", self.label, outcome, self.elapsed)
+            log.info(
+                "job %s %s in %.2f s, %.2f s of it queued for a core",
+                self.label,
+                outcome,
+                self.elapsed,
+                compute.queued_seconds(),
+            )
 
     def _should_stop(self) -> bool:
         """The work's stop check: a Stop press, or an owner gone for longer than the grace."""

@@ -172,3 +172,28 @@ def test_training_waits_for_the_gate_and_says_so(monkeypatch):
     assert job.wait(30) and job.error is None
     assert job.result.steps_done == 20
     assert job.points[-1].phase == "fit"
+
+
+def test_a_job_that_queued_logs_its_wait_and_threads(caplog):
+    """Operators (and the load bench) can tell a job's time in the queue from its run time."""
+    gate = compute.Gate(1)
+    caplog.set_level("DEBUG", logger="core.compute")
+    release = threading.Event()
+
+    def first() -> None:
+        with gate.slot("fit xgboost"):
+            release.wait(5)
+
+    t = threading.Thread(target=first)
+    t.start()
+    while gate.held == 0:
+        time.sleep(0.01)
+    threading.Timer(0.3, release.set).start()
+    with gate.slot("SHAP") as threads:
+        assert threads == 1
+    t.join(5)
+    infos = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    debugs = [r.getMessage() for r in caplog.records if r.levelname == "DEBUG"]
+    assert len(infos) == 1 and infos[0].startswith("gate: SHAP starts with 1 thread(s) after 0.")
+    assert float(infos[0].split("after ")[1].split(" s")[0]) >= 0.25
+    assert any(m.startswith("gate: fit xgboost starts with 1 thread(s) after 0.0") for m in debugs)
