@@ -9,9 +9,9 @@
    (default 0; e.g. -10 gives it the cores first, as if the browsers ran elsewhere).
 3. Alone: one session opens the app, which starts the server's start-up work (the background
    preload of every page's modules); once the server has been idle for a second
-   (``server_busy_after_first_session_s``), the first open of every page in a new session, then each page again in another new
-   session, and one training (Model lab, XGBoost at the defaults) -> ``page_first_open_solo_s``,
-   ``page_open_solo_again_s``, ``train_solo_s``.
+   (``server_busy_after_first_session_s``), the first open of every page in a new session,
+   then each page again in another new session, and one training (Model lab, XGBoost at the
+   defaults) -> ``page_first_open_solo_s``, ``page_open_solo_again_s``, ``train_solo_s``.
 4. Under load: N sessions at once (default 8) doing a mixed workload: Explore tabs, Genre map
    (PCA and UMAP), Why valence? tabs, one training, one lookup of 7 ids, one private upload.
    Every page open is a new session; its settle time runs from navigation to the app having
@@ -79,7 +79,9 @@ class Sampler:
     def stop(self) -> None:
         self._stop.set()
 
-    async def until_idle(self, cores: float = 0.1, window_s: float = 1.0, limit_s: float = 60.0):
+    async def until_idle(
+        self, cores: float = 0.1, window_s: float = 1.0, limit_s: float = 60.0
+    ) -> float | None:
         """Seconds until the process used under ``cores`` of CPU over a ``window_s`` window.
 
         After its first page run a server still works in the background for a few seconds (the

@@ -187,6 +187,10 @@ class Gate:
             return 0
         return max(0, int(busy - held + 0.35))  # a core counts as busy from ~35 % use
 
+    def _note_queued(self, seconds: float) -> None:
+        """Add to the calling thread's time in the queue (:func:`queued_seconds`)."""
+        self._local.queued_s = getattr(self._local, "queued_s", 0.0) + seconds
+
     @contextmanager
     def slot(
         self,
@@ -218,6 +222,7 @@ class Gate:
                 if should_stop is not None and should_stop():
                     self._queue.remove(ticket)
                     self._cond.notify_all()
+                    self._note_queued(time.monotonic() - entered)
                     raise WaitCancelledError(f"{label}: stopped while waiting for a free core")
                 self._cond.wait(POLL_S)
             self._queue.popleft()
@@ -232,7 +237,7 @@ class Gate:
             ticket.threads = threads
             self._cond.notify_all()  # give back what the probe said is busy elsewhere
         self._local.threads = threads
-        self._local.queued_s = getattr(self._local, "queued_s", 0.0) + waited
+        self._note_queued(waited)
         # labels are fixed names and model ids, never a visitor's text
         log.log(
             logging.INFO if waited >= WAIT_LOG_S else logging.DEBUG,

@@ -197,3 +197,29 @@ def test_a_job_that_queued_logs_its_wait_and_threads(caplog):
     assert len(infos) == 1 and infos[0].startswith("gate: SHAP starts with 1 thread(s) after 0.")
     assert float(infos[0].split("after ")[1].split(" s")[0]) >= 0.25
     assert any(m.startswith("gate: fit xgboost starts with 1 thread(s) after 0.0") for m in debugs)
+
+
+def test_a_job_stopped_in_the_queue_still_counts_its_wait():
+    gate = compute.Gate(1)
+    release = threading.Event()
+
+    def first() -> None:
+        with gate.slot("fit xgboost"):
+            release.wait(5)
+
+    t = threading.Thread(target=first)
+    t.start()
+    while gate.held == 0:
+        time.sleep(0.01)
+    gate_before = compute._gate
+    compute._gate = gate
+    try:
+        t0 = time.monotonic()
+        stop = lambda: time.monotonic() - t0 > 0.3  # noqa: E731
+        with pytest.raises(compute.WaitCancelledError), gate.slot("SHAP", should_stop=stop):
+            pass
+        assert compute.queued_seconds() >= 0.3
+    finally:
+        compute._gate = gate_before
+        release.set()
+        t.join(5)
