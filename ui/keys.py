@@ -26,6 +26,7 @@ LAB_LEADERBOARD = "lab_leaderboard"
 LAB_RESULT = "lab_result"
 LAB_PENDING_PARAMS = "lab_pending_params"
 LAB_TUNE_RESULT = "lab_tune_result"
+LAB_RESULT_TAB = "lab_result_tab"  # the finished run's open tab (only it is rendered)
 LAB_BOARD_TASK = "lab_board_task"  # the leaderboard's task picker
 LAB_BOARD_FOR = "lab_board_for"  # the page task the picker last followed
 

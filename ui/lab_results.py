@@ -11,7 +11,9 @@ import streamlit as st
 from core.charts import models as charts
 from core.modelling import export, metrics
 from core.modelling.experiment import RunResult
-from ui import lab_diagnostics
+from ui import keys, lab_diagnostics
+
+RESULT_TABS = ["Learning curve", "Predictions", "Errors by genre", "Importances", "Download"]
 
 
 def _metric_row(
@@ -81,46 +83,58 @@ def show_result(entry: dict[str, Any]) -> None:
             ),
             hide_index=True,
         )
-    tabs = st.tabs(["Learning curve", "Predictions", "Errors by genre", "Importances", "Download"])
-    with tabs[0]:
-        if len(fit.history) > 1:
-            st.plotly_chart(
-                charts.plot_learning_curve(
-                    fit.history, names[0] if regression else "accuracy", fit.unit
-                ),
-                key="lab_curve",
-            )
-        else:
-            st.caption("This model is fitted in one step; there is no curve to show.")
-    with tabs[1]:
-        _predictions(result, regression)
-    with tabs[2]:
-        pred = result.predictions
-        if regression and "genre" in pred:
-            st.dataframe(
-                metrics.per_group_regression(pred["actual"], pred["predicted"], pred["genre"]),
-                hide_index=True,
-            )
-        elif not regression:
-            st.dataframe(
-                metrics.per_class_table(pred["actual"], pred["predicted"]), hide_index=True
-            )
-        else:
-            st.caption("This dataset has no genre column.")
-    with tabs[3]:
-        if result.importances is not None and len(result.importances):
-            st.plotly_chart(charts.plot_importances(result.importances), key="lab_importances")
-            st.caption(
-                "Permutation: how much the test score drops when a column is shuffled "
-                "(2,000 test tracks, 3 repeats). Impurity: the model's own split gains."
-            )
-        elif result.stopped:
-            st.caption("No importances: the run was stopped before they were computed.")
-    with tabs[4]:
-        _downloads(entry)
+    tabs = st.tabs(RESULT_TABS, key=keys.LAB_RESULT_TAB, on_change="rerun")
+    renderers = (_curve, _predictions, _errors, _importances, _downloads)
+    for tab, render in zip(tabs, renderers, strict=True):
+        if tab.open is not False:  # only the open tab's charts are built and sent
+            with tab:
+                render(entry)
 
 
-def _predictions(result: RunResult, regression: bool) -> None:
+def _curve(entry: dict[str, Any]) -> None:
+    result: RunResult = entry["result"]
+    fit, regression = result.fit, not result.model.is_classifier
+    names = metrics.REGRESSION_METRICS if regression else metrics.CLASSIFICATION_METRICS
+    if len(fit.history) > 1:
+        st.plotly_chart(
+            charts.plot_learning_curve(
+                fit.history, names[0] if regression else "accuracy", fit.unit
+            ),
+            key="lab_curve",
+        )
+    else:
+        st.caption("This model is fitted in one step; there is no curve to show.")
+
+
+def _errors(entry: dict[str, Any]) -> None:
+    result: RunResult = entry["result"]
+    pred, regression = result.predictions, not result.model.is_classifier
+    if regression and "genre" in pred:
+        st.dataframe(
+            metrics.per_group_regression(pred["actual"], pred["predicted"], pred["genre"]),
+            hide_index=True,
+        )
+    elif not regression:
+        st.dataframe(metrics.per_class_table(pred["actual"], pred["predicted"]), hide_index=True)
+    else:
+        st.caption("This dataset has no genre column.")
+
+
+def _importances(entry: dict[str, Any]) -> None:
+    result: RunResult = entry["result"]
+    if result.importances is not None and len(result.importances):
+        st.plotly_chart(charts.plot_importances(result.importances), key="lab_importances")
+        st.caption(
+            "Permutation: how much the test score drops when a column is shuffled "
+            "(2,000 test tracks, 3 repeats). Impurity: the model's own split gains."
+        )
+    elif result.stopped:
+        st.caption("No importances: the run was stopped before they were computed.")
+
+
+def _predictions(entry: dict[str, Any]) -> None:
+    result: RunResult = entry["result"]
+    regression = not result.model.is_classifier
     pred = result.predictions
     if pred.empty:
         st.caption("No test rows.")

@@ -14,6 +14,8 @@ def test_a_genre_run_shows_its_diagnostics_and_confusion_cells():
     at.selectbox(key="lab_task").set_value("genre").run()
     at.selectbox(key="lab_model").set_value("linear").run()
     train(at)
+    at.session_state["lab_result_tab"] = "Predictions"  # the diagnostics' tab
+    at.run()
     result = at.session_state["lab_result"]["result"]
     metrics = {m.label: m.value for m in at.metric}
     _, roc = diagnostics.roc_curves(result.predictions["actual"], result.proba)

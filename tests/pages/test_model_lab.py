@@ -201,3 +201,36 @@ def test_training_logs_no_widget_state_warning():
     assert len(_board(at)) == 2
     assert at.segmented_control(key="lab_board_task").value == "genre"
     assert not [m for m in seen if "lab_board_task" in m], seen
+
+
+def test_only_the_open_result_tab_is_built_and_every_tab_opens():
+    # every rerun of the lab re-sent every tab's charts and the browser drew them all, hidden
+    at = _lab()
+    assert at.selectbox(key="lab_model").value == "xgboost"
+    at.button(key="lab_train").click().run()
+    _finish(at)
+
+    def shown() -> tuple[set[str], set[str]]:
+        charts = {k for c in at.get("plotly_chart") for k in _RESULT_CHARTS if k in c.proto.id}
+        return charts, {d.label for d in at.get("download_button")}
+
+    charts, downloads = shown()
+    assert charts == {"lab_curve"} and "Model (skops)" not in downloads
+    at.session_state["lab_result_tab"] = "Predictions"
+    at.run()
+    assert not at.exception and shown()[0] == {"lab_pva", "lab_resid"}
+    at.session_state["lab_result_tab"] = "Errors by genre"
+    at.run()
+    table = next(d.value for d in at.dataframe if "mean_valence" in d.value)
+    assert set(table["group"]) <= set(at.session_state["lab_result"]["result"].predictions.genre)
+    at.session_state["lab_result_tab"] = "Importances"
+    at.run()
+    assert shown()[0] == {"lab_importances"}
+    at.session_state["lab_result_tab"] = "Download"
+    at.run()
+    charts, downloads = shown()
+    assert not charts and {"Model (skops)", "Model card (JSON)"} <= downloads
+    assert len(_board(at)) == 1  # opening tabs trains nothing
+
+
+_RESULT_CHARTS = ("lab_curve", "lab_pva", "lab_resid", "lab_importances")
