@@ -35,3 +35,8 @@ def test_a_genre_run_shows_its_diagnostics_and_confusion_cells():
     assert not at.exception
     cell = next(d.value for d in at.dataframe if "p_predicted" in d.value)
     assert (cell["predicted"] == worst[0]).all()
+    for tab in ("Importances", "Predictions"):  # away and back: the pick is still there
+        at.session_state["lab_result_tab"] = tab
+        at.run()
+    assert not at.exception
+    assert at.selectbox(key="lab_cell_pred").value == worst[0]

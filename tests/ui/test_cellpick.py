@@ -1,4 +1,4 @@
-"""ui.cellpick: a click sets both cell pickers once; a later pick is not undone; new defaults."""
+"""ui.cellpick: a click sets both pickers once; a later pick is not undone; kept while hidden."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ def _script() -> None:
 
     options = ["pop", "rock", "rap"]
     keys = ("t_row", "t_col")
+    if not st.session_state.get("shown", True):  # in a tab that is not open: nothing drawn
+        return
     # AppTest cannot click a Plotly chart: the click arrives as the cell picked_cell returned
     cellpick.apply_click(st.session_state.get("fake_click"), keys, "t_seen")
     cellpick.seed(
@@ -55,3 +57,21 @@ def test_a_new_default_cell_resets_the_pickers():
     at.session_state["default"] = ("rap", "pop")  # a new run or matrix
     at.run()
     assert _values(at) == ("rap", "pop")
+
+
+def test_a_pick_survives_the_pickers_being_hidden_for_a_run():
+    # in a lazy tab, the pickers are not drawn while another tab is open, and Streamlit drops
+    # their state: returning to the tab showed the default cell again, not the user's pick
+    at = AppTest.from_function(_script)
+    at.run()
+    at.selectbox(key="t_row").set_value("rap").run()
+    at.session_state["shown"] = False
+    at.run()
+    at.run()
+    at.session_state["shown"] = True
+    at.run()
+    assert _values(at) == ("rap", "rock")
+    at.session_state["default"] = ("rock", "rap")  # a new run still resets them
+    at.run()
+    assert _values(at) == ("rock", "rap")
+    assert not at.exception and not at.warning
