@@ -8,6 +8,7 @@ from core.catalog.data import Catalog
 from core.safety import escape_markdown
 from ui import keys
 from ui.catalog import require_catalog
+from ui.interactions import ROWS as INTER_ROWS
 from ui.models import active_model, lab_classifier
 from ui.why_valence_stats_views import CRITERIA
 from ui.why_valence_views import (
@@ -52,6 +53,7 @@ if len(df) < 20 or "valence" not in df:
 link_notice("why_tab", TABS)
 link_notice(keys.WHY_ROWS, list(SHAP_ROWS))
 link_notice("why_criterion", list(CRITERIA))
+link_notice(keys.WHY_INTER_ROWS, list(INTER_ROWS))
 tabs = st.tabs(
     TABS,
     key="why_tab",

@@ -34,7 +34,9 @@ def render(model: TrainedModel, catalog: Catalog, model_key: str, personal: bool
             "models: use the default model or train one of those in the Model lab."
         )
         return
-    rows = st.segmented_control("Tracks explained", ROWS, default=100, key="why_inter_rows")
+    rows = st.segmented_control(
+        "Tracks explained", ROWS, default=100, key=keys.WHY_INTER_ROWS, bind="query-params"
+    )
     rows = int(rows or 100)
     with st.spinner(f"Computing interaction values for {rows:,} tracks…"):
         result = memo(

@@ -53,6 +53,7 @@ LAB_CONFUSION = "lab_confusion"  # the confusion-matrix chart (click a cell)
 LAB_CELL_ACTUAL = "lab_cell_actual"  # "Actual genre" picker
 LAB_CELL_PRED = "lab_cell_pred"  # "Predicted as" picker
 LAB_CELL_SEEN = "lab_cell_seen"  # last click applied and the run's default cell
+WHY_INTER_ROWS = "why_inter_rows"  # "Tracks explained" of the Interactions tab (in the link)
 WHY_INTER_MATRIX = "why_inter_matrix"  # the interaction-matrix chart (click a cell)
 WHY_INTER_A = "why_inter_a"  # "Cell: row" picker
 WHY_INTER_B = "why_inter_b"  # "column" picker

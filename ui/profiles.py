@@ -38,8 +38,9 @@ def render_genres(catalog: Catalog) -> None:
         st.info("Genre profiles need a dataset with at least two genres.")
         return
     c = st.columns(2)
-    a = c[0].selectbox("Genre", genres, index=0, key="prof_a")
-    b = c[1].selectbox("against", genres, index=1, key="prof_b")
+    # bound to the link: kept while another tab is open, and a shared view carries them
+    a = c[0].selectbox("Genre", genres, index=0, key="prof_a", bind="query-params")
+    b = c[1].selectbox("against", genres, index=1, key="prof_b", bind="query-params")
     if a == b:
         st.info("Pick two different genres.")
         return

@@ -22,3 +22,20 @@ def test_interaction_matrix_and_a_pair():
     at.selectbox(key="why_inter_b").set_value(top["a"]).run()
     assert not at.exception
     assert f"Main effect of {top['a']}" in str(at.get("plotly_chart")[-1].proto.spec)
+
+
+def test_rows_and_the_picked_cell_outlive_another_tab():
+    at = app_test("app_pages/why_valence.py", timeout=300)
+    at.session_state["why_tab"] = "Interactions"
+    at.run()
+    at.segmented_control(key="why_inter_rows").set_value(50).run()
+    pairs = next(d.value for d in at.dataframe if "strength" in d.value)
+    top = pairs.iloc[0]
+    at.selectbox(key="why_inter_b").set_value(top["a"]).run()
+    for tab in ("Drivers", "Interactions"):
+        at.session_state["why_tab"] = tab
+        at.run()
+    assert not at.exception
+    assert at.segmented_control(key="why_inter_rows").value == 50
+    assert at.selectbox(key="why_inter_b").value == top["a"]
+    assert at.query_params["why_inter_rows"] == "50"

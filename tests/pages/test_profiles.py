@@ -22,3 +22,19 @@ def test_two_genres_feature_by_feature(tidy_catalog):
     assert any("edm vs rock" in str(c.proto.spec) for c in at.get("plotly_chart"))
     at.selectbox(key="prof_b").set_value("edm").run()
     assert "Pick two different genres." in texts(at)
+
+
+def test_the_two_genres_outlive_another_tab_and_ride_in_the_link():
+    # the pickers were not bound: Streamlit drops a widget's state in a run that does not draw
+    # it, so a visit to another Explore tab put them back to the first two genres
+    at = app_test("app_pages/explore.py", timeout=300)
+    at.session_state["exp_tab"] = "Genre profiles"
+    at.run()
+    at.selectbox(key="prof_a").set_value("rap").run()
+    at.selectbox(key="prof_b").set_value("rock").run()
+    for tab in ("Scatter", "Genre profiles"):
+        at.session_state["exp_tab"] = tab
+        at.run()
+    assert not at.exception
+    assert (at.selectbox(key="prof_a").value, at.selectbox(key="prof_b").value) == ("rap", "rock")
+    assert at.query_params["prof_a"] == "rap" and at.query_params["prof_b"] == "rock"

@@ -121,10 +121,11 @@ def test_link_parameters_are_applied_or_refused_with_a_notice():
     assert not at.exception
     assert "on 500 rows" in texts(at)
     assert at.selectbox(key="why_feature").value == "energy"
-    at = app_test(PAGE, query={"why_rows": "7", "why_criterion": "r2"})
+    at = app_test(PAGE, query={"why_rows": "7", "why_criterion": "r2", "why_inter_rows": "9e9"})
     assert not at.exception
     warnings = " ".join(str(w.value) for w in at.warning)
     assert "why_rows='7'" in warnings and "why_criterion='r2'" in warnings
+    assert "why_inter_rows='9e9'" in warnings
     assert "on 1,000 rows" in texts(at)
 
 

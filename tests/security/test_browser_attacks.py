@@ -28,10 +28,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SHOTS = ROOT / "artifacts" / "screenshots" / "security"
 #: Query parameters the pages read (bound widgets and the ones read by hand).
 PARAMS = {
-    "explore": ["exp_genres", "exp_pop", "exp_years", "exp_tab"],
+    "explore": ["exp_genres", "exp_pop", "exp_years", "exp_tab", "prof_a", "prof_b"],
     "model-lab": ["lab_task", "lab_model", "lab_features", "lab_split", "lab_folds"]
     + [f"lab_{m}_{p.name}" for m, spec in models.REGISTRY.items() for p in spec.space],
-    "why-valence": ["why_tab", "why_rows", "why_criterion", "why_feature"],
+    "why-valence": ["why_tab", "why_rows", "why_criterion", "why_feature", "why_inter_rows"],
     "genre-map": [
         "map_features",
         "map_sample",
