@@ -28,7 +28,8 @@ if len(df) < projection.MIN_ROWS:
     )
     st.stop()
 
-bad_link = gm.invalid_link_values(gm.link_checks(len(df), SECTIONS, list(df.columns)))
+n_genres = int(df["genre"].nunique()) if "genre" in df else 0
+bad_link = gm.invalid_link_values(gm.link_checks(len(df), SECTIONS, list(df.columns), n_genres))
 if bad_link:
     st.warning(f"Ignored invalid link settings ({', '.join(bad_link)}); using the defaults.")
 with st.expander("Features and sample size", expanded=False):

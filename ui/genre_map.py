@@ -119,7 +119,7 @@ def invalid_link_values(checks: dict[str, Callable[[str], bool]]) -> list[str]:
 
 
 def link_checks(
-    n_rows: int, sections: Sequence[str], columns: Sequence[str]
+    n_rows: int, sections: Sequence[str], columns: Sequence[str], n_genres: int = 0
 ) -> dict[str, Callable[[str], bool]]:
     """Validity checks of the Genre map's query parameters (for ``invalid_link_values``)."""
     colours = {"genre", "genre group", "KMeans cluster", "GMM cluster", *columns}
@@ -134,6 +134,9 @@ def link_checks(
         "map_sample": int_between(min(200, n_rows), n_rows),
         "map_neighbors": int_between(2, 100),
         "map_min_dist": lambda raw: 0.0 <= float(raw) <= 0.99,
+        "map_inspect": {"KMeans", "GMM"}.__contains__,
+        "map_groups": int_between(2, max(3, n_genres)),
+        "map_biplot": {"true", "false"}.__contains__,
     }
 
 

@@ -51,7 +51,13 @@ def render_clusters(view: MapView) -> None:
         f"for the curve; the GMM clusters use a fit on {min(n, clusters.GMM_FIT_SAMPLE):,} and "
         f"label all {n:,}."
     )
-    which = st.radio("Clustering to inspect", list(labels), horizontal=True, key="map_inspect")
+    which = st.radio(
+        "Clustering to inspect",
+        list(labels),
+        horizontal=True,
+        key="map_inspect",
+        bind="query-params",
+    )
     chosen = labels[which]
     left, right = st.columns(2)
     if view.genres is not None and view.n_genres >= 2:
@@ -80,7 +86,9 @@ def render_tree(view: MapView) -> None:
     )
     cent, link = view.genre_tree(method)
     default = clusters.default_group_count(len(cent), TOP_GENRES)
-    groups = c2.slider("Genre groups", 2, max(3, len(cent)), default, key="map_groups")
+    groups = c2.slider(
+        "Genre groups", 2, max(3, len(cent)), default, key="map_groups", bind="query-params"
+    )
     mapping = clusters.genre_groups(link, list(cent.index), groups)
     st.plotly_chart(charts.plot_dendrogram(link, list(cent.index), mapping), width="stretch")
     st.caption(

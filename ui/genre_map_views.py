@@ -134,7 +134,7 @@ def render_projection(view: MapView) -> None:
     if method == "PCA":
         shown = shown.assign(PC1=pca.scores[:, 0], PC2=pca.scores[:, 1])
         fig = charts.plot_projection(shown, "PC1", "PC2", color, title="PCA: first two components")
-        if st.checkbox("Show loading arrows (biplot)", key="map_biplot"):
+        if st.checkbox("Show loading arrows (biplot)", key="map_biplot", bind="query-params"):
             charts.add_loading_arrows(
                 fig, pca.loadings, scale=float(np.abs(pca.scores[:, :2]).max()) / 1.2
             )

@@ -154,3 +154,31 @@ def test_selected_positions_reads_customdata_and_drops_stale_rows():
     assert gm.selected_positions(by_index, 10, traces=[[0, 2], [5, 7]]) == [5]
     assert gm.selected_positions({"selection": {"points": []}}, 10) == []
     assert gm.selected_positions(None, 10) == []
+
+
+def test_section_settings_outlive_another_section_and_ride_in_the_link():
+    # unbound, Streamlit dropped them whenever another section was shown
+    at = _open()
+    at.number_input(key="map_sample").set_value(400).run()
+    at.checkbox(key="map_biplot").check().run()
+    at.radio(key="map_section").set_value("Clusters").run()
+    at.radio(key="map_inspect").set_value("GMM").run()
+    at.radio(key="map_section").set_value("Genre tree").run()
+    at.slider(key="map_groups").set_value(4).run()
+    for section in ("Projection", "Clusters", "Genre tree", "Projection"):
+        at.radio(key="map_section").set_value(section).run()
+        assert not at.exception, section
+        if section == "Clusters":
+            assert at.radio(key="map_inspect").value == "GMM"
+            assert at.query_params["map_inspect"] == "GMM"
+        if section == "Genre tree":
+            assert at.slider(key="map_groups").value == 4
+            assert at.query_params["map_groups"] == "4"
+    assert at.checkbox(key="map_biplot").value and at.query_params["map_biplot"] == "true"
+
+
+def test_bad_section_settings_in_a_link_get_the_notice():
+    at = _open(query={"map_section": "Genre tree", "map_groups": "99", "map_inspect": "DBSCAN"})
+    assert not at.exception
+    notice = _texts(at)
+    assert "map_groups=99" in notice and "map_inspect=DBSCAN" in notice

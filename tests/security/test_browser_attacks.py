@@ -44,6 +44,9 @@ PARAMS = {
         "map_linkage",
         "map_neighbors",
         "map_min_dist",
+        "map_inspect",
+        "map_groups",
+        "map_biplot",
     ],
     "track-lookup": ["look_mode"],
 }
