@@ -11,6 +11,7 @@ from ui.catalog import require_catalog
 from ui.lookup import budget_caption
 from ui.moodarc import render as render_mood_arc
 from ui.profiles import render_playlist as render_playlist_profile
+from ui.widgets import keep
 
 st.title("Track lookup")
 st.caption(
@@ -18,6 +19,7 @@ st.caption(
     "valence the model predicts, a genre guess, similar catalog tracks and an explanation."
 )
 catalog = require_catalog()
+keep(*views.TYPED)  # each is drawn in its mode only
 views.render_credentials()
 st.caption(budget_caption())
 mode = st.segmented_control(

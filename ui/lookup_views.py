@@ -23,6 +23,7 @@ from ui import lookup as ui
 from ui.widgets import choose
 
 MODES = ["Search Spotify", "Paste links or IDs", "Upload a CSV"]
+TYPED = ("look_query", "look_ids")  # what a visitor typed, kept while another mode is open
 SHOWN_INVALID = 20
 
 

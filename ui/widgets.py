@@ -10,6 +10,24 @@ import streamlit as st
 
 from core.safety import csv_bytes
 
+KEPT_PREFIX = "kept:"  # session keys of the values keep() holds aside
+
+
+def keep(*widget_keys: str) -> None:
+    """Keep these widgets' values through runs that do not draw them.
+
+    Streamlit drops the state of a widget that a finished run did not draw (its mode, tab or
+    section was closed), so a visitor's typed text was gone on return. Call at the top of the
+    page, every run, before any of them is drawn; the widgets must have no default of their own.
+    A value is copied aside while the widget holds one and put back once Streamlit dropped it.
+    """
+    for key in widget_keys:
+        aside = KEPT_PREFIX + key
+        if key in st.session_state:
+            st.session_state[aside] = st.session_state[key]
+        elif aside in st.session_state:
+            st.session_state[key] = st.session_state[aside]
+
 
 def choose(
     widget: Callable[..., Any],

@@ -280,3 +280,24 @@ def test_search_hits_show_album_year_and_length(fake_apis, lookup_page, outside)
     labels = at.multiselect(key="look_pick").options  # as shown (formatted)
     assert all(" · " in lab and ":" in lab.split(" · ")[-1] for lab in labels), labels
     assert len(set(labels)) == len(labels)
+
+
+def test_pasted_ids_and_a_search_survive_a_look_at_another_mode(lookup_page, catalog_tracks):
+    # the text boxes are drawn only in their mode, and Streamlit drops the state of widgets a
+    # run does not draw (once a result is shown, no run ends early): pasted links were gone
+    # after a click on "Upload a CSV" and back
+    at = lookup_page()
+    pasted = "\n".join(catalog_tracks["track_id"].head(5))
+    at.text_area(key="look_ids").set_value(pasted)
+    at.button(key="look_paste_go").click().run()
+    assert len(shown_table(at)) == 5
+    at.segmented_control(key="look_mode").set_value("Search Spotify").run()
+    at.text_input(key="look_client_id").set_value("id").run()
+    at.text_input(key="look_client_secret").set_value("secret").run()
+    at.text_input(key="look_query").set_value("Song 1").run()
+    for mode in ("Upload a CSV", "Paste links or IDs", "Search Spotify"):
+        at.segmented_control(key="look_mode").set_value(mode).run()
+        assert not at.exception and not at.warning, mode
+    assert at.text_input(key="look_query").value == "Song 1"
+    at.segmented_control(key="look_mode").set_value("Paste links or IDs").run()
+    assert at.text_area(key="look_ids").value == pasted
