@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core import compute
 from core.catalog.sampling import sample_rows
 from core.explain.shapley import _is_xgboost, xgb_native
 from core.modelling.blend import member_kind
@@ -36,9 +37,17 @@ class Interactions:
 
 
 def interaction_values(
-    model: TrainedModel, df: pd.DataFrame, *, max_rows: int = 100, seed: int = 0
+    model: TrainedModel,
+    df: pd.DataFrame,
+    *,
+    max_rows: int = 100,
+    seed: int = 0,
+    on_wait: compute.WaitFn | None = None,
 ) -> Interactions:
     """Exact SHAP interaction values of an XGBoost or LightGBM regressor on a seeded sample.
+
+    The work runs on the CPU gate (``core.compute``), like every SHAP job: ``on_wait`` is
+    called with the number of jobs ahead while it queues.
 
     Raises
     ------
@@ -53,10 +62,12 @@ def interaction_values(
     if len(df) == 0:
         raise ValueError("There are no rows to explain.")
     if member_kind(model.estimator) == "lightgbm":
-        return _lightgbm_interactions(model, df, max_rows=max_rows, seed=seed)
+        with compute.slot("SHAP interactions", on_wait, max_threads=1):  # shap: one thread
+            return _lightgbm_interactions(model, df, max_rows=max_rows, seed=seed)
     rows = sample_rows(df, max_rows, seed)
     X = model.matrix(rows)
-    vals = xgb_native(model.estimator, X)(pred_interactions=True)
+    with compute.slot("SHAP interactions", on_wait) as threads:
+        vals = xgb_native(model.estimator, X, threads)(pred_interactions=True)
     names = model.feature_names
     return Interactions(
         values=vals[:, :-1, :-1],
