@@ -16,6 +16,7 @@ from core.explain import interactions
 from core.modelling.models import TrainedModel
 from ui import cellpick, keys
 from ui.cache import memo
+from ui.progress import QueueNote
 
 CELL_KEYS = (keys.WHY_INTER_A, keys.WHY_INTER_B)
 ROWS = (50, 100, 200, 500)  # pred_interactions costs ~features x SHAP: 200 rows take seconds
@@ -38,12 +39,14 @@ def render(model: TrainedModel, catalog: Catalog, model_key: str, personal: bool
         "Tracks explained", ROWS, default=100, key=keys.WHY_INTER_ROWS, bind="query-params"
     )
     rows = int(rows or 100)
-    with st.spinner(f"Computing interaction values for {rows:,} tracks…"):
+    with st.spinner(f"Computing interaction values for {rows:,} tracks…"), QueueNote() as queued:
         result = memo(
             catalog,
             "interactions",
             (model_key, rows),
-            lambda: interactions.interaction_values(model, df, max_rows=rows, seed=0),
+            lambda: interactions.interaction_values(
+                model, df, max_rows=rows, seed=0, on_wait=queued
+            ),
             personal=personal,
         )
     matrix = interactions.interaction_matrix(result)

@@ -96,3 +96,36 @@ class ProgressBar:
         tb: TracebackType | None,
     ) -> None:
         self.done()
+
+
+class QueueNote:
+    """``on_wait`` of a job on the CPU gate that runs under a spinner: says it is queued.
+
+    The gate calls it with the number of jobs ahead; :meth:`done` removes the line once the
+    job has its cores. Use as a context manager around the call that may queue.
+    """
+
+    def __init__(self, where: Any = st) -> None:
+        self.line = where.empty()
+
+    def __call__(self, ahead: int) -> None:
+        """Say how many jobs are ahead (the gate calls this whenever the number changes)."""
+        jobs = "job" if ahead == 1 else "jobs"
+        self.line.info(
+            f"Waiting behind {ahead} {jobs} for a free core…", icon=":material/hourglass:"
+        )
+
+    def done(self) -> None:
+        """Remove the line."""
+        self.line.empty()
+
+    def __enter__(self) -> QueueNote:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.done()

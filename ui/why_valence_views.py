@@ -26,6 +26,7 @@ from core.warm import SHAP_ROWS as STORED_ROWS
 from ui import keys
 from ui.cache import memo
 from ui.interactions import render as render_interactions
+from ui.progress import QueueNote
 from ui.warm import precomputed
 from ui.whatif import render as render_whatif
 from ui.why_valence_stats_views import ols_table, recipe_tab, stats_tab
@@ -66,13 +67,13 @@ def global_shap(v: WhyView, rows: int) -> shapley.ShapResult:
         stored = precomputed(v.catalog, "shap")
         if stored is not None:
             return stored
-    with st.spinner(f"Computing SHAP values for {rows:,} tracks…"):
+    with st.spinner(f"Computing SHAP values for {rows:,} tracks…"), QueueNote() as queued:
         return memo(
             v.catalog,
             "shap",
             (v.model_key, v.class_name, rows),
             lambda: shapley.shap_values(
-                v.model, v.df, class_name=v.class_name, max_rows=rows, seed=0
+                v.model, v.df, class_name=v.class_name, max_rows=rows, seed=0, on_wait=queued
             ),
             personal=v.personal,
         )
