@@ -21,7 +21,7 @@ from core.outbound import Budget, default_deadline
 from core.progress import Progress
 from ui import keys
 from ui.cache import memo
-from ui.progress import ProgressBar, describe
+from ui.progress import ProgressBar, QueueNote, describe
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ def provider_state() -> ProviderState:
 
 def neighbour_index(catalog: Catalog) -> NeighbourIndex:
     """The catalog's nearest-neighbour index: shared for public data, per session for uploads."""
-    with st.spinner("Indexing the catalog for similar tracks (once)…"):
-        return memo(catalog, "neighbours", None, lambda: fit_neighbours(catalog.df))
+    with st.spinner("Indexing the catalog for similar tracks (once)…"), QueueNote() as queued:
+        return memo(catalog, "neighbours", None, lambda: fit_neighbours(catalog.df, on_wait=queued))
 
 
 def budget_caption(n_ids: int | None = None) -> str:

@@ -33,6 +33,7 @@ from core.modelling.models import TrainedModel
 from core.safety import code_span, escape_markdown
 from ui import lookup as ui
 from ui.models import active_model
+from ui.progress import QueueNote
 from ui.widgets import choose
 
 # Layout kept by hand (fmt: skip below): a table of names reads better packed than one a line.
@@ -75,7 +76,8 @@ def render_results(result: dict[str, Any], catalog: Catalog) -> tuple[pd.DataFra
     valence_model, from_lab = active_model(catalog, "valence")
     genre_model = active_model(catalog, "genre")[0] if catalog.genres else None
     try:
-        table = add_predictions(res.table, valence_model, genre_model)
+        with QueueNote() as queued:
+            table = add_predictions(res.table, valence_model, genre_model, on_wait=queued)
     except (ValueError, KeyError) as exc:
         st.error(
             f"The current model cannot score these tracks ({escape_markdown(exc, None)}). Train "

@@ -17,16 +17,17 @@ from core.eta import format_seconds
 from core.modelling import models
 from ui import keys
 from ui.cache import memo
+from ui.progress import QueueNote
 from ui.warm import precomputed
 
 ACTIVE_MODEL_KEY = keys.ACTIVE_MODEL
 ACTIVE_SOURCE_KEY = keys.ACTIVE_SOURCE
 
 
-def _fit_default(catalog: Catalog, task: str) -> models.TrainedModel:
+def _fit_default(catalog: Catalog, task: str, on_wait: QueueNote) -> models.TrainedModel:
     if task == "valence":
-        return models.fit_default_valence_model(catalog.df)
-    return models.fit_default_genre_model(catalog.df)
+        return models.fit_default_valence_model(catalog.df, on_wait=on_wait)
+    return models.fit_default_genre_model(catalog.df, on_wait=on_wait)
 
 
 def training_label(catalog: Catalog, task: str) -> str:
@@ -43,8 +44,8 @@ def default_model(catalog: Catalog, task: str = "valence") -> models.TrainedMode
     stored = precomputed(catalog, f"{task}_model")
     if stored is not None:
         return stored
-    with st.spinner(training_label(catalog, task), show_time=True):
-        return memo(catalog, "default_model", task, lambda: _fit_default(catalog, task))
+    with st.spinner(training_label(catalog, task), show_time=True), QueueNote() as queued:
+        return memo(catalog, "default_model", task, lambda: _fit_default(catalog, task, queued))
 
 
 def active_model(catalog: Catalog, task: str = "valence") -> tuple[models.TrainedModel, bool]:

@@ -33,7 +33,10 @@ RESULT_COLUMNS: tuple[str, ...] = (
 
 
 def add_predictions(
-    table: pd.DataFrame, valence_model: TrainedModel, genre_model: TrainedModel | None = None
+    table: pd.DataFrame,
+    valence_model: TrainedModel,
+    genre_model: TrainedModel | None = None,
+    on_wait: compute.WaitFn | None = None,
 ) -> pd.DataFrame:
     """Predicted valence, its difference from the measured one, and the genre top-3.
 
@@ -45,6 +48,8 @@ def add_predictions(
         A valence regressor (``TrainedModel``).
     genre_model
         A genre classifier, or None to skip the genre guess.
+    on_wait
+        Called with the number of jobs ahead while the CPU gate queues the predictions.
 
     Returns
     -------
@@ -59,7 +64,7 @@ def add_predictions(
     if not ok.any():
         return out
     rows = out.loc[ok]
-    with compute.slot("lookup predictions", max_threads=1):  # the lookup's CPU part
+    with compute.slot("lookup predictions", on_wait, max_threads=1):  # the lookup's CPU part
         out.loc[ok, "predicted_valence"] = valence_model.predict(rows)
         proba = None
         if genre_model is not None and genre_model.is_classifier:
@@ -83,7 +88,9 @@ class NeighbourIndex:
     columns: list[str]
 
 
-def fit_neighbours(catalog_df: pd.DataFrame, k: int = 6) -> NeighbourIndex:
+def fit_neighbours(
+    catalog_df: pd.DataFrame, k: int = 6, on_wait: compute.WaitFn | None = None
+) -> NeighbourIndex:
     """Fit the "sounds like" index on a catalog (once per catalog; the UI caches it).
 
     Parameters
@@ -92,10 +99,12 @@ def fit_neighbours(catalog_df: pd.DataFrame, k: int = 6) -> NeighbourIndex:
         The catalog table.
     k
         Neighbours to ask for by default (one extra lets a catalog track skip itself).
+    on_wait
+        Called with the number of jobs ahead while the CPU gate queues the fit.
     """
     cols = [c for c in NEIGHBOUR_FEATURES if c in catalog_df]
     X = catalog_df[cols].to_numpy(dtype=float)
-    with compute.slot("neighbour index", max_threads=1):
+    with compute.slot("neighbour index", on_wait, max_threads=1):
         scaler = StandardScaler().fit(X)
         nn = NearestNeighbors(n_neighbors=min(k, len(X)), n_jobs=1).fit(scaler.transform(X))
     return NeighbourIndex(scaler, nn, cols)

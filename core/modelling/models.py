@@ -597,13 +597,20 @@ def set_threads(estimator: Any, n_jobs: int) -> Any:
 
 
 def fit_default_valence_model(
-    df: pd.DataFrame, feature_set: str = "audio", seed: int = DEFAULT_SEED
+    df: pd.DataFrame,
+    feature_set: str = "audio",
+    seed: int = DEFAULT_SEED,
+    *,
+    on_wait: compute.WaitFn | None = None,
 ) -> TrainedModel:
-    """XGBoost valence regressor at the shipped defaults, fitted on every row of ``df``."""
+    """XGBoost valence regressor at the shipped defaults, fitted on every row of ``df``.
+
+    ``on_wait`` is called with the number of jobs ahead while the CPU gate queues the fit.
+    """
     cols = features.input_columns(df, feature_set, "valence")
     levels = features.categorical_levels(df, cols)
     params = _xgb_defaults("valence")
-    with compute.slot("default valence model") as threads:
+    with compute.slot("default valence model", on_wait) as threads:
         est = set_threads(_xgboost(True, params, seed), threads)
         est.fit(features.build_matrix(df, cols, levels), df["valence"].to_numpy(float))
     est.n_jobs = N_JOBS  # prediction later runs outside the gate: keep the old default
@@ -611,16 +618,23 @@ def fit_default_valence_model(
 
 
 def fit_default_genre_model(
-    df: pd.DataFrame, feature_set: str = "audio", seed: int = DEFAULT_SEED
+    df: pd.DataFrame,
+    feature_set: str = "audio",
+    seed: int = DEFAULT_SEED,
+    *,
+    on_wait: compute.WaitFn | None = None,
 ) -> TrainedModel:
-    """XGBoost genre classifier at the shipped defaults, fitted on every labelled row."""
+    """XGBoost genre classifier at the shipped defaults, fitted on every labelled row.
+
+    ``on_wait`` is called with the number of jobs ahead while the CPU gate queues the fit.
+    """
     rows = df[df["genre"].notna()]
     classes = sorted(rows["genre"].astype(str).unique().tolist())
     y = pd.Categorical(rows["genre"].astype(str), categories=classes).codes
     cols = features.input_columns(rows, feature_set, "genre")
     levels = features.categorical_levels(rows, cols)
     params = _xgb_defaults("genre")
-    with compute.slot("default genre model") as threads:
+    with compute.slot("default genre model", on_wait) as threads:
         est = set_threads(_xgboost(False, params, seed), threads)
         est.fit(features.build_matrix(rows, cols, levels), y)
     est.n_jobs = N_JOBS

@@ -301,3 +301,45 @@ def test_pasted_ids_and_a_search_survive_a_look_at_another_mode(lookup_page, cat
     assert at.text_input(key="look_query").value == "Song 1"
     at.segmented_control(key="look_mode").set_value("Paste links or IDs").run()
     assert at.text_area(key="look_ids").value == pasted
+
+
+def test_a_lookup_queued_for_a_core_says_so(lookup_page, catalog_tracks, monkeypatch):
+    # the lookup's CPU part (the upload's default models, predictions, the neighbour index)
+    # queues on the CPU gate behind a running training; under a bare spinner that looked hung
+    import threading
+
+    from core import compute
+    from ui import progress
+
+    at = lookup_page()
+    gate = compute.Gate(1)
+    monkeypatch.setattr(compute, "_gate", gate)
+    heard: list[int] = []
+    shown = progress.QueueNote.__call__
+
+    def hold() -> threading.Event:
+        release = threading.Event()
+
+        def holder() -> None:
+            with gate.slot("fit xgboost"):
+                release.wait(30)
+
+        threading.Thread(target=holder, daemon=True).start()
+        while gate.held == 0:
+            release.wait(0.01)
+        return release
+
+    def note(self: progress.QueueNote, ahead: int) -> None:
+        shown(self, ahead)
+        heard.append(ahead)
+        release.set()
+
+    monkeypatch.setattr(progress.QueueNote, "__call__", note)
+    ids = catalog_tracks["track_id"]
+    for n, first in ((3, True), (4, False)):  # first: the default models train; then: cached
+        release = hold()
+        at.text_area(key="look_ids").set_value("\n".join(ids.head(n)))
+        at.button(key="look_paste_go").click().run()
+        assert not at.exception and len(shown_table(at)) == n
+        assert heard == [1] if first else heard == [1, 1]  # then only the predictions queued
+        assert "Waiting behind" not in texts(at)
