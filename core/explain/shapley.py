@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,10 @@ from core.modelling.models import TrainedModel
 log = logging.getLogger(__name__)
 
 #: Rows explained by the model-agnostic path, and the size of its background sample.
+#: Explaining at most this many rows (one track: the One track tab, a lookup's track, the
+#: what-if of a model that is not XGBoost) is interactive: it takes no slot on the CPU gate, so
+#: it never waits behind another visitor's job, and runs on one thread (issue 11).
+INTERACTIVE_ROWS = 20
 AGNOSTIC_MAX_ROWS = 200
 AGNOSTIC_BACKGROUND = 50
 AGNOSTIC_PERMUTATIONS = 10  # feature orders per row (antithetic pairs)
@@ -101,6 +106,15 @@ def _for_class(
     if k == 0:  # binary: the margin is the log-odds of class 1
         return -contribs, -margin
     return contribs, margin
+
+
+def _slot(
+    n_rows: int, on_wait: compute.WaitFn | None, max_threads: int | None = None
+) -> AbstractContextManager[int]:
+    """The CPU gate's slot for explaining ``n_rows`` rows; a few rows run at once, one thread."""
+    if n_rows <= INTERACTIVE_ROWS:
+        return nullcontext(1)
+    return compute.slot("SHAP", on_wait, max_threads=max_threads)
 
 
 def xgb_native(
@@ -321,7 +335,7 @@ def shap_values(
     if _is_xgboost(est) or member_kind(est) in NATIVE_KINDS:
         rows = sample_rows(df, max_rows, seed)
         X = model.matrix(rows)
-        with compute.slot("SHAP", on_wait) as threads:
+        with _slot(len(X), on_wait) as threads:
             contribs, prediction = _native_contribs(est, X, k, threads)
         vals, base = contribs[:, :-1], float(contribs[0, -1])
         what = _regression_output(model) if k is None else f"log-odds of {cls!r}"
@@ -331,7 +345,7 @@ def shap_values(
     if _is_tree_blend(est):
         rows = sample_rows(df, max_rows, seed)
         X = model.matrix(rows)
-        with compute.slot("SHAP", on_wait) as threads:
+        with _slot(len(X), on_wait) as threads:
             vals, base, prediction = _blend_contribs(est, X, k, threads)
         what = _regression_output(model) if k is None else f"log-odds of {cls!r}"
         parts = ", ".join(f"{m} x {w:.2f}" for m, w in zip(est.members, est.weights, strict=True))
@@ -346,7 +360,7 @@ def shap_values(
         rows = sample_rows(df, cap, seed)
         X = model.matrix(rows)
         try:
-            with compute.slot("SHAP", on_wait, max_threads=1):
+            with _slot(len(X), on_wait, max_threads=1):
                 vals, base = _tree_explainer(est, X, k)
         except Exception as exc:  # an ensemble shap cannot walk: use the sampled path
             log.info("TreeExplainer failed (%s); using the permutation explainer", exc)
@@ -359,7 +373,7 @@ def shap_values(
     X = model.matrix(rows)
     pool = df if background is None else background
     bg = model.matrix(sample_rows(pool, AGNOSTIC_BACKGROUND, seed + 1))
-    with compute.slot("SHAP", on_wait, max_threads=1):
+    with _slot(len(X), on_wait, max_threads=1):
         vals, base = _agnostic(est, X, bg, k, seed)
     method = (
         f"sampled permutation SHAP on {len(rows):,} rows "

@@ -173,3 +173,51 @@ def test_frames_and_charts(xgb_result, synthetic_tracks):
     charts.plot_beeswarm(bees)
     charts.plot_dependence(frame, "danceability", other)
     charts.plot_genre_drivers(drivers)
+
+
+@pytest.mark.parametrize("kind", ["xgboost", "forest", "mlp"])
+def test_one_track_never_waits_behind_a_job_but_a_sample_queues(
+    synthetic_tracks, kind, monkeypatch
+):
+    # One track (the One track tab, a lookup's track, the what-if of a non-XGBoost model) is
+    # interactive: it took a gate slot, so a slider waited behind another visitor's training.
+    import threading
+
+    from core import compute
+
+    est = {
+        "xgboost": XGBRegressor(n_estimators=40, max_depth=4, random_state=0, n_jobs=1),
+        "forest": RandomForestRegressor(n_estimators=10, max_depth=5, random_state=0, n_jobs=1),
+        "mlp": make_pipeline(
+            StandardScaler(), MLPRegressor(hidden_layer_sizes=(8,), max_iter=200, random_state=0)
+        ),
+    }[kind]
+    model = _fit(synthetic_tracks, est)
+    gate = compute.Gate(1)
+    monkeypatch.setattr(compute, "_gate", gate)
+    release = threading.Event()
+
+    def holder() -> None:
+        with gate.slot("fit xgboost"):
+            release.wait(30)
+
+    threading.Thread(target=holder, daemon=True).start()
+    while gate.held == 0:
+        release.wait(0.01)
+    done: list[shapley.ShapResult] = []
+    one = synthetic_tracks.iloc[[3]]
+    worker = threading.Thread(
+        target=lambda: done.append(
+            shapley.shap_values(model, one, max_rows=1, background=synthetic_tracks)
+        )
+    )
+    worker.start()
+    worker.join(20)
+    try:
+        assert done and done[0].n_explained == 1  # it did not wait for the held slot
+        ahead: list[int] = []
+        shapley.shap_values(model, synthetic_tracks, max_rows=30, on_wait=lambda n: (
+            ahead.append(n), release.set()))  # fmt: skip
+        assert ahead[:1] == [1]  # a sample still queues
+    finally:
+        release.set()
