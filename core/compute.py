@@ -280,6 +280,11 @@ def slot(
     return gate().slot(label, on_wait, max_threads=max_threads, should_stop=should_stop)
 
 
+def waiting_message(ahead: int) -> str:
+    """What a queued job tells its visitor: ``waiting behind 2 jobs for a free core``."""
+    return f"waiting behind {ahead} {'job' if ahead == 1 else 'jobs'} for a free core"
+
+
 def queued_seconds() -> float:
     """Seconds the calling thread has spent waiting for cores on the process-wide gate so far.
 

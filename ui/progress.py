@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from core import compute
 from core.eta import Eta
 from core.progress import Progress
 from core.safety import escape_markdown
@@ -110,9 +111,8 @@ class QueueNote:
 
     def __call__(self, ahead: int) -> None:
         """Say how many jobs are ahead (the gate calls this whenever the number changes)."""
-        jobs = "job" if ahead == 1 else "jobs"
         self.line.info(
-            f"Waiting behind {ahead} {jobs} for a free core…", icon=":material/hourglass:"
+            f"{compute.waiting_message(ahead).capitalize()}…", icon=":material/hourglass:"
         )
 
     def done(self) -> None:

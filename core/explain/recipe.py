@@ -244,7 +244,7 @@ def evaluate(
         progress(Progress.share(PHASE, fraction, message))
 
     def waiting(ahead: int) -> None:
-        report(0.0, f"waiting behind {ahead} {'job' if ahead == 1 else 'jobs'} for a free core")
+        report(0.0, compute.waiting_message(ahead))
 
     with compute.slot("valence recipe", waiting) as threads:
         return _evaluate(

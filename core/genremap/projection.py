@@ -256,8 +256,7 @@ def compute_umap(
         progress(Progress.share(PHASE, fraction, message))
 
     def waiting(ahead: int) -> None:
-        jobs = "job" if ahead == 1 else "jobs"
-        report(f"Waiting behind {ahead} {jobs} for a free core…", 0.05)
+        report(f"{compute.waiting_message(ahead).capitalize()}…", 0.05)
 
     with compute.slot("UMAP", waiting, max_threads=1):
         return _compute_umap(X, n_neighbors, min_dist, seed, report)

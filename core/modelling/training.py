@@ -257,7 +257,6 @@ def _waiting(on_progress: ProgressFn | None, phase: str, metric: str) -> compute
 
     def report(ahead: int) -> None:
         if on_progress is not None:
-            jobs = "job" if ahead == 1 else "jobs"
             on_progress(
                 Progress(
                     "wait",
@@ -265,7 +264,7 @@ def _waiting(on_progress: ProgressFn | None, phase: str, metric: str) -> compute
                     1,
                     "job",
                     metric,
-                    message=f"{phase}: waiting behind {ahead} {jobs} for a free core",
+                    message=f"{phase}: {compute.waiting_message(ahead)}",
                 )
             )
 
