@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import warm
+from core import compute, warm
 from core.catalog.data import Catalog
 from core.eta import format_seconds
 from core.modelling import models
@@ -24,7 +24,7 @@ ACTIVE_MODEL_KEY = keys.ACTIVE_MODEL
 ACTIVE_SOURCE_KEY = keys.ACTIVE_SOURCE
 
 
-def _fit_default(catalog: Catalog, task: str, on_wait: QueueNote) -> models.TrainedModel:
+def _fit_default(catalog: Catalog, task: str, on_wait: compute.WaitFn) -> models.TrainedModel:
     if task == "valence":
         return models.fit_default_valence_model(catalog.df, on_wait=on_wait)
     return models.fit_default_genre_model(catalog.df, on_wait=on_wait)

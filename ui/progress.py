@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import streamlit as st
 
@@ -37,7 +37,26 @@ def describe(progress: Progress | None, title: str = "") -> str:
     return text
 
 
-class ProgressBar:
+class _Shown:
+    """Page elements that stand only while some work runs: ``with`` removes them at the end."""
+
+    def done(self) -> None:
+        """Remove what is shown."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.done()
+
+
+class ProgressBar(_Shown):
     """A bar (and a line for waits) fed by ``Progress`` updates; use as ``on_progress``.
 
     Parameters
@@ -87,19 +106,8 @@ class ProgressBar:
         self.bar.empty()
         self.note.empty()
 
-    def __enter__(self) -> ProgressBar:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.done()
-
-
-class QueueNote:
+class QueueNote(_Shown):
     """``on_wait`` of a job on the CPU gate that runs under a spinner: says it is queued.
 
     The gate calls it with the number of jobs ahead; :meth:`done` removes the line once the
@@ -118,14 +126,3 @@ class QueueNote:
     def done(self) -> None:
         """Remove the line."""
         self.line.empty()
-
-    def __enter__(self) -> QueueNote:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.done()
