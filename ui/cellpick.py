@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.charts.cellpick import add_cell_targets, picked_cell
+from ui.widgets import keep
 
 Cell = tuple[str, str]
 
@@ -60,15 +61,13 @@ def seed(
 ) -> None:
     """Give the pickers ``default`` when it changed (a new run or matrix) or their value is gone.
 
-    A value gone because the pickers were not drawn for a while (their tab was closed, and
-    Streamlit drops the state of widgets a run does not draw) comes back from ``seen_key``.
+    A pick made before the pickers' tab was closed comes back (``ui.widgets.keep``).
     Call before the pickers are drawn; draw them with ``key`` only (no ``index``).
     """
+    keep(*cell_keys)
     seen = st.session_state.get(seen_key) or {}
     renewed = seen.get("default") != default
-    kept = {} if renewed else seen.get("picked", {})
     for key, values, value in zip(cell_keys, options, default, strict=True):
         if renewed or st.session_state.get(key) not in values:
-            st.session_state[key] = kept[key] if kept.get(key) in values else value
-    picked = {key: st.session_state[key] for key in cell_keys}
-    st.session_state[seen_key] = {**seen, "default": default, "picked": picked}
+            st.session_state[key] = value
+    st.session_state[seen_key] = {**seen, "default": default}

@@ -17,9 +17,12 @@ def keep(*widget_keys: str) -> None:
     """Keep these widgets' values through runs that do not draw them.
 
     Streamlit drops the state of a widget that a finished run did not draw (its mode, tab or
-    section was closed), so a visitor's typed text was gone on return. Call at the top of the
-    page, every run, before any of them is drawn; the widgets must have no default of their own.
-    A value is copied aside while the widget holds one and put back once Streamlit dropped it.
+    section was closed), so a visitor's typed text was gone on return. Call before any of them
+    is drawn, in every run that may change them: at the top of the page for text boxes (their
+    text can arrive with the click that closes their mode), or just before drawing pickers whose
+    value only changes in runs that draw them (``ui.cellpick``). The widgets must have no
+    default of their own. A value is copied aside while the widget holds one and put back once
+    Streamlit dropped it.
     """
     for key in widget_keys:
         aside = KEPT_PREFIX + key
