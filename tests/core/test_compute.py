@@ -8,6 +8,7 @@ import time
 import pytest
 
 from core import compute
+from tests.fakes.gate import held_gate_fixture  # noqa: F401
 
 
 def test_free_cores_reads_affinity_and_honours_the_override(monkeypatch):
@@ -174,24 +175,13 @@ def test_training_waits_for_the_gate_and_says_so(monkeypatch):
     assert job.points[-1].phase == "fit"
 
 
-def test_a_job_that_queued_logs_its_wait_and_threads(caplog):
+def test_a_job_that_queued_logs_its_wait_and_threads(caplog, held_gate):
     """Operators (and the load bench) can tell a job's time in the queue from its run time."""
-    gate = compute.Gate(1)
     caplog.set_level("DEBUG", logger="core.compute")
-    release = threading.Event()
-
-    def first() -> None:
-        with gate.slot("fit xgboost"):
-            release.wait(5)
-
-    t = threading.Thread(target=first)
-    t.start()
-    while gate.held == 0:
-        time.sleep(0.01)
+    release = held_gate.hold(5)
     threading.Timer(0.3, release.set).start()
-    with gate.slot("SHAP") as threads:
+    with held_gate.gate.slot("SHAP") as threads:
         assert threads == 1
-    t.join(5)
     infos = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
     debugs = [r.getMessage() for r in caplog.records if r.levelname == "DEBUG"]
     assert len(infos) == 1 and infos[0].startswith("gate: SHAP starts with 1 thread(s) after 0.")
@@ -199,27 +189,16 @@ def test_a_job_that_queued_logs_its_wait_and_threads(caplog):
     assert any(m.startswith("gate: fit xgboost starts with 1 thread(s) after 0.0") for m in debugs)
 
 
-def test_a_job_stopped_in_the_queue_still_counts_its_wait():
-    gate = compute.Gate(1)
-    release = threading.Event()
-
-    def first() -> None:
-        with gate.slot("fit xgboost"):
-            release.wait(5)
-
-    t = threading.Thread(target=first)
-    t.start()
-    while gate.held == 0:
-        time.sleep(0.01)
-    gate_before = compute._gate
-    compute._gate = gate
+def test_a_job_stopped_in_the_queue_still_counts_its_wait(held_gate):
+    release = held_gate.hold(5)
     try:
         t0 = time.monotonic()
         stop = lambda: time.monotonic() - t0 > 0.3  # noqa: E731
-        with pytest.raises(compute.WaitCancelledError), gate.slot("SHAP", should_stop=stop):
+        with (
+            pytest.raises(compute.WaitCancelledError),
+            held_gate.gate.slot("SHAP", should_stop=stop),
+        ):
             pass
         assert compute.queued_seconds() >= 0.3
     finally:
-        compute._gate = gate_before
         release.set()
-        t.join(5)

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import make_synthetic_tracks
 from tests.fakes import fake_apis_fixture, records_from_frame  # noqa: F401
+from tests.fakes.gate import held_gate_fixture, queue_notes_fixture  # noqa: F401
 from tests.pages.helpers import app_test, texts
 
 PAGE = "app_pages/track_lookup.py"
@@ -303,43 +304,16 @@ def test_pasted_ids_and_a_search_survive_a_look_at_another_mode(lookup_page, cat
     assert at.text_area(key="look_ids").value == pasted
 
 
-def test_a_lookup_queued_for_a_core_says_so(lookup_page, catalog_tracks, monkeypatch):
+def test_a_lookup_queued_for_a_core_says_so(lookup_page, catalog_tracks, queue_notes):
     # the lookup's CPU part (the upload's default models, predictions, the neighbour index)
     # queues on the CPU gate behind a running training; under a bare spinner that looked hung
-    import threading
-
-    from core import compute
-    from ui import progress
-
     at = lookup_page()
-    gate = compute.Gate(1)
-    monkeypatch.setattr(compute, "_gate", gate)
-    heard: list[int] = []
-    shown = progress.QueueNote.__call__
-
-    def hold() -> threading.Event:
-        release = threading.Event()
-
-        def holder() -> None:
-            with gate.slot("fit xgboost"):
-                release.wait(30)
-
-        threading.Thread(target=holder, daemon=True).start()
-        while gate.held == 0:
-            release.wait(0.01)
-        return release
-
-    def note(self: progress.QueueNote, ahead: int) -> None:
-        shown(self, ahead)
-        heard.append(ahead)
-        release.set()
-
-    monkeypatch.setattr(progress.QueueNote, "__call__", note)
     ids = catalog_tracks["track_id"]
     for n, first in ((3, True), (4, False)):  # first: the default models train; then: cached
-        release = hold()
+        queue_notes.hold()
         at.text_area(key="look_ids").set_value("\n".join(ids.head(n)))
         at.button(key="look_paste_go").click().run()
         assert not at.exception and len(shown_table(at)) == n
+        heard = queue_notes.heard
         assert heard == [1] if first else heard == [1, 1]  # then only the predictions queued
         assert "Waiting behind" not in texts(at)

@@ -9,6 +9,7 @@ from core import warm
 from core.catalog import data
 from core.explain import recipe
 from tests.conftest import make_synthetic_tracks
+from tests.fakes.gate import held_gate_fixture, queue_notes_fixture  # noqa: F401
 from tests.pages.helpers import app_test, texts
 
 PAGE = "app_pages/why_valence.py"
@@ -209,47 +210,19 @@ def test_the_explained_track_comes_back_from_a_link(tidy_catalog):
     assert labels[at.selectbox(key="why_track").value] == target
 
 
-def test_a_queued_shap_job_says_it_waits_for_a_core(monkeypatch):
+def test_a_queued_shap_job_says_it_waits_for_a_core(queue_notes):
     # SHAP and interaction values queue on the CPU gate; under a bare spinner the visitor
     # could not tell a queue from slow work (issue 11: a queued job says "waiting behind N")
-    import threading
-
-    from core import compute
-    from ui import progress
-
     upload = data.load_upload(
         make_synthetic_tracks(300, seed=5).to_csv(index=False).encode(), "q.csv"
     )
     at = app_test(PAGE, upload=upload)  # its own default model and SHAP, made in this session
     assert not at.exception
-    gate = compute.Gate(1)
-    monkeypatch.setattr(compute, "_gate", gate)
-    heard: list[int] = []
-    shown = progress.QueueNote.__call__
-
-    def hold() -> threading.Event:
-        release = threading.Event()
-
-        def holder() -> None:
-            with gate.slot("fit xgboost"):
-                release.wait(30)
-
-        threading.Thread(target=holder, daemon=True).start()
-        while gate.held == 0:
-            release.wait(0.01)
-        return release
-
-    def note(self: progress.QueueNote, ahead: int) -> None:
-        shown(self, ahead)
-        heard.append(ahead)
-        release.set()  # the running job ends: the queued one starts
-
-    monkeypatch.setattr(progress.QueueNote, "__call__", note)
-    release = hold()
+    queue_notes.hold()  # a note lets it go: the running job ends, the queued one starts
     at.segmented_control(key="why_rows").set_value(500).run()
-    assert not at.exception and heard == [1]
+    assert not at.exception and queue_notes.heard == [1]
     assert "on 300 rows" in texts(at) and "Waiting behind" not in texts(at)
-    release = hold()
+    queue_notes.hold()
     at.session_state["why_tab"] = "Interactions"
     at.run()
-    assert not at.exception and heard == [1, 1]
+    assert not at.exception and queue_notes.heard == [1, 1]

@@ -12,6 +12,7 @@ from core.charts.explain import plot_interaction_matrix, plot_pair_dependence
 from core.explain import interactions
 from core.modelling import features
 from core.modelling.models import TrainedModel
+from tests.fakes.gate import held_gate_fixture  # noqa: F401
 
 
 def _fit(df: pd.DataFrame, est) -> TrainedModel:
@@ -85,35 +86,15 @@ def test_lightgbm_values_add_up_and_find_the_planted_pair(planted):
 
 
 @pytest.mark.parametrize("kind", ["xgboost", "lightgbm"])
-def test_interaction_values_queue_on_the_cpu_gate(planted, kind, monkeypatch):
+def test_interaction_values_queue_on_the_cpu_gate(planted, kind, held_gate):
     # 500 rows take ~7 s of both cores on the 28k default model: they ran beside the gate,
     # so a visitor's Interactions tab slowed every queued training without being counted
-    import threading
-
     from lightgbm import LGBMRegressor
-
-    from core import compute
 
     df, model = planted
     if kind == "lightgbm":
         model = _fit(df, LGBMRegressor(n_estimators=60, num_leaves=8, verbose=-1, n_jobs=1))
-    gate = compute.Gate(1)
-    monkeypatch.setattr(compute, "_gate", gate)
-    release, ahead = threading.Event(), []
-
-    def holder() -> None:
-        with gate.slot("fit xgboost"):
-            release.wait(10)
-
-    t = threading.Thread(target=holder)
-    t.start()
-    while gate.held == 0:
-        threading.Event().wait(0.01)
-
-    def waiting(n: int) -> None:
-        ahead.append(n)
-        release.set()
-
-    res = interactions.interaction_values(model, df, max_rows=50, on_wait=waiting)
-    t.join(10)
+    held_gate.hold(10)
+    res = interactions.interaction_values(model, df, max_rows=50, on_wait=held_gate.waiting)
+    ahead = held_gate.heard
     assert ahead and ahead[0] == 1 and res.n_rows == 50

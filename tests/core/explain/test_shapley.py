@@ -18,6 +18,7 @@ from core.charts import explain as charts
 from core.explain import shapley
 from core.modelling import features
 from core.modelling.models import TrainedModel
+from tests.fakes.gate import held_gate_fixture  # noqa: F401
 
 
 def _fit(df: pd.DataFrame, est, task: str = "valence") -> TrainedModel:
@@ -176,14 +177,10 @@ def test_frames_and_charts(xgb_result, synthetic_tracks):
 
 
 @pytest.mark.parametrize("kind", ["xgboost", "forest", "mlp"])
-def test_one_track_never_waits_behind_a_job_but_a_sample_queues(
-    synthetic_tracks, kind, monkeypatch
-):
+def test_one_track_never_waits_behind_a_job_but_a_sample_queues(synthetic_tracks, kind, held_gate):
     # One track (the One track tab, a lookup's track, the what-if of a non-XGBoost model) is
     # interactive: it took a gate slot, so a slider waited behind another visitor's training.
     import threading
-
-    from core import compute
 
     est = {
         "xgboost": XGBRegressor(n_estimators=40, max_depth=4, random_state=0, n_jobs=1),
@@ -193,17 +190,7 @@ def test_one_track_never_waits_behind_a_job_but_a_sample_queues(
         ),
     }[kind]
     model = _fit(synthetic_tracks, est)
-    gate = compute.Gate(1)
-    monkeypatch.setattr(compute, "_gate", gate)
-    release = threading.Event()
-
-    def holder() -> None:
-        with gate.slot("fit xgboost"):
-            release.wait(30)
-
-    threading.Thread(target=holder, daemon=True).start()
-    while gate.held == 0:
-        release.wait(0.01)
+    release = held_gate.hold()
     done: list[shapley.ShapResult] = []
     one = synthetic_tracks.iloc[[3]]
     worker = threading.Thread(
@@ -215,9 +202,7 @@ def test_one_track_never_waits_behind_a_job_but_a_sample_queues(
     worker.join(20)
     try:
         assert done and done[0].n_explained == 1  # it did not wait for the held slot
-        ahead: list[int] = []
-        shapley.shap_values(model, synthetic_tracks, max_rows=30, on_wait=lambda n: (
-            ahead.append(n), release.set()))  # fmt: skip
-        assert ahead[:1] == [1]  # a sample still queues
+        shapley.shap_values(model, synthetic_tracks, max_rows=30, on_wait=held_gate.waiting)
+        assert held_gate.heard[:1] == [1]  # a sample still queues
     finally:
         release.set()
