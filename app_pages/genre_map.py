@@ -28,8 +28,8 @@ if len(df) < projection.MIN_ROWS:
     )
     st.stop()
 
-n_genres = int(df["genre"].nunique()) if "genre" in df else 0
-bad_link = gm.invalid_link_values(gm.link_checks(len(df), SECTIONS, list(df.columns), n_genres))
+checks = gm.link_checks(len(df), SECTIONS, list(df.columns), len(catalog.genres))
+bad_link = gm.invalid_link_values(checks)
 if bad_link:
     st.warning(f"Ignored invalid link settings ({', '.join(bad_link)}); using the defaults.")
 with st.expander("Features and sample size", expanded=False):
