@@ -183,7 +183,7 @@ def agreement_tab(v: WhyView) -> None:
     X, y, _ = inference.design(v.df, "audio")
     ols = ols_table(v, X, y)[0]
     perm = None if v.personal else precomputed(v.catalog, "permutation")
-    with st.spinner("Permutation importance…"):
+    with st.spinner("Permutation importance…"), QueueNote() as queued:
         perm = (
             perm
             if perm is not None
@@ -191,7 +191,7 @@ def agreement_tab(v: WhyView) -> None:
                 v.catalog,
                 "perm",
                 v.model_key,
-                lambda: agreement.permutation_importance(v.model, v.df),
+                lambda: agreement.permutation_importance(v.model, v.df, on_wait=queued),
                 personal=v.personal,
             )
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core import compute
 from core.modelling import importance
 from core.modelling.models import TrainedModel
 
@@ -20,11 +21,13 @@ def permutation_importance(
     max_rows: int = importance.PERMUTATION_ROWS,
     n_repeats: int = importance.PERMUTATION_REPEATS,
     seed: int = 0,
+    on_wait: compute.WaitFn | None = None,
 ) -> pd.Series:
     """MAE increase when each model input is shuffled, per SHAP feature name (valence models).
 
     A thin view of :func:`core.modelling.importance.permutation_importance` on the rows of
-    ``df`` that have a valence, indexed like the SHAP tables.
+    ``df`` that have a valence, indexed like the SHAP tables. It queues on the CPU gate
+    (``on_wait`` hears how many jobs are ahead).
     """
     rows = df[df["valence"].notna()]
     table = importance.permutation_importance(
@@ -35,6 +38,7 @@ def permutation_importance(
         n_repeats=n_repeats,
         seed=seed,
         per_level=True,
+        on_wait=on_wait,
     )
     return table.set_index("feature")["importance"]
 

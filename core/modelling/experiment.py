@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core import compute
 from core.modelling import distributed, importance, metrics, models, splits, tasks
-from core.modelling.training import FitResult, fit_model, only_waits
+from core.modelling.training import FitResult, fit_model, only_waits, waiting_progress
 from core.progress import Progress, ProgressFn, StopFn, relabelled
 
 
@@ -138,7 +139,7 @@ def run_experiment(
     stop = should_stop or (lambda: False)
     # A stopped run (Stop pressed, or its session gone) skips the extra work of importances.
     result.importances = (
-        None if stop() else importance.importance_table(model, test_rows, y_test, config.seed)
+        None if stop() else _importances(model, test_rows, y_test, config, on_progress, stop)
     )
     if config.split == "random" and not fit.stopped and not stop():
         g_train, g_test = splits.make_split(rows, "grouped", config.test_size, config.seed)
@@ -150,6 +151,28 @@ def run_experiment(
         result.cv, result.fold_metrics = cv["metrics"], cv["fold_metrics"]
     result.timings["total_s"] = round(time.perf_counter() - t0, 3)
     return result
+
+
+def _importances(
+    model: models.TrainedModel,
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    config: RunConfig,
+    on_progress: ProgressFn | None,
+    should_stop: StopFn,
+) -> pd.DataFrame | None:
+    """The run's importance table, computed in a CPU-gate slot of its own after the fit's.
+
+    None when the run is stopped while it queues for a core: the fitted model is kept.
+    """
+    metric = metrics.primary_metric(not model.is_classifier)
+    waiting = waiting_progress(on_progress, "importances", metric)
+    try:
+        return importance.importance_table(
+            model, rows, y, config.seed, on_wait=waiting, should_stop=should_stop
+        )
+    except compute.WaitCancelledError:
+        return None
 
 
 def _cv_fold(

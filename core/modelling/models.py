@@ -38,6 +38,7 @@ __all__ = [
     "fit_default_genre_model",
     "fit_default_valence_model",
     "make_estimator",
+    "thread_limited",
     "validate_params",
 ]
 
@@ -593,6 +594,43 @@ def set_threads(estimator: Any, n_jobs: int) -> Any:
             est.set_params(thread_count=int(n_jobs))  # CatBoost's name for it
         elif "n_jobs" in est.get_params(deep=False):
             est.set_params(n_jobs=int(n_jobs))
+    return estimator
+
+
+def thread_limited(estimator: Any, n_jobs: int) -> Any:
+    """A view of a fitted estimator that predicts with ``n_jobs`` threads; the original untouched.
+
+    For work inside a CPU-gate slot on a model other sessions may be predicting with (the
+    shared default models): shallow copies share the fitted trees and weights, and only the
+    thread setting differs. XGBoost predicts with its booster's own ``nthread``, so it gets a
+    copy of the booster (a few milliseconds). Pipelines and blends are limited step by step.
+    CatBoost is returned as it is: it predicts with every core unless each call says otherwise.
+    """
+    import copy
+
+    from core.modelling.blend import BlendEstimator
+
+    steps = getattr(estimator, "steps", None)
+    if steps is not None:
+        view = copy.copy(estimator)
+        view.steps = [(name, thread_limited(step, n_jobs)) for name, step in steps]
+        return view
+    if isinstance(estimator, BlendEstimator):
+        view = copy.copy(estimator)
+        view.estimators = [thread_limited(e, n_jobs) for e in estimator.estimators]
+        return view
+    module = type(estimator).__module__
+    if module.startswith("xgboost") and hasattr(estimator, "_Booster"):
+        view = copy.copy(estimator)
+        booster = estimator.get_booster().copy()
+        booster.set_param({"nthread": int(n_jobs)})
+        view._Booster = booster
+        view.n_jobs = int(n_jobs)
+        return view
+    if not module.startswith("catboost") and getattr(estimator, "n_jobs", None) is not None:
+        view = copy.copy(estimator)
+        view.n_jobs = int(n_jobs)
+        return view
     return estimator
 
 

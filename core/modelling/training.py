@@ -177,7 +177,7 @@ def fit_model(
     )
     trainer = _trainer(spec.training)
     text_seconds = time.perf_counter() - t0  # the stacked text score (if any) is part of the fit
-    waiting = _waiting(on_progress, phase, metric)
+    waiting = waiting_progress(on_progress, phase, metric)
     with compute.slot(f"fit {model_id}", waiting, should_stop=should_stop) as threads:
         ctx.threads = threads
         t0 = time.perf_counter()
@@ -252,7 +252,7 @@ def _training_matrix(
     return features.build_matrix(rows, cols, levels, oof), text_model
 
 
-def _waiting(on_progress: ProgressFn | None, phase: str, metric: str) -> compute.WaitFn:
+def waiting_progress(on_progress: ProgressFn | None, phase: str, metric: str) -> compute.WaitFn:
     """Turn the CPU gate's queue position into a ``Progress`` with phase ``wait``."""
 
     def report(ahead: int) -> None:

@@ -211,8 +211,9 @@ def test_the_explained_track_comes_back_from_a_link(tidy_catalog):
 
 
 def test_a_queued_shap_job_says_it_waits_for_a_core(queue_notes):
-    # SHAP and interaction values queue on the CPU gate; under a bare spinner the visitor
-    # could not tell a queue from slow work (issue 11: a queued job says "waiting behind N")
+    # SHAP, interaction values and permutation importance queue on the CPU gate; under a bare
+    # spinner the visitor could not tell a queue from slow work (issue 11: a queued job says
+    # "waiting behind N")
     upload = data.load_upload(
         make_synthetic_tracks(300, seed=5).to_csv(index=False).encode(), "q.csv"
     )
@@ -226,3 +227,8 @@ def test_a_queued_shap_job_says_it_waits_for_a_core(queue_notes):
     at.session_state["why_tab"] = "Interactions"
     at.run()
     assert not at.exception and queue_notes.heard == [1, 1]
+    queue_notes.hold()  # the upload's own model: its permutation importance is computed here
+    at.session_state["why_tab"] = "Agreement"
+    at.run()
+    assert not at.exception and queue_notes.heard == [1, 1, 1]
+    assert "Waiting behind" not in texts(at) and at.dataframe

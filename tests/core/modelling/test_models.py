@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.catalog import data
@@ -82,3 +83,39 @@ def test_default_models_keep_the_contract(lab_df):
     clf = models.fit_default_genre_model(lab_df)
     assert clf.classes_ == sorted(lab_df["genre"].unique())
     assert set(clf.predict(lab_df.head(10))) <= set(clf.classes_)
+
+
+def test_thread_limited_views_predict_the_same_and_leave_the_model_alone():
+    # permutation importance predicts with the CPU gate's threads on models other sessions
+    # may be using (the shared defaults): a view, never a change to the fitted estimator
+    import json
+
+    from lightgbm import LGBMRegressor
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from xgboost import XGBRegressor
+
+    from core.modelling.blend import BlendEstimator
+
+    rng = np.random.default_rng(0)
+    X, y = pd.DataFrame(rng.random((300, 4)), columns=list("abcd")), rng.random(300)
+    xgb = XGBRegressor(n_estimators=20, max_depth=3, n_jobs=2).fit(X, y)
+    lgbm = LGBMRegressor(n_estimators=20, num_leaves=8, n_jobs=2, verbose=-1).fit(X, y)
+    pipe = make_pipeline(StandardScaler(), KNeighborsRegressor(n_jobs=2)).fit(X, y)
+    blend = BlendEstimator(["xgboost", "lightgbm"], [xgb, lgbm], [[0, 1, 2, 3]] * 2, [0.5, 0.5], 4)
+
+    def nthread(est) -> int:
+        config = json.loads(est.get_booster().save_config())
+        return int(config["learner"]["generic_param"]["nthread"])
+
+    for est in (xgb, lgbm, pipe, blend):
+        view = models.thread_limited(est, 1)
+        assert view is not est
+        assert np.allclose(view.predict(X), est.predict(X))
+    assert nthread(models.thread_limited(xgb, 1)) == 1 and nthread(xgb) == 2
+    assert models.thread_limited(lgbm, 1).n_jobs == 1 and lgbm.n_jobs == 2
+    assert models.thread_limited(pipe, 1).steps[-1][1].n_jobs == 1 and pipe.steps[-1][1].n_jobs == 2
+    limited = models.thread_limited(blend, 1)
+    assert [nthread(limited.estimators[0]), limited.estimators[1].n_jobs] == [1, 1]
+    assert nthread(blend.estimators[0]) == 2 and blend.estimators[1].n_jobs == 2
