@@ -16,6 +16,8 @@ from core.catalog import explore
 from core.catalog.backend import DuckDBBackend, ExploreBackend, Filters, PandasBackend
 from core.catalog.data import Catalog
 from core.safety import csv_bytes, escape_markdown
+from ui import keys
+from ui.widgets import keep
 
 TABLE_EAGER_ROWS = 5_000
 TABLE_PAGE_ROWS = 1_000
@@ -99,7 +101,10 @@ def render_table(catalog: Catalog, backend: ExploreBackend, f: Filters, n: int) 
         rows, label = view, f"Download {n:,} tracks as CSV"
     else:
         pages = max(1, -(-n // TABLE_PAGE_ROWS))
-        page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="exp_table_page")
+        keep(keys.EXP_TABLE_PAGE)  # through visits to the other tabs
+        if st.session_state.get(keys.EXP_TABLE_PAGE, 1) > pages:  # a filter shortened the table
+            st.session_state[keys.EXP_TABLE_PAGE] = pages
+        page = st.number_input(f"Page (of {pages:,})", 1, pages, key=keys.EXP_TABLE_PAGE)
         offset = (int(page) - 1) * TABLE_PAGE_ROWS
         st.dataframe(
             backend.rows(f, offset, TABLE_PAGE_ROWS), width="stretch", hide_index=True, height=420

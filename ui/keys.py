@@ -1,8 +1,8 @@
 """Session-state keys: every key that code (not just a widget) reads or writes, in one place.
 
-Keys are prefixed by the page that owns them (``lab_``, ``look_``, ``why_``, ``map_``); keys
-read by more than one page say so. Widget keys that only their own widget uses stay beside the
-widget.
+Keys are prefixed by the page that owns them (``exp_``, ``lab_``, ``look_``, ``why_``,
+``map_``); keys read by more than one page say so. Widget keys that only their own widget uses
+stay beside the widget.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ LAB_TUNE_RESULT = "lab_tune_result"
 LAB_RESULT_TAB = "lab_result_tab"  # the finished run's open tab (only it is rendered)
 LAB_BOARD_TASK = "lab_board_task"  # the leaderboard's task picker
 LAB_BOARD_FOR = "lab_board_for"  # the page task the picker last followed
+
+# Explore
+EXP_TABLE_PAGE = "exp_table_page"  # the out-of-core table's page (kept across tab visits)
 
 # Track lookup
 LOOK_RESULT = "look_result"  # {"resolution", "upload", "label", "source_id"}

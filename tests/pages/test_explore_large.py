@@ -49,3 +49,22 @@ def test_each_tab_renders(at, tab):
 def test_box_and_violin(at):
     for _kind in each_distribution_kind(at):
         pass  # each kind renders without an exception
+
+
+def test_the_table_page_survives_a_tab_switch_and_a_shorter_table(at):
+    # the page number reset to 1 after a visit to another tab (Streamlit drops the state of a
+    # widget a run does not draw); a filter that leaves fewer pages moves it to the last one
+    render_explore_tab(at, "Table")
+    at.number_input(key="exp_table_page").set_value(3).run()
+    assert "Rows 2,001–3,000 of 3,000" in texts(at)
+    render_explore_tab(at, "Scatter")
+    render_explore_tab(at, "Table")
+    assert at.number_input(key="exp_table_page").value == 3
+    assert "Rows 2,001–3,000 of 3,000" in texts(at)
+    at.multiselect(key="exp_genres").set_value(["g1"]).run()
+    n = int(_metric(at, "Tracks").replace(",", ""))
+    pages = -(-n // 1000)
+    assert not at.exception and pages < 3
+    assert at.number_input(key="exp_table_page").value == pages
+    assert f"Rows {(pages - 1) * 1000 + 1:,}–{n:,} of {n:,}" in texts(at)
+    at.multiselect(key="exp_genres").set_value([]).run()
