@@ -3,7 +3,9 @@
 ``python -m bench --only speed`` prints:
 * ``cleaning``: cold load (CSV -> clean catalog -> Parquet) over ``pd.read_csv`` of the same
   file, TidyTuesday and a synthetic 1M-row catalog (target <= 3x);
-* ``imports``: a fresh process to Explore rendered over an empty Streamlit app (target <= 1.5x);
+* ``imports``: a fresh process to Explore rendered over an empty Streamlit app (target <= 1.5x),
+  and the floor under that ratio: two minimal apps that draw what every Explore open draws, a
+  small pandas table (``table``) and a table beside one Plotly chart (``table_chart``);
 * ``gate``: the default XGBoost fit alone and two at once, through the gate (``fit_model``) and
   ungated (two raw ``n_jobs=2`` fits, what the code did before), in one process;
 * ``curve``: ``fit_model`` with the curve scored every round vs every k-th round.
@@ -46,6 +48,15 @@ out = {{'read_csv_s': round(read_csv[0], 3), 'cold_load_s': round(cold_s[0], 3),
 """
 
 EMPTY_APP = "import streamlit as st\nst.write('')\n"
+# The floor of any page that shows a pandas table (and a Plotly chart): nothing of the app's own
+FLOOR_APPS = {
+    "table": "import pandas as pd\nimport streamlit as st\nst.dataframe(pd.DataFrame({'a': [1, 2]}))\n",
+    "table_chart": (
+        "import pandas as pd\nimport plotly.express as px\nimport streamlit as st\n"
+        "df = pd.DataFrame({'a': [1, 2], 'b': [3, 4]})\n"
+        "st.dataframe(df)\nst.plotly_chart(px.scatter(df, x='a', y='b'))\n"
+    ),
+}
 RENDER_CODE = """
 import time
 t0 = time.perf_counter()
@@ -108,6 +119,14 @@ def _imports(cache: str) -> dict:
                 f"explore_cold_process{suffix}_s": round(explore_s, 3),
                 f"ratio{suffix}": round(explore_s / empty_s, 2),
             }
+            for name, code in FLOOR_APPS.items():
+                app = Path(tmp) / f"{name}_app.py"
+                app.write_text(code)
+                floor_s = wall(app, env | extra)
+                out |= {
+                    f"{name}_app_cold_process{suffix}_s": round(floor_s, 3),
+                    f"{name}_app_ratio{suffix}": round(floor_s / empty_s, 2),
+                }
     out["environment_writes_bytecode"] = not os.environ.get("PYTHONDONTWRITEBYTECODE")
     return out
 

@@ -73,18 +73,24 @@ def browser_port() -> int:
 
 
 def start_streamlit(
-    port: int, log: IO[str], env: dict[str, str], *extra: str, nice: int = 0
+    port: int,
+    log: IO[str],
+    env: dict[str, str],
+    *extra: str,
+    nice: int = 0,
+    script: str = "app.py",
 ) -> subprocess.Popen:
     """``streamlit run app.py`` headless on 127.0.0.1:``port``, its output in ``log``.
 
     ``nice``: the server's niceness, set before it starts (so every thread it starts has it).
+    ``script``: another app to serve (the load bench's floor serves a minimal one).
     """
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.port",
         str(port),
         "--server.headless",
