@@ -120,27 +120,33 @@ def run_experiment(
     target = tasks.make_target(df, config.task)
     rows = target.rows
     train, test = splits.make_split(rows, config.split, config.test_size, config.seed)
-    fit = _fit(config, rows, target.y, train, on_progress, should_stop)
-    model, test_rows, y_test = fit.model, rows.iloc[test], target.y[test]
-    result = RunResult(
-        config,
-        fit,
-        score_model(model, test_rows, y_test),
-        _predictions(model, test_rows, y_test),
-        len(rows),
-        len(train),
-        len(test),
-        {"fit_s": round(fit.fit_seconds, 3)},
-        stopped=fit.stopped,
-    )
-    model.metrics = dict(result.metrics)
-    if model.is_classifier:
-        result.proba = model.predict_proba(test_rows).reset_index(drop=True)
-    stop = should_stop or (lambda: False)
-    # A stopped run (Stop pressed, or its session gone) skips the extra work of importances.
-    result.importances = (
-        None if stop() else _importances(model, test_rows, y_test, config, on_progress, stop)
-    )
+    metric = metrics.primary_metric(tasks.is_regression(config.task))
+    waiting = waiting_progress(on_progress, "fit", metric)
+    # One slot for the fit and the work on its model (scores, importances): they use the fit's
+    # threads, and the gate samples the machine's load once. The comparison and CV below take
+    # slots of their own (CV's folds run in other threads).
+    with compute.slot(f"fit {config.model_id}", waiting, should_stop=should_stop):
+        fit = _fit(config, rows, target.y, train, on_progress, should_stop)
+        model, test_rows, y_test = fit.model, rows.iloc[test], target.y[test]
+        result = RunResult(
+            config,
+            fit,
+            score_model(model, test_rows, y_test),
+            _predictions(model, test_rows, y_test),
+            len(rows),
+            len(train),
+            len(test),
+            {"fit_s": round(fit.fit_seconds, 3)},
+            stopped=fit.stopped,
+        )
+        model.metrics = dict(result.metrics)
+        if model.is_classifier:
+            result.proba = model.predict_proba(test_rows).reset_index(drop=True)
+        stop = should_stop or (lambda: False)
+        # A stopped run (Stop pressed, or its session gone) skips the extra work of importances.
+        result.importances = (
+            None if stop() else _importances(model, test_rows, y_test, config, on_progress, stop)
+        )
     if config.split == "random" and not fit.stopped and not stop():
         g_train, g_test = splits.make_split(rows, "grouped", config.test_size, config.seed)
         compare = relabelled(on_progress, "compare")
