@@ -4,8 +4,8 @@ On a shared 2-core machine, OpenMP/joblib threads that outnumber the free cores 
 while their partner is descheduled: a 2-thread XGBoost fit next to one busy core is ~1.6x slower
 than a 1-thread fit, and 3-5x slower under heavy load (issue 11). A global
 ``OMP_WAIT_POLICY=PASSIVE`` would cure that but slows a solo fit 2.5x. So every heavy job
-(training, tuning, SHAP of a sample, UMAP, the recipe, a lookup's CPU part) asks this gate for
-cores and is told how many threads to use::
+(training, tuning, SHAP of a sample, permutation importance, UMAP, the recipe, a lookup's CPU
+part) asks this gate for cores and is told how many threads to use::
 
     from core import compute
 
