@@ -167,9 +167,10 @@ def _importances(
     on_progress: ProgressFn | None,
     should_stop: StopFn,
 ) -> pd.DataFrame | None:
-    """The run's importance table, computed in a CPU-gate slot of its own after the fit's.
+    """The run's importance table, on the threads of the run's CPU-gate slot.
 
-    None when the run is stopped while it queues for a core: the fitted model is kept.
+    Called outside a slot it queues for one; None when the run is stopped while it queues (the
+    fitted model is kept).
     """
     metric = metrics.primary_metric(not model.is_classifier)
     waiting = waiting_progress(on_progress, "importances", metric)
