@@ -137,10 +137,15 @@ async def _measure(base: str, n: int) -> dict[str, Any]:
         await _open(context, f"{base}/")  # the server's first session and the browser's caches
         out["first_open_solo_s"] = [round(await _open(context, f"{base}/{p}"), 2) for p in PATHS]
         settles: list[float] = []
+        errors: list[str] = []
 
         async def session(i: int) -> None:
             for k in range(OPENS_PER_SESSION):
-                settles.append(await _open(context, f"{base}/{PATHS[(i + k) % len(PATHS)]}"))
+                path = PATHS[(i + k) % len(PATHS)]
+                try:
+                    settles.append(await _open(context, f"{base}/{path}"))
+                except Exception as exc:  # counted, not fatal: the other sessions go on
+                    errors.append(f"{path or '/'}: {type(exc).__name__}: {exc}"[:300])
 
         job = await asyncio.to_thread(CpuJob)
 
@@ -154,7 +159,9 @@ async def _measure(base: str, n: int) -> dict[str, Any]:
         out["load_phase_s"] = round(time.perf_counter() - t0, 1)
         out["cpu_job_loaded_s"] = loaded
         out["page_opens"] = len(settles)
-        out |= _spread("page_settle", settles)
+        out["errors"] = errors
+        if settles:
+            out |= _spread("page_settle", settles)
         await context.close()
         await chromium.close()
     return out
