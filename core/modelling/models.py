@@ -603,10 +603,13 @@ def thread_limited(estimator: Any, n_jobs: int) -> Any:
     For work inside a CPU-gate slot on a model other sessions may be predicting with (the
     shared default models): shallow copies share the fitted trees and weights, and only the
     thread setting differs. XGBoost predicts with its booster's own ``nthread``, so it gets a
-    copy of the booster (a few milliseconds). Pipelines and blends are limited step by step.
-    CatBoost is returned as it is: it predicts with every core unless each call says otherwise.
+    copy of the booster (a few milliseconds). CatBoost predicts on every core unless each call
+    says otherwise, so its view passes ``thread_count`` to every ``predict``/``predict_proba``
+    (its own copy would serialise the whole model). Pipelines and blends are limited step by
+    step.
     """
     import copy
+    import functools
 
     from core.modelling.blend import BlendEstimator
 
@@ -627,7 +630,15 @@ def thread_limited(estimator: Any, n_jobs: int) -> Any:
         view._Booster = booster
         view.n_jobs = int(n_jobs)
         return view
-    if not module.startswith("catboost") and getattr(estimator, "n_jobs", None) is not None:
+    if module.startswith("catboost"):
+        view = object.__new__(type(estimator))  # shares the fitted model; copy.copy is deep
+        view.__dict__.update(estimator.__dict__)
+        for name in ("predict", "predict_proba"):
+            if hasattr(estimator, name):
+                method = getattr(type(estimator), name)
+                setattr(view, name, functools.partial(method, view, thread_count=int(n_jobs)))
+        return view
+    if getattr(estimator, "n_jobs", None) is not None:
         view = copy.copy(estimator)
         view.n_jobs = int(n_jobs)
         return view

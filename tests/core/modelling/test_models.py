@@ -119,3 +119,35 @@ def test_thread_limited_views_predict_the_same_and_leave_the_model_alone():
     limited = models.thread_limited(blend, 1)
     assert [nthread(limited.estimators[0]), limited.estimators[1].n_jobs] == [1, 1]
     assert nthread(blend.estimators[0]) == 2 and blend.estimators[1].n_jobs == 2
+
+
+def test_a_thread_limited_catboost_passes_its_threads_to_every_prediction(monkeypatch):
+    # CatBoost predicts on every core unless each call says otherwise (thread_count=-1)
+    from catboost import CatBoostClassifier, CatBoostRegressor
+
+    from core.modelling.blend import margins
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.random((200, 3)), columns=list("abc"))
+    reg = CatBoostRegressor(iterations=20, depth=3, verbose=0, allow_writing_files=False)
+    clf = CatBoostClassifier(iterations=20, depth=3, verbose=0, allow_writing_files=False)
+    reg.fit(X, rng.random(200))
+    clf.fit(X, rng.integers(0, 3, 200))
+    seen: list[int] = []
+    for cls in (CatBoostRegressor, CatBoostClassifier):
+        for name in ("predict", "predict_proba"):
+            if hasattr(cls, name):
+                original = getattr(cls, name)
+
+                def spy(self, *args, _original=original, **kwargs):
+                    seen.append(kwargs.get("thread_count", -1))
+                    return _original(self, *args, **kwargs)
+
+                monkeypatch.setattr(cls, name, spy)
+    for est in (reg, clf):
+        view = models.thread_limited(est, 1)
+        assert view is not est and type(view) is type(est)
+        assert np.allclose(view.predict(X), est.predict(X))
+    assert np.allclose(models.thread_limited(clf, 1).predict_proba(X), clf.predict_proba(X))
+    assert np.allclose(margins(models.thread_limited(clf, 1), X, 3), margins(clf, X, 3))
+    assert seen == [1, -1, 1, -1, 1, -1, 1, -1]
