@@ -33,8 +33,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.bench_load import _spread, settle
-from tests.fakes.browser import free_port, launch_options, start_streamlit, wait_healthy
+from bench.bench_load import _spread, open_page
+from tests.fakes.browser import (
+    free_port,
+    launch_options,
+    start_streamlit,
+    stop_streamlit,
+    wait_healthy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = ["", "model-lab", "why-valence", "genre-map", "track-lookup"]
@@ -117,14 +123,9 @@ class CpuJob:
         return took
 
 
-async def _open(context: Any, url: str) -> float:
-    page = await context.new_page()
-    try:
-        t0 = time.perf_counter()
-        await page.goto(url, wait_until="domcontentloaded")
-        return time.perf_counter() - t0 + await settle(page)
-    finally:
-        await page.close()
+async def _open(context: Any, url: str, settles: list[float], errors: list[str]) -> None:
+    """``bench load``'s page open (a new tab, its settle time into ``settles``), then close it."""
+    await (await open_page(context, url, settles, errors)).close()
 
 
 async def _measure(base: str, n: int) -> dict[str, Any]:
@@ -134,18 +135,18 @@ async def _measure(base: str, n: int) -> dict[str, Any]:
     async with async_playwright() as p:
         chromium = await p.chromium.launch(**launch_options())
         context = await chromium.new_context(viewport={"width": 1400, "height": 900})
-        await _open(context, f"{base}/")  # the server's first session and the browser's caches
-        out["first_open_solo_s"] = [round(await _open(context, f"{base}/{p}"), 2) for p in PATHS]
-        settles: list[float] = []
         errors: list[str] = []
+        await _open(context, f"{base}/", [], errors)  # the server's first session, the caches
+        solo: list[float] = []
+        for path in PATHS:
+            await _open(context, f"{base}/{path}", solo, errors)
+        out["first_open_solo_s"] = [round(t, 2) for t in solo]
+        settles: list[float] = []
 
         async def session(i: int) -> None:
             for k in range(OPENS_PER_SESSION):
                 path = PATHS[(i + k) % len(PATHS)]
-                try:
-                    settles.append(await _open(context, f"{base}/{path}"))
-                except Exception as exc:  # counted, not fatal: the other sessions go on
-                    errors.append(f"{path or '/'}: {type(exc).__name__}: {exc}"[:300])
+                await _open(context, f"{base}/{path}", settles, errors)  # errors counted
 
         job = await asyncio.to_thread(CpuJob)
 
@@ -182,11 +183,7 @@ def _serve(mode: str, n: int, tmp: Path) -> dict[str, Any]:
                 raise RuntimeError("the streamlit server did not start")
             return asyncio.run(_measure(base, n))
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_streamlit(server)
 
 
 def run(ctx: dict) -> dict:

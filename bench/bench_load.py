@@ -43,7 +43,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.browser import free_port, launch_options, start_streamlit, wait_healthy
+from tests.fakes.browser import (
+    free_port,
+    launch_options,
+    start_streamlit,
+    stop_streamlit,
+    wait_healthy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY_S = 0.05
@@ -436,11 +442,7 @@ def run(ctx: dict) -> dict:
         sampler.stop()
         out["rss_peak_mb"] = round(sampler.peak / 2**20, 1)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_streamlit(server)
         recco.close()
         log.close()
     text = (tmp / "server.log").read_text()

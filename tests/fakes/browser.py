@@ -111,6 +111,15 @@ def start_streamlit(
     )
 
 
+def stop_streamlit(server: subprocess.Popen) -> None:
+    """Terminate a server started by :func:`start_streamlit`; kill it if it lingers 20 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def wait_healthy(url: str, timeout_s: float = 60) -> bool:
     """Whether the server at ``url`` answered its health check within ``timeout_s``."""
     deadline = time.time() + timeout_s
